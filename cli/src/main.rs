@@ -1,0 +1,2 @@
+//! The `tapcrypt` command.
+fn main() {}

@@ -1,0 +1,45 @@
+//! AES through the `aes` crate, with the key size chosen at run time (public).
+
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+
+/// An expanded AES key of any of the three sizes. Zeroized on drop by the
+/// `aes` crate (its `zeroize` feature is on).
+pub(crate) enum AesKey {
+    Aes128(aes::Aes128),
+    Aes192(aes::Aes192),
+    Aes256(aes::Aes256),
+}
+
+impl AesKey {
+    /// Expands a 16-, 24- or 32-byte key. Other lengths are a caller bug that
+    /// the key types rule out; they fall back to AES-256 over a zero-padded key
+    /// rather than panic.
+    pub(crate) fn from_slice(key: &[u8]) -> Self {
+        match key.len() {
+            16 => AesKey::Aes128(expand(key)),
+            24 => AesKey::Aes192(expand(key)),
+            _ => AesKey::Aes256(expand(key)),
+        }
+    }
+
+    /// Encrypts one 16-byte block in place.
+    pub(crate) fn encrypt_block(&self, block: &mut [u8; 16]) {
+        let b: &mut aes::Block = block.into();
+        match self {
+            AesKey::Aes128(k) => k.encrypt_block(b),
+            AesKey::Aes192(k) => k.encrypt_block(b),
+            AesKey::Aes256(k) => k.encrypt_block(b),
+        }
+    }
+}
+
+/// Expands a key, wiping the temporary copy the `aes` API needs.
+fn expand<C: KeyInit>(src: &[u8]) -> C {
+    let mut k = aes::cipher::Key::<C>::default();
+    for (o, s) in k.iter_mut().zip(src) {
+        *o = *s;
+    }
+    let c = C::new(&k);
+    zeroize::Zeroize::zeroize(k.as_mut_slice());
+    c
+}

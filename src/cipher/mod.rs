@@ -1,0 +1,49 @@
+//! Block ciphers behind one small interface.
+//!
+//! * AES comes from the `aes` crate: AES-NI / ARMv8 on servers, the fixsliced
+//!   constant-time software backend on Cortex-M.
+//! * TDES is our own constant-time implementation ([`des`]); the `des` crate
+//!   indexes S-box tables with key-dependent data and is a test oracle only.
+//!
+//! Everything here works on secret keys and secret blocks. The algorithm
+//! (which variant of [`BlockKey`]) is public.
+
+pub(crate) mod aes;
+pub(crate) mod des;
+
+pub(crate) use self::aes::AesKey;
+pub(crate) use self::des::Tdes;
+
+use crate::Algorithm;
+
+/// An expanded key for whichever block cipher the key's algorithm names.
+pub(crate) enum BlockKey {
+    Tdes(Tdes),
+    Aes(AesKey),
+}
+
+impl BlockKey {
+    /// Expands `bytes` (already validated to be `alg.key_len()` long).
+    pub(crate) fn new(alg: Algorithm, bytes: &[u8]) -> Self {
+        if alg.is_tdes() {
+            BlockKey::Tdes(Tdes::from_slice(bytes))
+        } else {
+            BlockKey::Aes(AesKey::from_slice(bytes))
+        }
+    }
+
+    /// Encrypts one block of zeros into the first `block_len` bytes of `out`.
+    pub(crate) fn encrypt_zero_block(&self, out: &mut [u8; 16]) {
+        *out = [0u8; 16];
+        match self {
+            BlockKey::Tdes(t) => {
+                let mut b = [0u8; 8];
+                t.encrypt_block(&mut b);
+                if let Some(dst) = out.get_mut(..8) {
+                    dst.copy_from_slice(&b);
+                }
+            }
+            BlockKey::Aes(a) => a.encrypt_block(out),
+        }
+    }
+}

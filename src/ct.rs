@@ -1,0 +1,148 @@
+//! The constant-time vocabulary.
+//!
+//! Every function here says which arguments may be secret. All of them run the
+//! same instructions and touch the same addresses whatever the secret values
+//! are: no branches, no table indices, no division. They build on `subtle`,
+//! whose `Choice` carries an optimisation barrier.
+
+use subtle::{Choice, ConstantTimeEq};
+
+/// Constant-time equality of two fixed-size arrays. Both may be secret.
+#[inline]
+pub(crate) fn eq<const N: usize>(a: &[u8; N], b: &[u8; N]) -> Choice {
+    a.ct_eq(b)
+}
+
+/// An all-ones byte mask if `x` (secret) is non-zero, otherwise zero.
+#[inline]
+pub(crate) fn mask_nonzero_u8(x: u8) -> u8 {
+    // (x | -x) has its top bit set exactly when x != 0.
+    let x = u32::from(x);
+    let t = (x | x.wrapping_neg()) >> 31;
+    (t as u8).wrapping_neg()
+}
+
+/// `1` if `a < b`, else `0`, for `a`, `b` < 2^31. Both may be secret.
+#[inline]
+pub(crate) fn lt_u32(a: u32, b: u32) -> u32 {
+    // For values below 2^31 the subtraction's sign bit is the comparison.
+    (a.wrapping_sub(b)) >> 31
+}
+
+/// Odd-parity adjust one key byte (secret): flip bit 0 when the popcount is even.
+#[inline]
+pub(crate) fn odd_parity_byte(b: u8) -> u8 {
+    let mut p = b ^ (b >> 4);
+    p ^= p >> 2;
+    p ^= p >> 1;
+    // p & 1 is the parity of b; flip bit 0 when it is 0 (even).
+    b ^ (!p & 1)
+}
+
+/// Odd-parity adjust every byte of a key in place (secret).
+pub(crate) fn odd_parity(key: &mut [u8]) {
+    for b in key.iter_mut() {
+        *b = odd_parity_byte(*b);
+    }
+}
+
+/// Decode one hex character (may be secret) to its value. The returned flag is
+/// `0xFF` when the character was a valid hex digit, `0` otherwise; the value is
+/// meaningless when the flag is `0`.
+#[inline]
+pub(crate) fn hex_nibble(c: u8) -> (u8, u8) {
+    let c = u32::from(c);
+    // Ranges as masks: in [lo, hi] iff !(c < lo) & (c < hi + 1).
+    let digit = (1 ^ lt_u32(c, 0x30)) & lt_u32(c, 0x3A);
+    let upper = (1 ^ lt_u32(c, 0x41)) & lt_u32(c, 0x47);
+    let lower = (1 ^ lt_u32(c, 0x61)) & lt_u32(c, 0x67);
+    let md = digit.wrapping_neg();
+    let mu = upper.wrapping_neg();
+    let ml = lower.wrapping_neg();
+    let v = (md & c.wrapping_sub(0x30))
+        | (mu & c.wrapping_sub(0x41 - 10))
+        | (ml & c.wrapping_sub(0x61 - 10));
+    let ok = (digit | upper | lower).wrapping_neg() as u8;
+    (v as u8, ok)
+}
+
+/// Decode a hex string (contents may be secret, length public) into `out`.
+///
+/// The whole string is always decoded; validity is decided once at the end, so
+/// the time taken does not depend on where a bad character is.
+pub(crate) fn hex_decode(hex: &[u8], out: &mut [u8]) -> Result<(), crate::Error> {
+    if hex.len() % 2 != 0 {
+        return Err(crate::Error::OddHex { len: hex.len() });
+    }
+    if hex.len() / 2 != out.len() {
+        return Err(crate::Error::Length {
+            field: "hex value",
+            expected: "the size of the target",
+            got: hex.len() / 2,
+        });
+    }
+    let mut ok = 0xFFu8;
+    for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        if let [h, l] = *pair {
+            let (hv, hok) = hex_nibble(h);
+            let (lv, lok) = hex_nibble(l);
+            *o = (hv << 4) | lv;
+            ok &= hok & lok;
+        }
+    }
+    if bool::from(Choice::from(ok & 1)) {
+        Ok(())
+    } else {
+        Err(crate::Error::NotHex)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parity_matches_popcount_rule() {
+        for b in 0..=255u8 {
+            let want = if b.count_ones() % 2 == 0 { b ^ 1 } else { b };
+            assert_eq!(odd_parity_byte(b), want, "byte {b:#04x}");
+            assert_eq!(odd_parity_byte(b).count_ones() % 2, 1);
+        }
+    }
+
+    #[test]
+    fn hex_nibble_all_bytes() {
+        for c in 0..=255u8 {
+            let (v, ok) = hex_nibble(c);
+            let want = (c as char).to_digit(16);
+            match want {
+                Some(d) => {
+                    assert_eq!(ok, 0xFF);
+                    assert_eq!(u32::from(v), d);
+                }
+                None => assert_eq!(ok, 0),
+            }
+        }
+    }
+
+    #[test]
+    fn hex_decode_errors() {
+        let mut out = [0u8; 2];
+        assert_eq!(hex_decode(b"abc", &mut out), Err(crate::Error::OddHex { len: 3 }));
+        assert_eq!(hex_decode(b"0g12", &mut out), Err(crate::Error::NotHex));
+        assert!(hex_decode(b"00", &mut out).is_err());
+        hex_decode(b"0aFf", &mut out).unwrap();
+        assert_eq!(out, [0x0A, 0xFF]);
+    }
+
+    #[test]
+    fn nonzero_mask_and_lt() {
+        assert_eq!(mask_nonzero_u8(0), 0);
+        for x in 1..=255u8 {
+            assert_eq!(mask_nonzero_u8(x), 0xFF);
+        }
+        assert_eq!(lt_u32(3, 4), 1);
+        assert_eq!(lt_u32(4, 4), 0);
+        assert_eq!(lt_u32(5, 4), 0);
+    }
+}

@@ -1,0 +1,281 @@
+//! Digit strings: PANs and PSNs, parsed once into validated types, and BCD packing.
+//!
+//! A PAN is PCI-sensitive: its digits are treated as secret. Parsing checks
+//! every character with masks and decides validity once at the end; the
+//! *length* is public.
+
+use zeroize::Zeroize;
+
+use crate::Error;
+
+/// Checks that every byte of `s` is an ASCII digit, in constant time with
+/// respect to the contents; writes the digit values to `out`.
+pub(crate) fn parse_digits(s: &[u8], out: &mut [u8], field: &'static str) -> Result<(), Error> {
+    let mut bad = 0u32;
+    for (o, &c) in out.iter_mut().zip(s) {
+        let c = u32::from(c);
+        let v = c.wrapping_sub(0x30);
+        // v > 9 (including wrap-around for c < '0') marks a bad character.
+        bad |= crate::ct::lt_u32(9, v & 0xFF) | (v >> 8 & 1);
+        *o = v as u8;
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(Error::NotDigits { field })
+    }
+}
+
+/// A primary account number: 12 to 19 decimal digits (EMV and ISO/IEC 7812).
+///
+/// Zeroized on drop, `Debug` shows only the length, not `Copy`.
+pub struct Pan {
+    digits: [u8; 19],
+    len: usize,
+}
+
+impl Pan {
+    /// Fewest digits accepted.
+    pub const MIN_DIGITS: usize = 12;
+    /// Most digits accepted.
+    pub const MAX_DIGITS: usize = 19;
+
+    /// Parses a PAN from its decimal string.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] outside 12–19 digits, [`Error::NotDigits`] for any
+    /// other character.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::parse_range(s, "PAN", Self::MIN_DIGITS, Self::MAX_DIGITS)
+    }
+
+    pub(crate) fn parse_range(
+        s: &str,
+        field: &'static str,
+        min: usize,
+        max: usize,
+    ) -> Result<Self, Error> {
+        let len = s.len();
+        if !(min..=max).contains(&len) {
+            return Err(Error::DigitCount {
+                field,
+                min,
+                max,
+                got: len,
+            });
+        }
+        let mut digits = [0u8; 19];
+        let dst = digits.get_mut(..len).ok_or(Error::DigitCount {
+            field,
+            min,
+            max,
+            got: len,
+        })?;
+        if let Err(e) = parse_digits(s.as_bytes(), dst, field) {
+            digits.zeroize();
+            return Err(e);
+        }
+        Ok(Pan { digits, len })
+    }
+
+    /// Builds from digit values 0–9 (already validated by the caller).
+    pub(crate) fn from_digit_values(d: &[u8]) -> Result<Self, Error> {
+        let len = d.len();
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&len) {
+            return Err(Error::DigitCount {
+                field: "PAN",
+                min: Self::MIN_DIGITS,
+                max: Self::MAX_DIGITS,
+                got: len,
+            });
+        }
+        let mut digits = [0u8; 19];
+        if let Some(dst) = digits.get_mut(..len) {
+            dst.copy_from_slice(d);
+        }
+        Ok(Pan { digits, len })
+    }
+
+    /// Number of digits (public).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Always false: a PAN has at least 12 digits.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The digit values (0–9), one per byte.
+    pub(crate) fn digit_values(&self) -> &[u8] {
+        self.digits.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Writes the ASCII digits into `out` and returns them as a `&str`.
+    ///
+    /// # Security warning
+    /// The PAN is cardholder data; do not log the result.
+    pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a str {
+        for (o, d) in out.iter_mut().zip(self.digit_values()) {
+            *o = d | 0x30;
+        }
+        let s = out.get(..self.len).unwrap_or(&[]);
+        core::str::from_utf8(s).unwrap_or("")
+    }
+}
+
+impl Drop for Pan {
+    fn drop(&mut self) {
+        self.digits.zeroize();
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Pan {}
+
+impl core::fmt::Debug for Pan {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pan")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// PAN sequence number (tag 5F34): two digits. A card with no PSN uses `00`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Psn([u8; 2]);
+
+impl Psn {
+    /// The value used when the card has no PSN.
+    pub const ABSENT: Psn = Psn([0, 0]);
+
+    /// Parses exactly two decimal digits.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] or [`Error::NotDigits`].
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        if s.len() != 2 {
+            return Err(Error::DigitCount {
+                field: "PSN",
+                min: 2,
+                max: 2,
+                got: s.len(),
+            });
+        }
+        let mut d = [0u8; 2];
+        parse_digits(s.as_bytes(), &mut d, "PSN")?;
+        Ok(Psn(d))
+    }
+
+    /// From a number 0–99.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] above 99.
+    pub fn from_number(n: u8) -> Result<Self, Error> {
+        if n > 99 {
+            return Err(Error::Parameter {
+                what: "PSN must be 0..=99",
+            });
+        }
+        Ok(Psn([n / 10, n % 10]))
+    }
+
+    pub(crate) fn digit_values(&self) -> [u8; 2] {
+        self.0
+    }
+}
+
+/// Packs digit values (0–15 each) two per byte, first digit in the high
+/// nibble. `digits.len()` must be `2 * out.len()`; extra digits are ignored.
+pub(crate) fn pack_bcd(digits: &[u8], out: &mut [u8]) {
+    for (o, pair) in out.iter_mut().zip(digits.chunks(2)) {
+        let hi = pair.first().copied().unwrap_or(0);
+        let lo = pair.get(1).copied().unwrap_or(0);
+        *o = (hi << 4) | (lo & 0x0F);
+    }
+}
+
+/// PAN ‖ PSN as digit values, right-aligned in a buffer of `N` digits: left
+/// padded with zeros when shorter, keeping the rightmost `N` when longer
+/// (EMV Option A keeps the rightmost 16; Option C pads to 32).
+pub(crate) fn pan_psn_right<const N: usize>(pan: &Pan, psn: Psn) -> [u8; N] {
+    let mut all = [0u8; 21];
+    let p = pan.digit_values();
+    let n = p.len() + 2;
+    if let Some(dst) = all.get_mut(..p.len()) {
+        dst.copy_from_slice(p);
+    }
+    if let Some(dst) = all.get_mut(p.len()..n) {
+        dst.copy_from_slice(&psn.digit_values());
+    }
+    let mut out = [0u8; N];
+    let src = all.get(..n).unwrap_or(&[]);
+    if n >= N {
+        if let Some(s) = src.get(n - N..) {
+            out.copy_from_slice(s);
+        }
+    } else if let Some(dst) = out.get_mut(N - n..) {
+        dst.copy_from_slice(src);
+    }
+    all.zeroize();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pan_bad_inputs_are_typed_errors() {
+        assert!(matches!(
+            Pan::parse("12345678901"),
+            Err(Error::DigitCount { got: 11, .. })
+        ));
+        assert!(matches!(
+            Pan::parse("12345678901234567890"),
+            Err(Error::DigitCount { got: 20, .. })
+        ));
+        assert_eq!(
+            Pan::parse("1234567890I2"),
+            Err(Error::NotDigits { field: "PAN" })
+        )
+        .map(|_| ())
+        .ok();
+        assert!(matches!(Pan::parse("1234567890I2"), Err(Error::NotDigits { .. })));
+        assert!(matches!(Pan::parse("123456789012/"), Err(Error::NotDigits { .. })));
+        assert!(matches!(Pan::parse("123456789012:"), Err(Error::NotDigits { .. })));
+        assert!(matches!(Pan::parse("12345678901é"), Err(_)));
+        assert_eq!(Pan::parse("123456789012").unwrap().len(), 12);
+        assert_eq!(Pan::parse("1234567890123456789").unwrap().len(), 19);
+    }
+
+    #[test]
+    fn psn_bad_inputs() {
+        assert!(matches!(Psn::parse("1"), Err(Error::DigitCount { .. })));
+        assert!(matches!(Psn::parse("001"), Err(Error::DigitCount { .. })));
+        assert!(matches!(Psn::parse("0A"), Err(Error::NotDigits { .. })));
+        assert_eq!(Psn::parse("45").unwrap(), Psn([4, 5]));
+        assert!(Psn::from_number(100).is_err());
+    }
+
+    #[test]
+    fn option_a_truncation_and_padding() {
+        let pan = Pan::parse("5656781234567891").unwrap();
+        let d = pan_psn_right::<16>(&pan, Psn::parse("01").unwrap());
+        let mut y = [0u8; 8];
+        pack_bcd(&d, &mut y);
+        assert_eq!(y, [0x56, 0x78, 0x12, 0x34, 0x56, 0x78, 0x91, 0x01]);
+        let pan = Pan::parse("123456789012").unwrap();
+        let d = pan_psn_right::<16>(&pan, Psn::ABSENT);
+        pack_bcd(&d, &mut y);
+        assert_eq!(y, [0x00, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x00]);
+    }
+
+    #[test]
+    fn debug_hides_digits() {
+        let pan = Pan::parse("4111111111111111").unwrap();
+        let s = format!("{pan:?}");
+        assert!(!s.contains("4111"), "{s}");
+    }
+}

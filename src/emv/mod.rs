@@ -1,0 +1,1 @@
+//! EMV key derivation, application cryptograms and ARPCs.

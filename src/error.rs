@@ -1,0 +1,137 @@
+//! The two error tiers.
+//!
+//! * [`Error`]: the caller handed us malformed *public* input (a key of the wrong
+//!   length, a PAN with a letter in it, card data of the wrong length for a CVN).
+//!   It names the problem precisely, because the input is not secret and a payment
+//!   engineer debugging an HSM mismatch needs to know which field was wrong.
+//! * [`VerifyError`]: a cryptogram, ARPC or MAC did not verify. It is a unit
+//!   struct on purpose: it carries no detail about *why*, so nothing about the
+//!   expected value can leak through it.
+
+use core::fmt;
+
+/// Malformed public input. Never produced by a failed verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A key had the wrong number of bytes for the algorithm asked for.
+    KeyLength {
+        /// What the caller asked for.
+        algorithm: &'static str,
+        /// The length that was given.
+        got: usize,
+    },
+    /// The key's algorithm (TDES or AES) does not fit the operation.
+    KeyAlgorithm {
+        /// The operation that was asked for.
+        operation: &'static str,
+        /// The algorithm it needs.
+        needs: &'static str,
+    },
+    /// A digit string contained something other than `0`–`9`.
+    NotDigits {
+        /// Which field (`"PAN"`, `"PSN"`, …).
+        field: &'static str,
+    },
+    /// A digit string had a length outside the allowed range.
+    DigitCount {
+        /// Which field.
+        field: &'static str,
+        /// Smallest allowed number of digits.
+        min: usize,
+        /// Largest allowed number of digits.
+        max: usize,
+        /// Number of digits given.
+        got: usize,
+    },
+    /// A byte field had the wrong length.
+    Length {
+        /// Which field (`"ATC"`, `"card data for Visa CVN 10"`, …).
+        field: &'static str,
+        /// A human description of the allowed lengths, e.g. `"4"` or `"7 or 32"`.
+        expected: &'static str,
+        /// The length that was given.
+        got: usize,
+    },
+    /// A hex string had an odd number of characters.
+    OddHex {
+        /// Number of characters given.
+        len: usize,
+    },
+    /// A hex string contained a character that is not a hex digit.
+    NotHex,
+    /// A parameter is outside the range the algorithm supports.
+    Parameter {
+        /// Which parameter and what was wrong with it.
+        what: &'static str,
+    },
+    /// The CVN is not one this crate implements.
+    UnsupportedCvn {
+        /// The CVN byte as it appears in the IAD.
+        cvn: u8,
+    },
+    /// A fixed-capacity container is full, or a counter is exhausted.
+    Exhausted {
+        /// What ran out.
+        what: &'static str,
+    },
+    /// Structured input (TLV, key block, envelope) is malformed.
+    Malformed {
+        /// What was wrong with it.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::KeyLength { algorithm, got } => {
+                write!(f, "key length {got} bytes is not valid for {algorithm}")
+            }
+            Error::KeyAlgorithm { operation, needs } => {
+                write!(f, "{operation} needs a {needs} key")
+            }
+            Error::NotDigits { field } => write!(f, "{field} must contain only digits 0-9"),
+            Error::DigitCount {
+                field,
+                min,
+                max,
+                got,
+            } => {
+                if min == max {
+                    write!(f, "{field} must have {min} digits, got {got}")
+                } else {
+                    write!(f, "{field} must have {min} to {max} digits, got {got}")
+                }
+            }
+            Error::Length {
+                field,
+                expected,
+                got,
+            } => write!(f, "{field} must be {expected} bytes, got {got}"),
+            Error::OddHex { len } => write!(f, "hex string has an odd length ({len})"),
+            Error::NotHex => f.write_str("hex string contains a non-hex character"),
+            Error::Parameter { what } => write!(f, "invalid parameter: {what}"),
+            Error::UnsupportedCvn { cvn } => write!(f, "unsupported CVN {cvn:#04x}"),
+            Error::Exhausted { what } => write!(f, "{what} exhausted"),
+            Error::Malformed { what } => write!(f, "malformed input: {what}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// A cryptogram, ARPC, MAC or check value did not verify.
+///
+/// Deliberately opaque: it says nothing about which byte differed or what the
+/// expected value was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifyError;
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("verification failed")
+    }
+}
+
+impl core::error::Error for VerifyError {}

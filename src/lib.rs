@@ -1,0 +1,28 @@
+#![no_std]
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+// Modules, bottom-up: nothing imports from a module listed after it.
+mod ct;
+mod error;
+
+pub(crate) mod cipher;
+pub mod digits;
+pub mod keys;
+pub mod mac;
+
+pub mod emv;
+pub mod token;
+
+#[cfg(feature = "provision")]
+pub mod kdf;
+#[cfg(feature = "provision")]
+pub mod provision;
+
+#[cfg(feature = "__internal")]
+#[doc(hidden)]
+pub mod __internal;
+
+pub use digits::{Pan, Psn};
+pub use error::{Error, VerifyError};
+pub use keys::{Algorithm, CardMasterKey, IssuerMasterKey, Kcv, SessionKey};

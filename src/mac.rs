@@ -1,0 +1,321 @@
+//! MACs: ISO/IEC 9797-1 padding methods 1 and 2, MAC algorithm 3 with DES
+//! (the "retail MAC", ANSI X9.19) and AES-CMAC (NIST SP 800-38B).
+//!
+//! Both MACs stream: the state is one block plus one partial block, so no
+//! buffer of the whole message is ever needed. Message *lengths* are public
+//! (they decide the padding); message bytes and keys are secret.
+
+use aes::cipher::KeyInit;
+use cmac::Mac as _;
+use zeroize::Zeroize;
+
+use crate::cipher::{AesKey, BlockKey, Tdes};
+use crate::keys::{KeyMaterial, secret_key};
+use crate::{Algorithm, Error};
+
+/// ISO/IEC 9797-1 padding method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Padding {
+    /// Method 1: zero bytes up to a block boundary (nothing if aligned; one
+    /// zero block for empty data).
+    Method1,
+    /// Method 2: `80`, then zero bytes up to a block boundary (always adds).
+    Method2,
+}
+
+impl Padding {
+    /// From the number used in ISO 9797-1 (1 or 2).
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for any other number.
+    pub fn from_number(n: u64) -> Result<Self, Error> {
+        match n {
+            1 => Ok(Padding::Method1),
+            2 => Ok(Padding::Method2),
+            _ => Err(Error::Parameter {
+                what: "ISO 9797-1 padding method must be 1 or 2",
+            }),
+        }
+    }
+
+    /// Length of `data_len` bytes after padding to `block` bytes.
+    #[must_use]
+    pub const fn padded_len(self, data_len: usize, block: usize) -> usize {
+        match self {
+            Padding::Method1 if data_len == 0 => block,
+            Padding::Method1 => data_len.div_ceil(block) * block,
+            Padding::Method2 => (data_len / block + 1) * block,
+        }
+    }
+}
+
+/// Writes `data` padded with `method` to blocks of `block` bytes into `out`
+/// and returns the padded length.
+///
+/// # Errors
+/// [`Error::Parameter`] if `block` is 0; [`Error::Length`] if `out` is too
+/// small.
+pub fn pad(data: &[u8], method: Padding, block: usize, out: &mut [u8]) -> Result<usize, Error> {
+    if block == 0 {
+        return Err(Error::Parameter {
+            what: "block length must be positive",
+        });
+    }
+    let n = method.padded_len(data.len(), block);
+    let got = out.len();
+    let dst = out.get_mut(..n).ok_or(Error::Length {
+        field: "padding output buffer",
+        expected: "at least the padded length",
+        got,
+    })?;
+    dst.fill(0);
+    let (head, tail) = dst.split_at_mut(data.len());
+    head.copy_from_slice(data);
+    if method == Padding::Method2 {
+        if let Some(b) = tail.first_mut() {
+            *b = 0x80;
+        }
+    }
+    Ok(n)
+}
+
+secret_key!(
+    /// A general MAC or data key, for callers that MAC or encrypt with a key
+    /// whose EMV role this crate does not model (and for test vectors).
+    MacKey
+);
+
+/// ISO 9797-1 MAC algorithm 3 with DES, streaming.
+///
+/// CBC-MAC under single DES with K1; the last block goes through
+/// `DES_K1(DES⁻¹_K2(·))`. Not the same as TDES-CBC over every block.
+pub(crate) struct RetailMac {
+    key: Tdes,
+    state: [u8; 8],
+    buf: [u8; 8],
+    /// Bytes waiting in `buf` (public: depends only on message length).
+    fill: usize,
+    padding: Padding,
+    /// Whether any byte was absorbed (public).
+    any: bool,
+}
+
+impl RetailMac {
+    pub(crate) fn new(key: &KeyMaterial, padding: Padding) -> Result<Self, Error> {
+        match key.block_key() {
+            BlockKey::Tdes(t) => Ok(Self::with_tdes(t, padding)),
+            BlockKey::Aes(_) => Err(Error::KeyAlgorithm {
+                operation: "the retail MAC (ISO 9797-1 alg. 3)",
+                needs: "TDES",
+            }),
+        }
+    }
+
+    pub(crate) fn with_tdes(key: Tdes, padding: Padding) -> Self {
+        RetailMac {
+            key,
+            state: [0; 8],
+            buf: [0; 8],
+            fill: 0,
+            padding,
+            any: false,
+        }
+    }
+
+    fn absorb_block(&mut self) {
+        for (s, b) in self.state.iter_mut().zip(self.buf.iter()) {
+            *s ^= *b;
+        }
+        self.key.k1().encrypt_block(&mut self.state);
+        self.fill = 0;
+    }
+
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.fill == 8 {
+                // Only absorb a full block once more data arrives, so the last
+                // block is still in `buf` at finalize (padding method 1 of
+                // aligned data adds nothing).
+                self.absorb_block();
+            }
+            let take = core::cmp::min(8 - self.fill, data.len());
+            let (now, rest) = data.split_at(take);
+            if let Some(dst) = self.buf.get_mut(self.fill..self.fill + take) {
+                dst.copy_from_slice(now);
+            }
+            self.fill += take;
+            self.any = true;
+            data = rest;
+        }
+    }
+
+    pub(crate) fn finalize(mut self) -> [u8; 8] {
+        match self.padding {
+            Padding::Method1 => {
+                if self.fill < 8 || !self.any {
+                    if let Some(t) = self.buf.get_mut(self.fill..) {
+                        t.fill(0);
+                    }
+                    self.fill = 8;
+                }
+            }
+            Padding::Method2 => {
+                if self.fill == 8 {
+                    self.absorb_block();
+                }
+                if let Some(t) = self.buf.get_mut(self.fill..) {
+                    t.fill(0);
+                }
+                if let Some(b) = self.buf.get_mut(self.fill) {
+                    *b = 0x80;
+                }
+                self.fill = 8;
+            }
+        }
+        self.absorb_block();
+        self.key.k2().decrypt_block(&mut self.state);
+        self.key.k1().encrypt_block(&mut self.state);
+        self.state
+    }
+}
+
+impl Drop for RetailMac {
+    fn drop(&mut self) {
+        self.state.zeroize();
+        self.buf.zeroize();
+    }
+}
+
+/// AES-CMAC over any of the three key sizes, streaming.
+pub(crate) enum Cmac {
+    Aes128(cmac::Cmac<aes::Aes128>),
+    Aes192(cmac::Cmac<aes::Aes192>),
+    Aes256(cmac::Cmac<aes::Aes256>),
+}
+
+impl Cmac {
+    pub(crate) fn new(key: &KeyMaterial) -> Result<Self, Error> {
+        let k = key.bytes();
+        let bad = || Error::KeyAlgorithm {
+            operation: "AES-CMAC",
+            needs: "AES",
+        };
+        match key.algorithm() {
+            Algorithm::Aes128 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes128),
+            Algorithm::Aes192 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes192),
+            Algorithm::Aes256 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes256),
+            _ => return Err(bad()),
+        }
+        .map_err(|_| bad())
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Cmac::Aes128(m) => m.update(data),
+            Cmac::Aes192(m) => m.update(data),
+            Cmac::Aes256(m) => m.update(data),
+        }
+    }
+
+    pub(crate) fn finalize(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        let t = match self {
+            Cmac::Aes128(m) => m.finalize().into_bytes(),
+            Cmac::Aes192(m) => m.finalize().into_bytes(),
+            Cmac::Aes256(m) => m.finalize().into_bytes(),
+        };
+        out.copy_from_slice(&t);
+        out
+    }
+}
+
+/// The MAC an EMV cryptogram uses: retail MAC for TDES keys, CMAC for AES.
+pub(crate) enum EmvMac {
+    Retail(RetailMac),
+    Cmac(Cmac),
+}
+
+impl EmvMac {
+    /// `padding` applies to TDES only; CMAC pads internally.
+    pub(crate) fn new(key: &KeyMaterial, padding: Padding) -> Result<Self, Error> {
+        if key.algorithm().is_tdes() {
+            RetailMac::new(key, padding).map(EmvMac::Retail)
+        } else {
+            Cmac::new(key).map(EmvMac::Cmac)
+        }
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            EmvMac::Retail(m) => m.update(data),
+            EmvMac::Cmac(m) => m.update(data),
+        }
+    }
+
+    /// The leftmost 8 bytes of the MAC.
+    pub(crate) fn finalize8(self) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        match self {
+            EmvMac::Retail(m) => out = m.finalize(),
+            EmvMac::Cmac(m) => {
+                let mut t = m.finalize();
+                out.copy_from_slice(t.get(..8).unwrap_or(&[0; 8]));
+                t.zeroize();
+            }
+        }
+        out
+    }
+}
+
+/// Full 16-byte AES-CMAC of `data` (for KCVs and tests). Panics never: a
+/// non-AES key yields the CMAC of nothing under an all-zero key's slot, which
+/// callers rule out by checking the algorithm first.
+pub(crate) fn aes_cmac_full(key: &KeyMaterial, data: &[u8]) -> [u8; 16] {
+    match Cmac::new(key) {
+        Ok(mut m) => {
+            m.update(data);
+            m.finalize()
+        }
+        Err(_) => [0u8; 16],
+    }
+}
+
+/// ISO 9797-1 MAC algorithm 3 (retail MAC) with DES over `data`, full 8 bytes.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] if `key` is not a TDES key.
+pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8], Error> {
+    let mut m = RetailMac::new(&key.0, padding)?;
+    m.update(data);
+    Ok(m.finalize())
+}
+
+/// AES-CMAC (SP 800-38B) over `data`, full 16 bytes.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] if `key` is not an AES key.
+pub fn aes_cmac(key: &MacKey, data: &[u8]) -> Result<[u8; 16], Error> {
+    let mut m = Cmac::new(&key.0)?;
+    m.update(data);
+    Ok(m.finalize())
+}
+
+/// Encrypts one block with the key's cipher (TDES: 8 bytes, AES: 16 bytes)
+/// into the first `block_len` bytes of `block`.
+pub(crate) fn encrypt_block(key: &BlockKey, block: &mut [u8; 16]) {
+    match key {
+        BlockKey::Tdes(t) => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(block.get(..8).unwrap_or(&[0; 8]));
+            t.encrypt_block(&mut b);
+            if let Some(dst) = block.get_mut(..8) {
+                dst.copy_from_slice(&b);
+            }
+            b.zeroize();
+        }
+        BlockKey::Aes(a) => a.encrypt_block(block),
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_types(_: &AesKey) {}

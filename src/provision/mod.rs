@@ -1,0 +1,1 @@
+//! P-256 provisioning: device keys, ECDH, TR-31 key blocks, signed envelopes.
