@@ -5,13 +5,7 @@
 //! are: no branches, no table indices, no division. They build on `subtle`,
 //! whose `Choice` carries an optimisation barrier.
 
-use subtle::{Choice, ConstantTimeEq};
-
-/// Constant-time equality of two fixed-size arrays. Both may be secret.
-#[inline]
-pub(crate) fn eq<const N: usize>(a: &[u8; N], b: &[u8; N]) -> Choice {
-    a.ct_eq(b)
-}
+use subtle::Choice;
 
 /// An all-ones byte mask if `x` (secret) is non-zero, otherwise zero.
 #[inline]
@@ -128,7 +122,10 @@ mod tests {
     #[test]
     fn hex_decode_errors() {
         let mut out = [0u8; 2];
-        assert_eq!(hex_decode(b"abc", &mut out), Err(crate::Error::OddHex { len: 3 }));
+        assert_eq!(
+            hex_decode(b"abc", &mut out),
+            Err(crate::Error::OddHex { len: 3 })
+        );
         assert_eq!(hex_decode(b"0g12", &mut out), Err(crate::Error::NotHex));
         assert!(hex_decode(b"00", &mut out).is_err());
         hex_decode(b"0aFf", &mut out).unwrap();

@@ -242,9 +242,18 @@ mod tests {
         )
         .map(|_| ())
         .ok();
-        assert!(matches!(Pan::parse("1234567890I2"), Err(Error::NotDigits { .. })));
-        assert!(matches!(Pan::parse("123456789012/"), Err(Error::NotDigits { .. })));
-        assert!(matches!(Pan::parse("123456789012:"), Err(Error::NotDigits { .. })));
+        assert!(matches!(
+            Pan::parse("1234567890I2"),
+            Err(Error::NotDigits { .. })
+        ));
+        assert!(matches!(
+            Pan::parse("123456789012/"),
+            Err(Error::NotDigits { .. })
+        ));
+        assert!(matches!(
+            Pan::parse("123456789012:"),
+            Err(Error::NotDigits { .. })
+        ));
         assert!(matches!(Pan::parse("12345678901é"), Err(_)));
         assert_eq!(Pan::parse("123456789012").unwrap().len(), 12);
         assert_eq!(Pan::parse("1234567890123456789").unwrap().len(), 19);

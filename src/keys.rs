@@ -120,9 +120,9 @@ impl KeyMaterial {
                 got: hex.len() / 2,
             });
         }
-        let dst = bytes.get_mut(..n).ok_or(Error::Parameter {
-            what: "key length",
-        })?;
+        let dst = bytes
+            .get_mut(..n)
+            .ok_or(Error::Parameter { what: "key length" })?;
         let r = crate::ct::hex_decode(hex.as_bytes(), dst);
         if let Err(e) = r {
             bytes.zeroize();
@@ -148,6 +148,16 @@ impl KeyMaterial {
         }
         src.zeroize();
         KeyMaterial { alg, bytes }
+    }
+
+    /// Re-labels as `alg` keeping the first `alg.key_len()` bytes and zeroing
+    /// the rest (used when a derivation produced more bytes than the key needs).
+    pub(crate) fn truncated(mut self, alg: Algorithm) -> Self {
+        if let Some(tail) = self.bytes.get_mut(alg.key_len()..) {
+            tail.zeroize();
+        }
+        self.alg = alg;
+        self
     }
 
     pub(crate) fn block_key(&self) -> BlockKey {
@@ -305,14 +315,6 @@ secret_key!(
     /// ARQC, for script keys). Computes cryptograms, ARPCs and script MACs.
     SessionKey
 );
-
-/// Odd-parity adjust a TDES key in place (constant time). Returns the adjusted
-/// key; AES keys are returned unchanged.
-pub(crate) fn adjust_parity(alg: Algorithm, bytes: &mut [u8]) {
-    if alg.is_tdes() {
-        crate::ct::odd_parity(bytes);
-    }
-}
 
 /// Odd-parity adjust arbitrary key bytes (constant time).
 ///

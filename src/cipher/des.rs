@@ -31,7 +31,11 @@ impl Tdes {
         if key.len() == 16 {
             k[2] = k[0];
         }
-        Tdes { k1: Des::new(&k[0]), k2: Des::new(&k[1]), k3: Des::new(&k[2]) }
+        Tdes {
+            k1: Des::new(&k[0]),
+            k2: Des::new(&k[1]),
+            k3: Des::new(&k[2]),
+        }
     }
     pub(crate) fn encrypt_block(&self, block: &mut [u8; 8]) {
         self.k1.encrypt_block(block);

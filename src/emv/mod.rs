@@ -1,1 +1,52 @@
 //! EMV key derivation, application cryptograms and ARPCs.
+//!
+//! * [`derive`]: ICC master keys (Options A, B, C) and session keys.
+//! * [`cryptogram`]: the CVN catalogue and AC generation/verification.
+//! * [`arpc`]: ARPC Methods 1 and 2.
+//! * [`types`]: fixed-size EMV data elements.
+
+pub mod arpc;
+pub mod cryptogram;
+pub mod derive;
+pub mod types;
+
+pub use arpc::{Arpc, ArpcMethod, ArpcResponse};
+pub use cryptogram::{
+    CardData, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133, MASTERCARD_CVN_16,
+    MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys, VISA_CVN_10,
+    VISA_CVN_18, VISA_CVN_22,
+};
+pub use derive::MkDerivation;
+pub use types::{Arc, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber};
+
+// The sealed-trait pattern: `Sealed` lives in a private module, so its
+// method (which hands out the crate-private key material) cannot be named or
+// called outside the crate.
+#[allow(private_interfaces)]
+pub(crate) mod sealed {
+    /// Gives the crate access to a key's material without exposing it.
+    pub trait Sealed {
+        fn material(&self) -> &crate::keys::KeyMaterial;
+    }
+}
+
+/// A key that may compute an application cryptogram or an ARPC: a
+/// [`SessionKey`](crate::SessionKey), or a [`CardMasterKey`](crate::CardMasterKey)
+/// for the CVNs that use the card key directly (Visa CVN 10, Mastercard ARPCs).
+/// Sealed: no other type implements it.
+pub trait CryptogramKey: sealed::Sealed {}
+
+#[allow(private_interfaces)]
+impl sealed::Sealed for crate::SessionKey {
+    fn material(&self) -> &crate::keys::KeyMaterial {
+        &self.0
+    }
+}
+impl CryptogramKey for crate::SessionKey {}
+#[allow(private_interfaces)]
+impl sealed::Sealed for crate::CardMasterKey {
+    fn material(&self) -> &crate::keys::KeyMaterial {
+        &self.0
+    }
+}
+impl CryptogramKey for crate::CardMasterKey {}

@@ -1,0 +1,588 @@
+//! Application cryptograms (ARQC / TC / AAC) and the CVN catalogue.
+//!
+//! A CVN is *data*, not code: [`Cvn`] says which master-key option, which
+//! session key, which card data follows the 33-byte minimum set, which padding,
+//! and which ARPC method and key. One code path serves every scheme, so a
+//! fix or a constant-time property holds for all of them at once.
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::arpc::{self, Arpc, ArpcMethod, ArpcResponse};
+use super::derive::{self, MkDerivation};
+use super::types::{Atc, Cryptogram, TransactionData, UnpredictableNumber};
+use super::{CryptogramKey, sealed::Sealed};
+use crate::keys::KeyMaterial;
+use crate::mac::{EmvMac, Padding};
+use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey, VerifyError};
+
+/// Cipher family of a CVN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CipherFamily {
+    /// Two-key TDES, retail MAC.
+    Tdes,
+    /// AES, CMAC.
+    Aes,
+}
+
+/// Which key computes the AC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AcKeyMethod {
+    /// The ICC master key itself, no session key (Visa CVN 10).
+    CardKey,
+    /// EMV common session key with R = ATC ‖ 00…00.
+    CommonSessionKey,
+    /// Mastercard proprietary SKD, R = ATC ‖ 0000 ‖ UN.
+    MastercardSkd,
+}
+
+/// Which key computes the ARPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArpcKeySource {
+    /// The ICC master key (Visa CVN 10, Mastercard CVN 16/17).
+    CardKey,
+    /// The AC session key.
+    SessionKey,
+}
+
+/// How the script (secure messaging) session keys are derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScriptKeyMethod {
+    /// Visa XOR with the ATC.
+    VisaXor,
+    /// EMV common session key with R = ARQC.
+    CommonSessionKeyArqc,
+}
+
+/// The card data that follows the 33-byte minimum set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CardDataSpec {
+    /// What it is, for error messages (e.g. `"CVR (Visa CVN 10)"`).
+    pub field: &'static str,
+    /// Allowed lengths as text, for error messages.
+    pub expected: &'static str,
+    /// Smallest allowed length.
+    pub min: usize,
+    /// Largest allowed length.
+    pub max: usize,
+    /// If set, the only lengths allowed between `min` and `max`.
+    pub only: Option<[usize; 2]>,
+}
+
+impl CardDataSpec {
+    const fn exact(field: &'static str, expected: &'static str, n: usize) -> Self {
+        CardDataSpec {
+            field,
+            expected,
+            min: n,
+            max: n,
+            only: None,
+        }
+    }
+
+    fn allows(&self, n: usize) -> bool {
+        (self.min..=self.max).contains(&n) && self.only.is_none_or(|[a, b]| n == a || n == b)
+    }
+}
+
+/// A cryptogram version: everything that differs between schemes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cvn {
+    /// Human name, e.g. `"Visa CVN 10"`.
+    pub name: &'static str,
+    /// The CVN byte as it appears in the IAD.
+    pub id: u8,
+    /// TDES or AES.
+    pub cipher: CipherFamily,
+    /// How the ICC master key is derived from the IMK.
+    pub mk_derivation: MkDerivation,
+    /// Which key computes the AC.
+    pub ac_key: AcKeyMethod,
+    /// The card data after the minimum set.
+    pub card_data: CardDataSpec,
+    /// ISO 9797-1 padding (TDES only; CMAC pads internally).
+    pub padding: Padding,
+    /// ARPC method.
+    pub arpc: ArpcMethod,
+    /// ARPC key.
+    pub arpc_key: ArpcKeySource,
+    /// Script session keys.
+    pub script_keys: ScriptKeyMethod,
+}
+
+const fn tdes(
+    name: &'static str,
+    id: u8,
+    mk: MkDerivation,
+    ac_key: AcKeyMethod,
+    card_data: CardDataSpec,
+    padding: Padding,
+    arpc: ArpcMethod,
+    arpc_key: ArpcKeySource,
+    script_keys: ScriptKeyMethod,
+) -> Cvn {
+    Cvn {
+        name,
+        id,
+        cipher: CipherFamily::Tdes,
+        mk_derivation: mk,
+        ac_key,
+        card_data,
+        padding,
+        arpc,
+        arpc_key,
+        script_keys,
+    }
+}
+
+use AcKeyMethod as K;
+use ArpcKeySource as AK;
+use ArpcMethod as AM;
+use MkDerivation as MK;
+use ScriptKeyMethod as SK;
+
+/// Visa CVN 10 (`0A`): ICC MK-AC directly; card data = CVR (4 bytes, IAD[3..7]); padding 1; ARPC 1 with the card key.
+pub const VISA_CVN_10: Cvn = tdes(
+    "Visa CVN 10",
+    0x0A,
+    MK::OptionA,
+    K::CardKey,
+    CardDataSpec::exact("CVR (Visa CVN 10, IAD[3..7])", "4", 4),
+    Padding::Method1,
+    AM::Method1,
+    AK::CardKey,
+    SK::VisaXor,
+);
+/// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 or 32 bytes); ARPC 2.
+pub const VISA_CVN_18: Cvn = tdes(
+    "Visa CVN 18",
+    0x12,
+    MK::OptionB,
+    K::CommonSessionKey,
+    CardDataSpec {
+        field: "IAD (Visa CVN 18)",
+        expected: "7 or 32",
+        min: 7,
+        max: 32,
+        only: Some([7, 32]),
+    },
+    Padding::Method2,
+    AM::Method2,
+    AK::SessionKey,
+    SK::VisaXor,
+);
+/// Visa CVN '22' (`22`): as CVN 18, but script keys are CSK(ARQC).
+pub const VISA_CVN_22: Cvn = tdes(
+    "Visa CVN '22'",
+    0x22,
+    MK::OptionB,
+    K::CommonSessionKey,
+    CardDataSpec {
+        field: "IAD (Visa CVN '22')",
+        expected: "7 or 32",
+        min: 7,
+        max: 32,
+        only: Some([7, 32]),
+    },
+    Padding::Method2,
+    AM::Method2,
+    AK::SessionKey,
+    SK::CommonSessionKeyArqc,
+);
+/// Mastercard CVN 16 (`10`): MC SKD; card data = CVR (6 bytes); ARPC 1 with the card key.
+pub const MASTERCARD_CVN_16: Cvn = tdes(
+    "Mastercard CVN 16",
+    0x10,
+    MK::OptionA,
+    K::MastercardSkd,
+    CardDataSpec::exact("CVR (Mastercard CVN 16)", "6", 6),
+    Padding::Method2,
+    AM::Method1,
+    AK::CardKey,
+    SK::CommonSessionKeyArqc,
+);
+/// Mastercard CVN 17 (`11`): MC SKD; card data = CVR ‖ counters (14 bytes); ARPC 1 with the card key.
+pub const MASTERCARD_CVN_17: Cvn = tdes(
+    "Mastercard CVN 17",
+    0x11,
+    MK::OptionA,
+    K::MastercardSkd,
+    CardDataSpec::exact("CVR and counters (Mastercard CVN 17)", "14", 14),
+    Padding::Method2,
+    AM::Method1,
+    AK::CardKey,
+    SK::CommonSessionKeyArqc,
+);
+/// Mastercard CVN 20 (`14`): CSK(ATC); card data = CVR (6 bytes); ARPC 1 with the session key.
+pub const MASTERCARD_CVN_20: Cvn = tdes(
+    "Mastercard CVN 20",
+    0x14,
+    MK::OptionA,
+    K::CommonSessionKey,
+    CardDataSpec::exact("CVR (Mastercard CVN 20)", "6", 6),
+    Padding::Method2,
+    AM::Method1,
+    AK::SessionKey,
+    SK::CommonSessionKeyArqc,
+);
+/// Mastercard CVN 21 (`15`): CSK(ATC); card data = CVR ‖ counters (14 bytes); ARPC 1 with the session key.
+pub const MASTERCARD_CVN_21: Cvn = tdes(
+    "Mastercard CVN 21",
+    0x15,
+    MK::OptionA,
+    K::CommonSessionKey,
+    CardDataSpec::exact("CVR and counters (Mastercard CVN 21)", "14", 14),
+    Padding::Method2,
+    AM::Method1,
+    AK::SessionKey,
+    SK::CommonSessionKeyArqc,
+);
+/// Interac CVN 133 (`85`): MC SKD; card data = whole IAD; ARPC 1 with the session key.
+pub const INTERAC_CVN_133: Cvn = tdes(
+    "Interac CVN 133",
+    0x85,
+    MK::OptionA,
+    K::MastercardSkd,
+    CardDataSpec {
+        field: "IAD (Interac CVN 133)",
+        expected: "1 to 32",
+        min: 1,
+        max: 32,
+        only: None,
+    },
+    Padding::Method2,
+    AM::Method1,
+    AK::SessionKey,
+    SK::CommonSessionKeyArqc,
+);
+/// EMV common core, TDES: Option A, CSK(ATC), card data = IAD, ARPC 2.
+pub const EMV_COMMON_TDES: Cvn = tdes(
+    "EMV common TDES",
+    0x01,
+    MK::OptionA,
+    K::CommonSessionKey,
+    CardDataSpec {
+        field: "IAD (EMV common TDES)",
+        expected: "1 to 32",
+        min: 1,
+        max: 32,
+        only: None,
+    },
+    Padding::Method2,
+    AM::Method2,
+    AK::SessionKey,
+    SK::CommonSessionKeyArqc,
+);
+/// EMV common core, AES: Option C, AES CSK(ATC), CMAC; card data = IAD, ARPC 2.
+pub const EMV_COMMON_AES: Cvn = Cvn {
+    name: "EMV common AES",
+    id: 0x02,
+    cipher: CipherFamily::Aes,
+    mk_derivation: MK::OptionC,
+    ac_key: K::CommonSessionKey,
+    card_data: CardDataSpec {
+        field: "IAD (EMV common AES)",
+        expected: "1 to 32",
+        min: 1,
+        max: 32,
+        only: None,
+    },
+    padding: Padding::Method2,
+    arpc: AM::Method2,
+    arpc_key: AK::SessionKey,
+    script_keys: SK::CommonSessionKeyArqc,
+};
+
+/// Every CVN this crate ships, for lookups by IAD byte.
+pub const ALL_CVNS: [&Cvn; 10] = [
+    &VISA_CVN_10,
+    &VISA_CVN_18,
+    &VISA_CVN_22,
+    &MASTERCARD_CVN_16,
+    &MASTERCARD_CVN_17,
+    &MASTERCARD_CVN_20,
+    &MASTERCARD_CVN_21,
+    &INTERAC_CVN_133,
+    &EMV_COMMON_TDES,
+    &EMV_COMMON_AES,
+];
+
+/// Card data validated against one CVN's layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardData<'a> {
+    bytes: &'a [u8],
+    cvn: u8,
+}
+
+impl CardData<'_> {
+    /// The bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+impl Cvn {
+    /// Validates the card data that follows the minimum set.
+    ///
+    /// # Errors
+    /// [`Error::Length`] naming the field and the allowed lengths.
+    pub fn card_data<'a>(&self, bytes: &'a [u8]) -> Result<CardData<'a>, Error> {
+        if !self.card_data.allows(bytes.len()) {
+            return Err(Error::Length {
+                field: self.card_data.field,
+                expected: self.card_data.expected,
+                got: bytes.len(),
+            });
+        }
+        Ok(CardData {
+            bytes,
+            cvn: self.id,
+        })
+    }
+
+    fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {
+        let ok = match self.cipher {
+            CipherFamily::Tdes => k.algorithm() == crate::Algorithm::Tdes2,
+            CipherFamily::Aes => !k.algorithm().is_tdes(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::KeyAlgorithm {
+                operation: role,
+                needs: match self.cipher {
+                    CipherFamily::Tdes => "two-key TDES",
+                    CipherFamily::Aes => "AES",
+                },
+            })
+        }
+    }
+
+    /// Issuer side: derives the ICC master key for this CVN's option.
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithm`] if the IMK does not fit the CVN's cipher.
+    pub fn derive_card_key(
+        &self,
+        imk: &IssuerMasterKey,
+        pan: &Pan,
+        psn: Psn,
+    ) -> Result<CardMasterKey, Error> {
+        self.check_key(&imk.0, "this CVN's issuer master key")?;
+        derive::derive_card_key(self.mk_derivation, imk, pan, psn)
+    }
+
+    /// Derives the keys of one transaction (the AC key; the card key is
+    /// borrowed for the ARPC where the CVN uses it).
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithm`] if the card key does not fit the CVN's cipher.
+    pub fn transaction_keys<'k>(
+        &'k self,
+        card_key: &'k CardMasterKey,
+        atc: Atc,
+        un: UnpredictableNumber,
+    ) -> Result<TransactionKeys<'k>, Error> {
+        self.check_key(&card_key.0, "this CVN's card master key")?;
+        let session_key = match self.ac_key {
+            AcKeyMethod::CardKey => None,
+            AcKeyMethod::CommonSessionKey => Some(derive::session_key_ac(card_key, atc)?),
+            AcKeyMethod::MastercardSkd => Some(derive::mastercard_skd(card_key, atc, un)?),
+        };
+        Ok(TransactionKeys {
+            cvn: self,
+            card_key,
+            session_key,
+        })
+    }
+
+    /// Looks a shipped CVN up by its IAD byte.
+    #[must_use]
+    pub fn by_id(id: u8) -> Option<&'static Cvn> {
+        ALL_CVNS.iter().copied().find(|c| c.id == id)
+    }
+}
+
+/// The keys of one transaction under one CVN.
+pub struct TransactionKeys<'k> {
+    cvn: &'k Cvn,
+    card_key: &'k CardMasterKey,
+    /// `None` when the CVN computes the AC with the card key itself.
+    session_key: Option<SessionKey>,
+}
+
+impl core::fmt::Debug for TransactionKeys<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TransactionKeys")
+            .field("cvn", &self.cvn.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransactionKeys<'_> {
+    fn ac_key(&self) -> &KeyMaterial {
+        match &self.session_key {
+            Some(sk) => &sk.0,
+            None => &self.card_key.0,
+        }
+    }
+
+    fn arpc_key(&self) -> &KeyMaterial {
+        match self.cvn.arpc_key {
+            ArpcKeySource::CardKey => &self.card_key.0,
+            ArpcKeySource::SessionKey => self.ac_key(),
+        }
+    }
+
+    /// The AC session key, if the CVN uses one.
+    #[must_use]
+    pub fn session_key(&self) -> Option<&SessionKey> {
+        self.session_key.as_ref()
+    }
+
+    fn compute(&self, txn: &TransactionData, card_data: &CardData<'_>) -> Result<[u8; 8], Error> {
+        if card_data.cvn != self.cvn.id {
+            return Err(Error::Parameter {
+                what: "card data was validated for a different CVN",
+            });
+        }
+        let mut min = txn.to_bytes();
+        let mut m = EmvMac::new(self.ac_key(), self.cvn.padding)?;
+        m.update(&min);
+        m.update(card_data.bytes);
+        min.zeroize();
+        Ok(m.finalize8())
+    }
+
+    /// Generates the AC (ARQC, TC or AAC: the computation is the same).
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if `card_data` was validated for another CVN.
+    pub fn generate_ac(
+        &self,
+        txn: &TransactionData,
+        card_data: &CardData<'_>,
+    ) -> Result<Cryptogram, Error> {
+        self.compute(txn, card_data).map(Cryptogram)
+    }
+
+    /// Issuer side: recomputes the AC and compares all 8 bytes in constant time.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, with no detail.
+    pub fn verify_ac(
+        &self,
+        txn: &TransactionData,
+        card_data: &CardData<'_>,
+        ac: &Cryptogram,
+    ) -> Result<(), VerifyError> {
+        let ok = match self.compute(txn, card_data) {
+            Ok(mut want) => {
+                let c = want.ct_eq(&ac.0);
+                want.zeroize();
+                c
+            }
+            Err(_) => subtle::Choice::from(0),
+        };
+        if bool::from(ok) {
+            Ok(())
+        } else {
+            Err(VerifyError)
+        }
+    }
+
+    /// Issuer side: the ARPC for `arqc` with this CVN's method and key.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if the response's method is not the CVN's;
+    /// [`Error::Length`] for proprietary data over 8 bytes.
+    pub fn arpc(&self, arqc: &Cryptogram, response: &ArpcResponse<'_>) -> Result<Arpc, Error> {
+        self.check_method(response)?;
+        arpc::generate(&KeyRef(self.arpc_key()), arqc, response)
+    }
+
+    /// Device side: checks the issuer's ARPC in constant time.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch.
+    pub fn verify_arpc(
+        &self,
+        arqc: &Cryptogram,
+        response: &ArpcResponse<'_>,
+        arpc: &Arpc,
+    ) -> Result<(), VerifyError> {
+        self.check_method(response).map_err(|_| VerifyError)?;
+        arpc::verify(&KeyRef(self.arpc_key()), arqc, response, arpc)
+    }
+
+    fn check_method(&self, response: &ArpcResponse<'_>) -> Result<(), Error> {
+        let m = match response {
+            ArpcResponse::Method1 { .. } => ArpcMethod::Method1,
+            ArpcResponse::Method2 { .. } => ArpcMethod::Method2,
+        };
+        if m == self.cvn.arpc {
+            Ok(())
+        } else {
+            Err(Error::Parameter {
+                what: "ARPC response method does not match the CVN",
+            })
+        }
+    }
+}
+
+/// A borrowed key of any role that may compute a cryptogram.
+struct KeyRef<'a>(&'a KeyMaterial);
+#[allow(private_interfaces)]
+impl Sealed for KeyRef<'_> {
+    fn material(&self) -> &KeyMaterial {
+        self.0
+    }
+}
+impl CryptogramKey for KeyRef<'_> {}
+
+/// Computes an 8-byte AC over already-assembled input `data` (e.g. built from
+/// a CDOL) with `key`: retail MAC with `padding` for TDES, CMAC for AES.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] for a three-key TDES key.
+pub fn mac_cryptogram<K: CryptogramKey + ?Sized>(
+    key: &K,
+    data: &[u8],
+    padding: Padding,
+) -> Result<Cryptogram, Error> {
+    if key.material().algorithm() == crate::Algorithm::Tdes3 {
+        return Err(Error::KeyAlgorithm {
+            operation: "an EMV cryptogram",
+            needs: "two-key TDES or AES",
+        });
+    }
+    let mut m = EmvMac::new(key.material(), padding)?;
+    m.update(data);
+    Ok(Cryptogram(m.finalize8()))
+}
+
+/// Verifies an 8-byte AC over `data` in constant time.
+///
+/// # Errors
+/// [`VerifyError`] on any mismatch.
+pub fn verify_mac_cryptogram<K: CryptogramKey + ?Sized>(
+    key: &K,
+    data: &[u8],
+    padding: Padding,
+    ac: &Cryptogram,
+) -> Result<(), VerifyError> {
+    let ok = match mac_cryptogram(key, data, padding) {
+        Ok(mut want) => {
+            let c = want.0.ct_eq(&ac.0);
+            want.0.zeroize();
+            c
+        }
+        Err(_) => subtle::Choice::from(0),
+    };
+    if bool::from(ok) {
+        Ok(())
+    } else {
+        Err(VerifyError)
+    }
+}

@@ -1,0 +1,466 @@
+//! Key derivation: ICC master keys from an issuer master key (EMV Options A, B,
+//! C) and session keys from an ICC master key (EMV common session key, the
+//! Mastercard SKD, the Visa XOR script keys, the EMV2000 tree).
+//!
+//! PAN digits and all keys are secret: the Option B decimalisation and every
+//! parity adjustment run branch-free over fixed-length loops. The ATC, UN,
+//! tree parameters and key algorithm are public.
+
+use sha1::Digest;
+use zeroize::Zeroize;
+
+use super::types::{Atc, Cryptogram, UnpredictableNumber};
+use crate::cipher::BlockKey;
+use crate::digits::{pack_bcd, pan_psn_right};
+use crate::keys::KeyMaterial;
+use crate::{Algorithm, CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey};
+
+/// How an ICC master key is derived from an issuer master key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MkDerivation {
+    /// EMV Option A (TDES): rightmost 16 digits of PAN ‖ PSN.
+    OptionA,
+    /// EMV Option B (TDES + SHA-1): Option A for PANs of up to 16 digits.
+    OptionB,
+    /// EMV Option C (AES): PAN ‖ PSN left-padded to 32 digits.
+    OptionC,
+}
+
+/// Derives the ICC master key with `method`.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] if the IMK's algorithm does not fit the method
+/// (Options A/B need a two-key TDES IMK, Option C an AES IMK).
+pub fn derive_card_key(
+    method: MkDerivation,
+    imk: &IssuerMasterKey,
+    pan: &Pan,
+    psn: Psn,
+) -> Result<CardMasterKey, Error> {
+    match method {
+        MkDerivation::OptionA => option_a(imk, pan, psn),
+        MkDerivation::OptionB => option_b(imk, pan, psn),
+        MkDerivation::OptionC => option_c(imk, pan, psn, imk.algorithm().key_len()),
+    }
+}
+
+fn need_tdes2(k: &KeyMaterial, operation: &'static str) -> Result<(), Error> {
+    if k.algorithm() == Algorithm::Tdes2 {
+        Ok(())
+    } else {
+        Err(Error::KeyAlgorithm {
+            operation,
+            needs: "two-key TDES",
+        })
+    }
+}
+
+/// `odd_parity(TDES_K(y) ‖ TDES_K(y ⊕ FF..FF))`: the last two steps of Options A and B.
+fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> CardMasterKey {
+    let k = imk.block_key();
+    let mut out = [0u8; 16];
+    if let BlockKey::Tdes(t) = &k {
+        let mut zl = y;
+        t.encrypt_block(&mut zl);
+        let mut zr = y;
+        for b in zr.iter_mut() {
+            *b ^= 0xFF;
+        }
+        t.encrypt_block(&mut zr);
+        out[..8].copy_from_slice(&zl);
+        out[8..].copy_from_slice(&zr);
+        zl.zeroize();
+        zr.zeroize();
+    }
+    y.zeroize();
+    crate::ct::odd_parity(&mut out);
+    CardMasterKey(KeyMaterial::from_array(Algorithm::Tdes2, out))
+}
+
+/// EMV Option A.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the IMK is two-key TDES.
+pub fn option_a(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMasterKey, Error> {
+    need_tdes2(&imk.0, "EMV Option A")?;
+    let mut digits = pan_psn_right::<16>(pan, psn);
+    let mut y = [0u8; 8];
+    pack_bcd(&digits, &mut y);
+    digits.zeroize();
+    Ok(tdes_pair_from_y(&imk.0, y))
+}
+
+/// EMV Option B: SHA-1 over PAN ‖ PSN, decimalised, for PANs over 16 digits;
+/// Option A otherwise.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the IMK is two-key TDES.
+pub fn option_b(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMasterKey, Error> {
+    if pan.len() <= 16 {
+        return option_a(imk, pan, psn);
+    }
+    need_tdes2(&imk.0, "EMV Option B")?;
+    // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
+    let n = pan.len() + 2;
+    let mut digits = [0u8; 22];
+    let off = n % 2; // public: the PAN length is public
+    if let Some(dst) = digits.get_mut(off..off + pan.len()) {
+        dst.copy_from_slice(pan.digit_values());
+    }
+    if let Some(dst) = digits.get_mut(off + pan.len()..off + n) {
+        dst.copy_from_slice(&psn.digit_values());
+    }
+    let nbytes = (n + off) / 2;
+    let mut packed = [0u8; 11];
+    pack_bcd(&digits, &mut packed);
+    let mut d = sha1::Sha1::digest(packed.get(..nbytes).unwrap_or(&[]));
+    digits.zeroize();
+    packed.zeroize();
+
+    let mut y_digits = decimalise_sha1(&d);
+    d.as_mut_slice().zeroize();
+    let mut y = [0u8; 8];
+    pack_bcd(&y_digits, &mut y);
+    y_digits.zeroize();
+    Ok(tdes_pair_from_y(&imk.0, y))
+}
+
+/// Option B step 4–5, branch-free: the first 16 decimal nibbles of `d` in
+/// order, then (if fewer than 16) the letter nibbles mapped A→0 … F→5.
+///
+/// Every nibble is compared against every output slot; the running count is
+/// secret and only ever used in masks.
+fn decimalise_sha1(d: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let mut count = 0u32;
+    for pass in 0..2u32 {
+        for byte in d.iter().take(20) {
+            for nib in [byte >> 4, byte & 0x0F] {
+                let x = u32::from(nib);
+                let is_dec = crate::ct::lt_u32(x, 10);
+                // pass 0 takes decimal nibbles as they are; pass 1 takes letters, minus 10.
+                let take = if pass == 0 { is_dec } else { 1 ^ is_dec };
+                let value = x.wrapping_sub((pass * 10) & 0xFF);
+                for (j, o) in (0u32..).zip(out.iter_mut()) {
+                    // `count` stays at most 80, so the byte cast is exact.
+                    let differs = u32::from(crate::ct::mask_nonzero_u8((count ^ j) as u8) & 1);
+                    let hit = take & (1 ^ differs);
+                    let m = (hit as u8).wrapping_neg();
+                    *o = (*o & !m) | (value as u8 & m);
+                }
+                count += take;
+            }
+        }
+    }
+    out
+}
+
+/// EMV Option C (AES): `leftmost k bytes of AES_IMK(Y) ‖ AES_IMK(Y ⊕ FF..FF)`,
+/// `Y` = BCD of PAN ‖ PSN left-padded to 32 digits. `k` is normally the IMK
+/// length (16, 24 or 32).
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the IMK is AES; [`Error::Parameter`] if
+/// `k` is not 16, 24 or 32.
+pub fn option_c(
+    imk: &IssuerMasterKey,
+    pan: &Pan,
+    psn: Psn,
+    k: usize,
+) -> Result<CardMasterKey, Error> {
+    if imk.algorithm().is_tdes() {
+        return Err(Error::KeyAlgorithm {
+            operation: "EMV Option C",
+            needs: "AES",
+        });
+    }
+    let alg = Algorithm::aes_for_len(k).ok_or(Error::Parameter {
+        what: "Option C key length must be 16, 24 or 32 bytes",
+    })?;
+    let mut digits = pan_psn_right::<32>(pan, psn);
+    let mut y = [0u8; 16];
+    pack_bcd(&digits, &mut y);
+    digits.zeroize();
+    let out = aes_pair(&imk.0, &y, &y, true, k);
+    y.zeroize();
+    Ok(CardMasterKey(
+        KeyMaterial::from_array(alg, out).truncated(alg),
+    ))
+}
+
+/// `AES_K(a) ‖ AES_K(b ⊕ FF..FF if invert)`, both 16 bytes, into a 32-byte
+/// buffer; only the first block is computed when `k` = 16.
+fn aes_pair(key: &KeyMaterial, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if let BlockKey::Aes(c) = key.block_key() {
+        let mut l = *a;
+        c.encrypt_block(&mut l);
+        out[..16].copy_from_slice(&l);
+        l.zeroize();
+        if k > 16 {
+            let mut r = *b;
+            if invert {
+                for x in r.iter_mut() {
+                    *x ^= 0xFF;
+                }
+            }
+            c.encrypt_block(&mut r);
+            out[16..].copy_from_slice(&r);
+            r.zeroize();
+        }
+    }
+    out
+}
+
+/// The EMV common session key (Book 2 A1.3.1) from an n-byte diversification
+/// value `r` (n = 8 for TDES, 16 for AES).
+///
+/// * TDES: `odd_parity(TDES_MK(F1) ‖ TDES_MK(F2))`, F1/F2 = R with byte 2
+///   **replaced** by F0 / 0F.
+/// * AES-128: `AES_MK(R)` — R unchanged.
+/// * AES-192/256: leftmost k bytes of `AES_MK(F1) ‖ AES_MK(F2)`.
+///
+/// # Errors
+/// [`Error::Length`] if `r` is not one block; [`Error::KeyAlgorithm`] for a
+/// three-key TDES master key (not defined by EMV).
+pub fn common_session_key(mk: &CardMasterKey, r: &[u8]) -> Result<SessionKey, Error> {
+    let alg = mk.algorithm();
+    let n = alg.block_len();
+    if r.len() != n {
+        return Err(Error::Length {
+            field: "session key diversification value R",
+            expected: if n == 8 { "8" } else { "16" },
+            got: r.len(),
+        });
+    }
+    match alg {
+        Algorithm::Tdes2 => {
+            let mut f1 = [0u8; 8];
+            f1.copy_from_slice(r);
+            let mut f2 = f1;
+            f1[2] = 0xF0;
+            f2[2] = 0x0F;
+            Ok(SessionKey(tdes_pair(&mk.0, &f1, &f2)))
+        }
+        Algorithm::Tdes3 => Err(Error::KeyAlgorithm {
+            operation: "the EMV common session key",
+            needs: "two-key TDES or AES",
+        }),
+        _ => {
+            let mut f1 = [0u8; 16];
+            f1.copy_from_slice(r);
+            let k = alg.key_len();
+            if k == 16 {
+                let out = aes_pair(&mk.0, &f1, &f1, false, 16);
+                return Ok(SessionKey(KeyMaterial::from_array(alg, out).truncated(alg)));
+            }
+            let mut f2 = f1;
+            f1[2] = 0xF0;
+            f2[2] = 0x0F;
+            let out = aes_pair(&mk.0, &f1, &f2, false, k);
+            Ok(SessionKey(KeyMaterial::from_array(alg, out).truncated(alg)))
+        }
+    }
+}
+
+/// `odd_parity(TDES_K(a) ‖ TDES_K(b))` as a two-key TDES key.
+fn tdes_pair(key: &KeyMaterial, a: &[u8; 8], b: &[u8; 8]) -> KeyMaterial {
+    let mut out = [0u8; 16];
+    if let BlockKey::Tdes(t) = key.block_key() {
+        let mut l = *a;
+        t.encrypt_block(&mut l);
+        let mut r = *b;
+        t.encrypt_block(&mut r);
+        out[..8].copy_from_slice(&l);
+        out[8..].copy_from_slice(&r);
+        l.zeroize();
+        r.zeroize();
+    }
+    crate::ct::odd_parity(&mut out);
+    KeyMaterial::from_array(Algorithm::Tdes2, out)
+}
+
+/// The AC / ARPC session key: common session key with R = ATC ‖ 00…00.
+///
+/// # Errors
+/// As [`common_session_key`].
+pub fn session_key_ac(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, Error> {
+    let mut r = [0u8; 16];
+    r[..2].copy_from_slice(&atc.0);
+    let n = mk.algorithm().block_len();
+    common_session_key(mk, r.get(..n).unwrap_or(&[]))
+}
+
+/// Script (secure messaging) session key: common session key with R = the
+/// ARQC (‖ 00*8 for AES — that AES layout is inferred, see SPEC-EMV §6.1).
+///
+/// # Errors
+/// As [`common_session_key`].
+pub fn session_key_script(mk: &CardMasterKey, arqc: &Cryptogram) -> Result<SessionKey, Error> {
+    let mut r = [0u8; 16];
+    r[..8].copy_from_slice(&arqc.0);
+    let n = mk.algorithm().block_len();
+    common_session_key(mk, r.get(..n).unwrap_or(&[]))
+}
+
+/// Mastercard proprietary SKD (M/Chip): R = ATC ‖ 00 00 ‖ UN, then the TDES
+/// common session key procedure.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the card key is two-key TDES.
+pub fn mastercard_skd(
+    mk: &CardMasterKey,
+    atc: Atc,
+    un: UnpredictableNumber,
+) -> Result<SessionKey, Error> {
+    need_tdes2(&mk.0, "the Mastercard SKD")?;
+    let mut r = [0u8; 8];
+    r[..2].copy_from_slice(&atc.0);
+    r[4..].copy_from_slice(&un.0);
+    common_session_key(mk, &r)
+}
+
+/// Visa script session key by XOR (CVN 10 and 18):
+/// `SK_L = MK_L ⊕ (00*6 ‖ ATC)`, `SK_R = MK_R ⊕ (00*6 ‖ ATC ⊕ FFFF)`, odd parity.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the card key is two-key TDES.
+pub fn visa_xor_session_key(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, Error> {
+    need_tdes2(&mk.0, "the Visa XOR session key")?;
+    let mut k = [0u8; 16];
+    k.copy_from_slice(mk.0.bytes());
+    k[6] ^= atc.0[0];
+    k[7] ^= atc.0[1];
+    k[14] ^= !atc.0[0];
+    k[15] ^= !atc.0[1];
+    crate::ct::odd_parity(&mut k);
+    Ok(SessionKey(KeyMaterial::from_array(Algorithm::Tdes2, k)))
+}
+
+/// Parameters of the EMV2000 tree-based session key derivation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TreeParams {
+    /// Tree height H (pyemv uses 8 or 16).
+    pub height: u8,
+    /// Branch factor b (4 or 2).
+    pub branch_factor: u8,
+    /// Initial value, normally zero.
+    pub iv: [u8; 16],
+}
+
+impl TreeParams {
+    /// Height 8, branch factor 4, zero IV.
+    pub const H8_B4: TreeParams = TreeParams {
+        height: 8,
+        branch_factor: 4,
+        iv: [0; 16],
+    };
+    /// Height 16, branch factor 2, zero IV.
+    pub const H16_B2: TreeParams = TreeParams {
+        height: 16,
+        branch_factor: 2,
+        iv: [0; 16],
+    };
+}
+
+/// EMV2000 tree-based session key (legacy; only for verifying old cards).
+///
+/// # Errors
+/// [`Error::Parameter`] if b^H does not cover every ATC value (or b < 2, or
+/// H < 2); [`Error::KeyAlgorithm`] unless the card key is two-key TDES.
+pub fn emv2000_tree_session_key(
+    mk: &CardMasterKey,
+    atc: Atc,
+    p: TreeParams,
+) -> Result<SessionKey, Error> {
+    need_tdes2(&mk.0, "the EMV2000 tree derivation")?;
+    let b = u32::from(p.branch_factor);
+    let h = u32::from(p.height);
+    let covers = b.checked_pow(h).is_none_or(|cap| cap >= 65535);
+    if b < 2 || h < 2 || h > 32 || !covers {
+        return Err(Error::Parameter {
+            what: "EMV2000 tree: need branch factor >= 2, height 2..=32 and b^H >= 65535",
+        });
+    }
+    // The ATC is public: dividing it by the (public) branch factor is fine.
+    let atc = u32::from(atc.to_u16());
+    let index_at = |level: u32| -> u32 {
+        // Node index at `level` on the path to leaf `atc`: atc div b^(H - level).
+        let mut i = atc;
+        for _ in level..h {
+            i /= b;
+        }
+        i
+    };
+    // Walk the path to leaf `atc`, keeping IK(level) and IK(level - 1);
+    // IK(0) is the card key and IK(-1) the IV.
+    let mut g2 = p.iv;
+    let mut p1 = [0u8; 16];
+    p1.copy_from_slice(mk.0.bytes());
+    for level in 1..h {
+        let node = tree_f(&p1, &g2, index_at(level) % b);
+        g2 = p1;
+        p1 = node;
+    }
+    // The session key is the leaf node XORed with its grandparent IK(H-2).
+    let mut sk = tree_f(&p1, &g2, atc % b);
+    for (s, g) in sk.iter_mut().zip(g2.iter()) {
+        *s ^= *g;
+    }
+    crate::ct::odd_parity(&mut sk);
+    p1.zeroize();
+    g2.zeroize();
+    Ok(SessionKey(KeyMaterial::from_array(Algorithm::Tdes2, sk)))
+}
+
+/// `F(X, Y, j) = TDES_X(Y_L ⊕ J) ‖ TDES_X(Y_R ⊕ J ⊕ 00*7‖F0)`, J = j as 8 bytes.
+fn tree_f(x: &[u8; 16], y: &[u8; 16], j: u32) -> [u8; 16] {
+    let t = crate::cipher::Tdes::from_slice(x);
+    let jb = u64::from(j).to_be_bytes();
+    let mut l = [0u8; 8];
+    let mut r = [0u8; 8];
+    for i in 0..8 {
+        l[i] = y[i] ^ jb[i];
+        r[i] = y[i + 8] ^ jb[i];
+    }
+    r[7] ^= 0xF0;
+    t.encrypt_block(&mut l);
+    t.encrypt_block(&mut r);
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&l);
+    out[8..].copy_from_slice(&r);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimalisation_matches_spec_example() {
+        // SPEC-EMV §5.2 / icc_mk_option_b-001: SHA-1 42018CCE… → 4201892658095334.
+        let d: [u8; 20] = [
+            0x42, 0x01, 0x8C, 0xCE, 0xD9, 0x26, 0x58, 0x09, 0x5A, 0xF3, 0x34, 0x20, 0x79, 0x76,
+            0xCA, 0x56, 0xF2, 0x27, 0x8D, 0xD6,
+        ];
+        let y = decimalise_sha1(&d);
+        assert_eq!(y, [4, 2, 0, 1, 8, 9, 2, 6, 5, 8, 0, 9, 5, 3, 3, 4]);
+    }
+
+    #[test]
+    fn decimalisation_letter_pass() {
+        // All letters: first pass finds nothing, second maps A..F to 0..5.
+        let d = [0xABu8; 20];
+        assert_eq!(
+            decimalise_sha1(&d),
+            [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]
+        );
+        // 10 decimal nibbles then letters.
+        let mut d = [0xFFu8; 20];
+        d[..5].copy_from_slice(&[0x12, 0x34, 0x56, 0x78, 0x90]);
+        assert_eq!(
+            decimalise_sha1(&d),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 5, 5, 5, 5, 5, 5]
+        );
+    }
+}

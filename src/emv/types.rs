@@ -1,0 +1,165 @@
+//! Fixed-size EMV data elements. Lengths never come from untrusted input: each
+//! wire field has its own array type.
+
+use crate::Error;
+
+macro_rules! fixed_field {
+    ($(#[$meta:meta])* $name:ident, $n:literal, $field:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+        pub struct $name(pub [u8; $n]);
+
+        impl $name {
+            /// Length in bytes.
+            pub const LEN: usize = $n;
+
+            /// From a slice of exactly the right length.
+            ///
+            /// # Errors
+            /// [`Error::Length`] otherwise.
+            pub fn from_slice(s: &[u8]) -> Result<Self, Error> {
+                <[u8; $n]>::try_from(s).map($name).map_err(|_| Error::Length {
+                    field: $field,
+                    expected: stringify!($n),
+                    got: s.len(),
+                })
+            }
+
+            /// The bytes.
+            #[must_use]
+            pub const fn to_bytes(self) -> [u8; $n] {
+                self.0
+            }
+        }
+
+        impl From<[u8; $n]> for $name {
+            fn from(b: [u8; $n]) -> Self {
+                $name(b)
+            }
+        }
+    };
+}
+
+fixed_field!(
+    /// Application Transaction Counter (tag 9F36), big-endian.
+    Atc, 2, "ATC"
+);
+fixed_field!(
+    /// Unpredictable Number (tag 9F37) chosen by the terminal.
+    UnpredictableNumber, 4, "unpredictable number"
+);
+fixed_field!(
+    /// Authorisation Response Code sent back with ARPC Method 1.
+    Arc, 2, "ARC"
+);
+fixed_field!(
+    /// Card Status Update sent back with ARPC Method 2.
+    Csu, 4, "CSU"
+);
+fixed_field!(
+    /// An application cryptogram (tag 9F26): ARQC, TC or AAC. Always 8 bytes.
+    Cryptogram, 8, "application cryptogram"
+);
+
+impl Atc {
+    /// From the counter value.
+    #[must_use]
+    pub const fn from_u16(v: u16) -> Self {
+        Atc(v.to_be_bytes())
+    }
+
+    /// The counter value.
+    #[must_use]
+    pub const fn to_u16(self) -> u16 {
+        u16::from_be_bytes(self.0)
+    }
+}
+
+/// The EMV Book 2 recommended minimum cryptogram input, 33 bytes, in order.
+///
+/// All fields are public transaction data sent in clear to the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct TransactionData {
+    /// 9F02 Amount, Authorised (n12, BCD).
+    pub amount_authorised: [u8; 6],
+    /// 9F03 Amount, Other (n12, BCD).
+    pub amount_other: [u8; 6],
+    /// 9F1A Terminal Country Code.
+    pub terminal_country: [u8; 2],
+    /// 95 Terminal Verification Results.
+    pub tvr: [u8; 5],
+    /// 5F2A Transaction Currency Code.
+    pub currency: [u8; 2],
+    /// 9A Transaction Date (YYMMDD, BCD).
+    pub date: [u8; 3],
+    /// 9C Transaction Type.
+    pub transaction_type: u8,
+    /// 9F37 Unpredictable Number.
+    pub un: UnpredictableNumber,
+    /// 82 Application Interchange Profile.
+    pub aip: [u8; 2],
+    /// 9F36 Application Transaction Counter.
+    pub atc: Atc,
+}
+
+impl TransactionData {
+    /// Length of the serialised minimum set.
+    pub const LEN: usize = 33;
+
+    /// The 33 bytes in cryptogram-input order.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; 33] {
+        let mut out = [0u8; 33];
+        let parts: [&[u8]; 10] = [
+            &self.amount_authorised,
+            &self.amount_other,
+            &self.terminal_country,
+            &self.tvr,
+            &self.currency,
+            &self.date,
+            core::slice::from_ref(&self.transaction_type),
+            &self.un.0,
+            &self.aip,
+            &self.atc.0,
+        ];
+        let mut at = 0;
+        for p in parts {
+            if let Some(dst) = out.get_mut(at..at + p.len()) {
+                dst.copy_from_slice(p);
+            }
+            at += p.len();
+        }
+        out
+    }
+
+    /// Parses the 33-byte minimum set.
+    ///
+    /// # Errors
+    /// [`Error::Length`] unless `b` is 33 bytes.
+    pub fn from_slice(b: &[u8]) -> Result<Self, Error> {
+        let b: &[u8; 33] = b.try_into().map_err(|_| Error::Length {
+            field: "minimum cryptogram data (9F02..9F36)",
+            expected: "33",
+            got: b.len(),
+        })?;
+        let mut t = TransactionData::default();
+        let mut at = 0usize;
+        let mut take = |dst: &mut [u8]| {
+            if let Some(src) = b.get(at..at + dst.len()) {
+                dst.copy_from_slice(src);
+            }
+            at += dst.len();
+        };
+        take(&mut t.amount_authorised);
+        take(&mut t.amount_other);
+        take(&mut t.terminal_country);
+        take(&mut t.tvr);
+        take(&mut t.currency);
+        take(&mut t.date);
+        take(core::slice::from_mut(&mut t.transaction_type));
+        take(&mut t.un.0);
+        take(&mut t.aip);
+        take(&mut t.atc.0);
+        Ok(t)
+    }
+}
