@@ -65,7 +65,7 @@ pub(crate) fn hex_nibble(c: u8) -> (u8, u8) {
 /// The whole string is always decoded; validity is decided once at the end, so
 /// the time taken does not depend on where a bad character is.
 pub(crate) fn hex_decode(hex: &[u8], out: &mut [u8]) -> Result<(), crate::Error> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(crate::Error::OddHex { len: hex.len() });
     }
     if hex.len() / 2 != out.len() {

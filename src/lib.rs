@@ -1,6 +1,19 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+// No panic reachable from the public API: these paths are denied outright.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unimplemented,
+    clippy::todo
+)]
+#![warn(clippy::std_instead_of_core)]
+
+#[cfg(test)]
+extern crate std;
 
 // Modules, bottom-up: nothing imports from a module listed after it.
 mod ct;

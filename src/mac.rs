@@ -71,10 +71,8 @@ pub fn pad(data: &[u8], method: Padding, block: usize, out: &mut [u8]) -> Result
     dst.fill(0);
     let (head, tail) = dst.split_at_mut(data.len());
     head.copy_from_slice(data);
-    if method == Padding::Method2 {
-        if let Some(b) = tail.first_mut() {
-            *b = 0x80;
-        }
+    if let (Padding::Method2, Some(b)) = (method, tail.first_mut()) {
+        *b = 0x80;
     }
     Ok(n)
 }
@@ -230,6 +228,8 @@ impl Cmac {
 }
 
 /// The MAC an EMV cryptogram uses: retail MAC for TDES keys, CMAC for AES.
+// Lives on the stack for one operation; boxing is not an option without alloc.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum EmvMac {
     Retail(RetailMac),
     Cmac(Cmac),

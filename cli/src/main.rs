@@ -1,2 +1,28 @@
-//! The `tapcrypt` command.
-fn main() {}
+//! The `tapcrypt` command: an end-to-end demo of a tap and its authorisation,
+//! and a known-answer vector runner payment teams can point at their own data.
+
+mod demo;
+mod vectors;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  tapcrypt demo                 run a tap on the device and its authorisation on the backend
+  tapcrypt vectors FILE...      run known-answer vector files through tapcrypt's public API
+                                (layout of emv.json: {\"meta\": ..., \"vectors\": {group: [vector, ...]}})";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") if args.len() == 1 => demo::run(),
+        Some("vectors") if args.len() > 1 => vectors::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

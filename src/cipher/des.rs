@@ -42,6 +42,7 @@ impl Tdes {
         self.k2.decrypt_block(block);
         self.k3.encrypt_block(block);
     }
+    #[allow(dead_code)]
     pub(crate) fn decrypt_block(&self, block: &mut [u8; 8]) {
         self.k3.decrypt_block(block);
         self.k2.encrypt_block(block);

@@ -17,6 +17,8 @@ pub(crate) use self::des::Tdes;
 use crate::Algorithm;
 
 /// An expanded key for whichever block cipher the key's algorithm names.
+// Lives on the stack for one operation; boxing is not an option without alloc.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum BlockKey {
     Tdes(Tdes),
     Aes(AesKey),

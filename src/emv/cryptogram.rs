@@ -110,6 +110,8 @@ pub struct Cvn {
     pub script_keys: ScriptKeyMethod,
 }
 
+// A table constructor: one argument per column of the CVN table.
+#[allow(clippy::too_many_arguments)]
 const fn tdes(
     name: &'static str,
     id: u8,

@@ -377,7 +377,7 @@ pub fn emv2000_tree_session_key(
     let b = u32::from(p.branch_factor);
     let h = u32::from(p.height);
     let covers = b.checked_pow(h).is_none_or(|cap| cap >= 65535);
-    if b < 2 || h < 2 || h > 32 || !covers {
+    if b < 2 || !(2..=32).contains(&h) || !covers {
         return Err(Error::Parameter {
             what: "EMV2000 tree: need branch factor >= 2, height 2..=32 and b^H >= 65535",
         });
@@ -419,9 +419,15 @@ fn tree_f(x: &[u8; 16], y: &[u8; 16], j: u32) -> [u8; 16] {
     let jb = u64::from(j).to_be_bytes();
     let mut l = [0u8; 8];
     let mut r = [0u8; 8];
-    for i in 0..8 {
-        l[i] = y[i] ^ jb[i];
-        r[i] = y[i + 8] ^ jb[i];
+    let (yl, yr) = y.split_at(8);
+    for (((l, r), (a, b)), j) in l
+        .iter_mut()
+        .zip(r.iter_mut())
+        .zip(yl.iter().zip(yr))
+        .zip(jb)
+    {
+        *l = a ^ j;
+        *r = b ^ j;
     }
     r[7] ^= 0xF0;
     t.encrypt_block(&mut l);

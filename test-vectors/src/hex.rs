@@ -5,7 +5,7 @@
 /// # Errors
 /// A message naming an odd length or the first bad character and its position.
 pub fn decode(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("odd-length hex ({} characters)", s.len()));
     }
     let nib = |c: u8, i: usize| -> Result<u8, String> {

@@ -287,7 +287,7 @@ pub fn flip_one_bit(fields: &Map<String, Value>, field: &str) -> Option<Map<Stri
     if s.is_empty() {
         return None;
     }
-    let flipped = if s.bytes().all(|b| b.is_ascii_digit()) && s.len() % 2 == 1 {
+    let flipped = if s.bytes().all(|b| b.is_ascii_digit()) && !s.len().is_multiple_of(2) {
         // An odd-length decimal string (a CVV, a check digit) is not hex.
         flip_last_digit(s)
     } else if let Ok(mut b) = hex::decode(s) {
