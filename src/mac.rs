@@ -87,8 +87,8 @@ secret_key!(
 ///
 /// CBC-MAC under single DES with K1; the last block goes through
 /// `DES_K1(DES⁻¹_K2(·))`. Not the same as TDES-CBC over every block.
-pub(crate) struct RetailMac {
-    key: Tdes,
+pub(crate) struct RetailMac<'k> {
+    key: &'k Tdes,
     state: [u8; 8],
     buf: [u8; 8],
     /// Bytes waiting in `buf` (public: depends only on message length).
@@ -98,18 +98,8 @@ pub(crate) struct RetailMac {
     any: bool,
 }
 
-impl RetailMac {
-    pub(crate) fn new(key: &KeyMaterial, padding: Padding) -> Result<Self, Error> {
-        match key.block_key() {
-            BlockKey::Tdes(t) => Ok(Self::with_tdes(t, padding)),
-            BlockKey::Aes(_) => Err(Error::KeyAlgorithm {
-                operation: "the retail MAC (ISO 9797-1 alg. 3)",
-                needs: "TDES",
-            }),
-        }
-    }
-
-    pub(crate) fn with_tdes(key: Tdes, padding: Padding) -> Self {
+impl<'k> RetailMac<'k> {
+    pub(crate) fn with_tdes(key: &'k Tdes, padding: Padding) -> Self {
         RetailMac {
             key,
             state: [0; 8],
@@ -177,7 +167,7 @@ impl RetailMac {
     }
 }
 
-impl Drop for RetailMac {
+impl Drop for RetailMac<'_> {
     fn drop(&mut self) {
         self.state.zeroize();
         self.buf.zeroize();
@@ -233,8 +223,8 @@ impl Cmac {
 /// key). On Cortex-M the fixsliced `aes` backend encrypts two blocks per call
 /// whatever you ask for, so this removes one of the four to five block
 /// operations of a tap. Cross-checked against the `cmac` crate in the tests.
-pub(crate) struct EmvCmac {
-    key: AesKey,
+pub(crate) struct EmvCmac<'k> {
+    key: &'k AesKey,
     state: [u8; 16],
     buf: [u8; 16],
     /// Bytes waiting in `buf` (public: depends only on message length).
@@ -243,20 +233,14 @@ pub(crate) struct EmvCmac {
     l: Option<[u8; 16]>,
 }
 
-impl EmvCmac {
-    pub(crate) fn new(key: &KeyMaterial) -> Result<Self, Error> {
-        match key.block_key() {
-            BlockKey::Aes(key) => Ok(EmvCmac {
-                key,
-                state: [0; 16],
-                buf: [0; 16],
-                fill: 0,
-                l: None,
-            }),
-            BlockKey::Tdes(_) => Err(Error::KeyAlgorithm {
-                operation: "AES-CMAC",
-                needs: "AES",
-            }),
+impl<'k> EmvCmac<'k> {
+    pub(crate) fn new(key: &'k AesKey) -> Self {
+        EmvCmac {
+            key,
+            state: [0; 16],
+            buf: [0; 16],
+            fill: 0,
+            l: None,
         }
     }
 
@@ -321,7 +305,7 @@ impl EmvCmac {
     }
 }
 
-impl Drop for EmvCmac {
+impl Drop for EmvCmac<'_> {
     fn drop(&mut self) {
         self.state.zeroize();
         self.buf.zeroize();
@@ -348,18 +332,18 @@ fn dbl(x: &[u8; 16]) -> [u8; 16] {
 /// The MAC an EMV cryptogram uses: retail MAC for TDES keys, CMAC for AES.
 // Lives on the stack for one operation; boxing is not an option without alloc.
 #[allow(clippy::large_enum_variant)]
-pub(crate) enum EmvMac {
-    Retail(RetailMac),
-    Cmac(EmvCmac),
+pub(crate) enum EmvMac<'k> {
+    Retail(RetailMac<'k>),
+    Cmac(EmvCmac<'k>),
 }
 
-impl EmvMac {
-    /// `padding` applies to TDES only; CMAC pads internally.
-    pub(crate) fn new(key: &KeyMaterial, padding: Padding) -> Result<Self, Error> {
-        if key.algorithm().is_tdes() {
-            RetailMac::new(key, padding).map(EmvMac::Retail)
-        } else {
-            EmvCmac::new(key).map(EmvMac::Cmac)
+impl<'k> EmvMac<'k> {
+    /// MACs with an already expanded key. `padding` applies to TDES only;
+    /// CMAC pads internally.
+    pub(crate) fn new(key: &'k BlockKey, padding: Padding) -> Self {
+        match key {
+            BlockKey::Tdes(t) => EmvMac::Retail(RetailMac::with_tdes(t, padding)),
+            BlockKey::Aes(a) => EmvMac::Cmac(EmvCmac::new(a)),
         }
     }
 
@@ -403,7 +387,13 @@ pub(crate) fn aes_cmac_full(key: &KeyMaterial, data: &[u8]) -> [u8; 16] {
 /// # Errors
 /// [`Error::KeyAlgorithm`] if `key` is not a TDES key.
 pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8], Error> {
-    let mut m = RetailMac::new(&key.0, padding)?;
+    let BlockKey::Tdes(t) = key.0.block_key() else {
+        return Err(Error::KeyAlgorithm {
+            operation: "the retail MAC (ISO 9797-1 alg. 3)",
+            needs: "TDES",
+        });
+    };
+    let mut m = RetailMac::with_tdes(&t, padding);
     m.update(data);
     Ok(m.finalize())
 }
@@ -435,9 +425,6 @@ pub(crate) fn encrypt_block(key: &BlockKey, block: &mut [u8; 16]) {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_types(_: &AesKey) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,7 +452,10 @@ mod tests {
                 bytes(&mut seed, &mut data);
                 let want = aes_cmac_full(&key, &data[..len]);
                 // Feed in uneven pieces to exercise the streaming.
-                let mut m = EmvCmac::new(&key).unwrap();
+                let BlockKey::Aes(ak) = key.block_key() else {
+                    panic!()
+                };
+                let mut m = EmvCmac::new(&ak);
                 let (a, b) = data[..len].split_at(len / 3);
                 m.update(a);
                 m.update(b);

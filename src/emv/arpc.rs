@@ -11,8 +11,9 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use super::CryptogramKey;
 use super::types::{Arc, Cryptogram, Csu};
-use super::{CryptogramKey, sealed::Sealed};
+use crate::cipher::BlockKey;
 use crate::mac::{EmvMac, Padding, encrypt_block};
 use crate::{Error, VerifyError};
 
@@ -110,11 +111,15 @@ fn check_proprietary(p: &[u8]) -> Result<(), Error> {
 /// ARPC Method 1 under `key` (TDES; AES is the inferred construction).
 #[must_use]
 pub fn method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+    method1_with(&key.material().block_key(), arqc, arc)
+}
+
+pub(crate) fn method1_with(key: &BlockKey, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
     let mut block = [0u8; 16];
     block[..8].copy_from_slice(&arqc.0);
     block[0] ^= arc.0[0];
     block[1] ^= arc.0[1];
-    encrypt_block(&key.material().block_key(), &mut block);
+    encrypt_block(key, &mut block);
     let mut out = [0u8; 8];
     out.copy_from_slice(&block[..8]);
     block.zeroize();
@@ -131,8 +136,17 @@ pub fn method2<K: CryptogramKey + ?Sized>(
     csu: Csu,
     proprietary: &[u8],
 ) -> Result<[u8; 4], Error> {
+    method2_with(&key.material().block_key(), arqc, csu, proprietary)
+}
+
+pub(crate) fn method2_with(
+    key: &BlockKey,
+    arqc: &Cryptogram,
+    csu: Csu,
+    proprietary: &[u8],
+) -> Result<[u8; 4], Error> {
     check_proprietary(proprietary)?;
-    let mut m = EmvMac::new(key.material(), Padding::Method2)?;
+    let mut m = EmvMac::new(key, Padding::Method2);
     m.update(&arqc.0);
     m.update(&csu.0);
     m.update(proprietary);
@@ -151,10 +165,18 @@ pub fn generate<K: CryptogramKey + ?Sized>(
     arqc: &Cryptogram,
     response: &ArpcResponse<'_>,
 ) -> Result<Arpc, Error> {
+    generate_with(&key.material().block_key(), arqc, response)
+}
+
+pub(crate) fn generate_with(
+    key: &BlockKey,
+    arqc: &Cryptogram,
+    response: &ArpcResponse<'_>,
+) -> Result<Arpc, Error> {
     match *response {
-        ArpcResponse::Method1 { arc } => Ok(Arpc::Method1(method1(key, arqc, arc))),
+        ArpcResponse::Method1 { arc } => Ok(Arpc::Method1(method1_with(key, arqc, arc))),
         ArpcResponse::Method2 { csu, proprietary } => {
-            method2(key, arqc, csu, proprietary).map(Arpc::Method2)
+            method2_with(key, arqc, csu, proprietary).map(Arpc::Method2)
         }
     }
 }
@@ -170,7 +192,16 @@ pub fn verify<K: CryptogramKey + ?Sized>(
     response: &ArpcResponse<'_>,
     arpc: &Arpc,
 ) -> Result<(), VerifyError> {
-    let ok = match (generate(key, arqc, response), arpc) {
+    verify_with(&key.material().block_key(), arqc, response, arpc)
+}
+
+pub(crate) fn verify_with(
+    key: &BlockKey,
+    arqc: &Cryptogram,
+    response: &ArpcResponse<'_>,
+    arpc: &Arpc,
+) -> Result<(), VerifyError> {
+    let ok = match (generate_with(key, arqc, response), arpc) {
         (Ok(Arpc::Method1(mut want)), Arpc::Method1(got)) => {
             let c = want.ct_eq(got);
             want.zeroize();
@@ -189,7 +220,3 @@ pub fn verify<K: CryptogramKey + ?Sized>(
         Err(VerifyError)
     }
 }
-
-// `Sealed` is only named here so the trait bound resolves in docs.
-#[allow(dead_code)]
-fn _sealed<T: Sealed>() {}

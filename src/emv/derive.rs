@@ -181,7 +181,7 @@ pub fn option_c(
     let mut y = [0u8; 16];
     pack_bcd(&digits, &mut y);
     digits.zeroize();
-    let out = aes_pair(&imk.0, &y, &y, true, k);
+    let out = aes_pair(&imk.0.block_key(), &y, &y, true, k);
     y.zeroize();
     Ok(CardMasterKey(
         KeyMaterial::from_array(alg, out).truncated(alg),
@@ -190,9 +190,9 @@ pub fn option_c(
 
 /// `AES_K(a) ‖ AES_K(b ⊕ FF..FF if invert)`, both 16 bytes, into a 32-byte
 /// buffer; only the first block is computed when `k` = 16.
-fn aes_pair(key: &KeyMaterial, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) -> [u8; 32] {
+fn aes_pair(key: &BlockKey, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) -> [u8; 32] {
     let mut out = [0u8; 32];
-    if let BlockKey::Aes(c) = key.block_key() {
+    if let BlockKey::Aes(c) = key {
         let mut l = *a;
         c.encrypt_block(&mut l);
         out[..16].copy_from_slice(&l);
@@ -224,7 +224,15 @@ fn aes_pair(key: &KeyMaterial, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usiz
 /// [`Error::Length`] if `r` is not one block; [`Error::KeyAlgorithm`] for a
 /// three-key TDES master key (not defined by EMV).
 pub fn common_session_key(mk: &CardMasterKey, r: &[u8]) -> Result<SessionKey, Error> {
-    let alg = mk.algorithm();
+    common_session_key_with(&mk.0.block_key(), mk.algorithm(), r)
+}
+
+/// [`common_session_key`] with the card key's schedule already expanded.
+pub(crate) fn common_session_key_with(
+    mk: &BlockKey,
+    alg: Algorithm,
+    r: &[u8],
+) -> Result<SessionKey, Error> {
     let n = alg.block_len();
     if r.len() != n {
         return Err(Error::Length {
@@ -240,7 +248,7 @@ pub fn common_session_key(mk: &CardMasterKey, r: &[u8]) -> Result<SessionKey, Er
             let mut f2 = f1;
             f1[2] = 0xF0;
             f2[2] = 0x0F;
-            Ok(SessionKey(tdes_pair(&mk.0, &f1, &f2)))
+            Ok(SessionKey(tdes_pair(mk, &f1, &f2)))
         }
         Algorithm::Tdes3 => Err(Error::KeyAlgorithm {
             operation: "the EMV common session key",
@@ -251,22 +259,22 @@ pub fn common_session_key(mk: &CardMasterKey, r: &[u8]) -> Result<SessionKey, Er
             f1.copy_from_slice(r);
             let k = alg.key_len();
             if k == 16 {
-                let out = aes_pair(&mk.0, &f1, &f1, false, 16);
+                let out = aes_pair(mk, &f1, &f1, false, 16);
                 return Ok(SessionKey(KeyMaterial::from_array(alg, out).truncated(alg)));
             }
             let mut f2 = f1;
             f1[2] = 0xF0;
             f2[2] = 0x0F;
-            let out = aes_pair(&mk.0, &f1, &f2, false, k);
+            let out = aes_pair(mk, &f1, &f2, false, k);
             Ok(SessionKey(KeyMaterial::from_array(alg, out).truncated(alg)))
         }
     }
 }
 
 /// `odd_parity(TDES_K(a) ‖ TDES_K(b))` as a two-key TDES key.
-fn tdes_pair(key: &KeyMaterial, a: &[u8; 8], b: &[u8; 8]) -> KeyMaterial {
+fn tdes_pair(key: &BlockKey, a: &[u8; 8], b: &[u8; 8]) -> KeyMaterial {
     let mut out = [0u8; 16];
-    if let BlockKey::Tdes(t) = key.block_key() {
+    if let BlockKey::Tdes(t) = key {
         let mut l = *a;
         t.encrypt_block(&mut l);
         let mut r = *b;
@@ -285,10 +293,17 @@ fn tdes_pair(key: &KeyMaterial, a: &[u8; 8], b: &[u8; 8]) -> KeyMaterial {
 /// # Errors
 /// As [`common_session_key`].
 pub fn session_key_ac(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, Error> {
+    session_key_ac_with(&mk.0.block_key(), mk.algorithm(), atc)
+}
+
+pub(crate) fn session_key_ac_with(
+    mk: &BlockKey,
+    alg: Algorithm,
+    atc: Atc,
+) -> Result<SessionKey, Error> {
     let mut r = [0u8; 16];
     r[..2].copy_from_slice(&atc.0);
-    let n = mk.algorithm().block_len();
-    common_session_key(mk, r.get(..n).unwrap_or(&[]))
+    common_session_key_with(mk, alg, r.get(..alg.block_len()).unwrap_or(&[]))
 }
 
 /// Script (secure messaging) session key: common session key with R = the
@@ -313,11 +328,25 @@ pub fn mastercard_skd(
     atc: Atc,
     un: UnpredictableNumber,
 ) -> Result<SessionKey, Error> {
-    need_tdes2(&mk.0, "the Mastercard SKD")?;
+    mastercard_skd_with(&mk.0.block_key(), mk.algorithm(), atc, un)
+}
+
+pub(crate) fn mastercard_skd_with(
+    mk: &BlockKey,
+    alg: Algorithm,
+    atc: Atc,
+    un: UnpredictableNumber,
+) -> Result<SessionKey, Error> {
+    if alg != Algorithm::Tdes2 {
+        return Err(Error::KeyAlgorithm {
+            operation: "the Mastercard SKD",
+            needs: "two-key TDES",
+        });
+    }
     let mut r = [0u8; 8];
     r[..2].copy_from_slice(&atc.0);
     r[4..].copy_from_slice(&un.0);
-    common_session_key(mk, &r)
+    common_session_key_with(mk, alg, &r)
 }
 
 /// Visa script session key by XOR (CVN 10 and 18):

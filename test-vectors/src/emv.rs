@@ -3,7 +3,8 @@
 use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::emv::derive::{self, MkDerivation, TreeParams};
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, Cryptogram, Csu, Cvn, TransactionData, UnpredictableNumber, arpc,
+    Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData,
+    UnpredictableNumber, arpc,
 };
 use tapcrypt::mac::{self, MacKey, Padding};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
@@ -507,8 +508,12 @@ fn cvn(v: &Vector<'_>) -> R {
     let card_data = api!(cvn.card_data(&card_data_bytes));
     let mut input = txn.to_bytes().to_vec();
     input.extend_from_slice(card_data.as_bytes());
+    // Issuer side: keys from the card key as derived. Device side: the same
+    // card key held as an expanded schedule, as firmware would.
     let tk = api!(cvn.transaction_keys(&mk_ac, txn.atc, txn.un));
-    let ac = api!(tk.generate_ac(&txn, &card_data));
+    let device_card = CardKeySchedule::new(api!(cvn.derive_card_key(&keys[0], &pan, psn)));
+    let dk = api!(cvn.transaction_keys_with(&device_card, txn.atc, txn.un));
+    let ac = api!(dk.generate_ac(&txn, &card_data));
     let mut checks = vec![
         check_hex(v, "icc_mk_ac", mk_ac.expose_secret()),
         check_hex(v, "icc_mk_smi", mk_smi.expose_secret()),
@@ -544,7 +549,7 @@ fn cvn(v: &Vector<'_>) -> R {
         arpc::Arpc::Method1(_) => arpc::Arpc::Method1(v.hex_n("arpc")?),
         arpc::Arpc::Method2(_) => arpc::Arpc::Method2(v.hex_n("arpc")?),
     };
-    if tk.verify_arpc(&file_arqc, &resp, &file_arpc).is_err() {
+    if dk.verify_arpc(&file_arqc, &resp, &file_arpc).is_err() {
         checks.push(Ok(Verdict::Mismatch {
             field: "arpc".into(),
             expected: v.str("arpc")?.into(),
