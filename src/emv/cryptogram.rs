@@ -476,6 +476,8 @@ impl core::fmt::Debug for CardKeySchedule {
 impl zeroize::ZeroizeOnDrop for CardKeySchedule {}
 
 /// An expanded key schedule, owned or borrowed from a [`CardKeySchedule`].
+// No heap to box into; the owned variant is the point of the type.
+#[allow(clippy::large_enum_variant)]
 enum Sched<'k> {
     Owned(BlockKey),
     Borrowed(&'k BlockKey),
