@@ -1,0 +1,149 @@
+//! The `tapcrypt` command as a payment engineer uses it.
+
+use std::process::Command;
+
+fn tapcrypt(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapcrypt"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn write(name: &str, body: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("tapcrypt-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn last_line(s: &str) -> &str {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or("")
+}
+
+#[test]
+fn shipped_vectors_pass_with_closing_line() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-vectors/data/emv.json");
+    let (code, out) = tapcrypt(&["vectors", path]);
+    assert_eq!(code, 0, "{out}");
+    let last = last_line(&out);
+    let re: Vec<&str> = last.split(", ").collect();
+    assert_eq!(re.len(), 3, "{last}");
+    assert!(
+        re[0].ends_with(" passed") && re[1] == "0 failed" && re[2].ends_with(" skipped"),
+        "{last}"
+    );
+}
+
+#[test]
+fn failures_are_listed_by_id_with_the_field_and_exit_1() {
+    // tdes_kcv-001 from emv.json with the KCV changed, plus one good vector.
+    let f = write(
+        "bad.json",
+        r#"{"meta": {}, "vectors": {"tdes_kcv": [
+            {"id": "good", "key": "0123456789ABCDEFFEDCBA9876543210", "kcv": "08D7B4"},
+            {"id": "mine-7", "key": "0123456789ABCDEFFEDCBA9876543210", "kcv": "08D7B5"}
+        ]}}"#,
+    );
+    let (code, out) = tapcrypt(&["vectors", &f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("mine-7: `kcv`: expected 08D7B5, got 08D7B4"),
+        "{out}"
+    );
+    assert!(!out.contains("good:"), "{out}");
+    assert_eq!(last_line(&out), "1 passed, 1 failed, 0 skipped");
+}
+
+#[test]
+fn malformed_vectors_name_the_field() {
+    let f = write(
+        "malformed.json",
+        r#"{"vectors": {"tdes_kcv": [
+            {"id": "odd", "key": "0123456789ABCDEFFEDCBA987654321", "kcv": "08D7B4"},
+            {"id": "nothex", "key": "0123456789ABCDEFFEDCBA98765432G0", "kcv": "08D7B4"},
+            {"id": "missing", "kcv": "08D7B4"}
+        ]}}"#,
+    );
+    let (code, out) = tapcrypt(&["vectors", &f]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("odd: field `key`: odd-length hex (31 characters)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("nothex: field `key`: not a hex digit 'G' at position 30"),
+        "{out}"
+    );
+    assert!(out.contains("missing: field `key` is missing"), "{out}");
+    assert_eq!(last_line(&out), "0 passed, 3 failed, 0 skipped");
+}
+
+#[test]
+fn invalid_vectors_pass_only_when_rejected() {
+    let f = write(
+        "invalid.json",
+        r#"{"vectors": {"icc_mk_option_a": [
+            {"id": "bad-pan", "imk": "0123456789ABCDEFFEDCBA9876543210", "pan": "12345678901X", "psn": "00", "icc_mk": "00", "result": "invalid"},
+            {"id": "bad-psn", "imk": "0123456789ABCDEFFEDCBA9876543210", "pan": "123456789012", "psn": "123", "icc_mk": "00", "result": "invalid"},
+            {"id": "not-invalid", "imk": "0123456789ABCDEFFEDCBA9876543210", "pan": "99012345678901234", "psn": "45", "icc_mk": "67F8292358083E5EA7AB7FDA58D53B6B", "result": "invalid"}
+        ]}}"#,
+    );
+    let (code, out) = tapcrypt(&["vectors", &f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not-invalid: expected the API to reject this vector"),
+        "{out}"
+    );
+    assert_eq!(last_line(&out), "2 passed, 1 failed, 0 skipped");
+}
+
+#[test]
+fn unknown_groups_are_skipped_and_named() {
+    let f = write(
+        "unknown.json",
+        r#"{"vectors": {"my_hsm_thing": [{"id": "a"}, {"id": "b"}]}}"#,
+    );
+    let (code, out) = tapcrypt(&["vectors", &f]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("my_hsm_thing") && out.contains("skipped"),
+        "{out}"
+    );
+    assert_eq!(last_line(&out), "0 passed, 0 failed, 2 skipped");
+}
+
+#[test]
+fn unreadable_and_non_json_files_fail() {
+    let f = write("notjson.json", "{ this is not json");
+    let (code, out) = tapcrypt(&["vectors", &f, "/nonexistent/file.json"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("not valid JSON") && out.contains("cannot read"),
+        "{out}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(tapcrypt(&[]).0, 2);
+    assert_eq!(tapcrypt(&["vectors"]).0, 2);
+    assert_eq!(tapcrypt(&["frobnicate"]).0, 2);
+}
+
+#[test]
+fn demo_runs_and_verifies() {
+    let (code, out) = tapcrypt(&["demo"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ARQC verified") && out.contains("ARPC verified"),
+        "{out}"
+    );
+    assert!(out.contains("rejected, as it must be"), "{out}");
+}

@@ -1,0 +1,197 @@
+//! Malformed public input gives a typed error that names the problem, never a panic.
+
+use tapcrypt::emv::derive::{self, TreeParams};
+use tapcrypt::emv::{
+    Atc, Cryptogram, Csu, EMV_COMMON_AES, MASTERCARD_CVN_17, TransactionData, UnpredictableNumber,
+    VISA_CVN_10, VISA_CVN_18, arpc,
+};
+use tapcrypt::mac::{self, MacKey, Padding};
+use tapcrypt::{Algorithm, CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey};
+
+#[test]
+fn wrong_key_lengths() {
+    for (alg, n) in [
+        (Algorithm::Tdes2, 15),
+        (Algorithm::Tdes2, 24),
+        (Algorithm::Tdes3, 16),
+        (Algorithm::Aes128, 24),
+        (Algorithm::Aes192, 16),
+        (Algorithm::Aes256, 0),
+    ] {
+        let e = IssuerMasterKey::new(alg, &vec![0u8; n]).unwrap_err();
+        assert!(
+            matches!(e, Error::KeyLength { got, .. } if got == n),
+            "{alg:?} {n}: {e:?}"
+        );
+        assert!(e.to_string().contains(&n.to_string()));
+    }
+}
+
+#[test]
+fn hex_keys() {
+    assert_eq!(
+        SessionKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA987654321").unwrap_err(),
+        Error::KeyLength {
+            algorithm: "TDES-2key",
+            got: 15
+        }
+    );
+    assert_eq!(
+        SessionKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA987654321Z").unwrap_err(),
+        Error::NotHex
+    );
+    assert!(SessionKey::from_hex(Algorithm::Tdes2, "0123456789abcdefFEDCBA9876543210").is_ok());
+}
+
+#[test]
+fn pans_and_psns() {
+    for bad in [
+        "",
+        "12345678901",
+        "12345678901234567890",
+        "123456789O12",
+        "1234 5678 9012",
+        "-12345678901",
+    ] {
+        assert!(Pan::parse(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(
+        Pan::parse("1234567890A2").unwrap_err(),
+        Error::NotDigits { field: "PAN" }
+    );
+    assert_eq!(
+        Pan::parse("12345").unwrap_err(),
+        Error::DigitCount {
+            field: "PAN",
+            min: 12,
+            max: 19,
+            got: 5
+        }
+    );
+    assert_eq!(
+        Psn::parse("1").unwrap_err(),
+        Error::DigitCount {
+            field: "PSN",
+            min: 2,
+            max: 2,
+            got: 1
+        }
+    );
+    assert_eq!(
+        Psn::parse("A1").unwrap_err(),
+        Error::NotDigits { field: "PSN" }
+    );
+}
+
+#[test]
+fn card_data_of_the_wrong_length_for_a_cvn() {
+    let e = VISA_CVN_10.card_data(&[0; 5]).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Length {
+            field: "CVR (Visa CVN 10, IAD[3..7])",
+            expected: "4",
+            got: 5
+        }
+    );
+    assert!(e.to_string().contains("Visa CVN 10"));
+    assert!(VISA_CVN_18.card_data(&[0; 8]).is_err());
+    assert!(VISA_CVN_18.card_data(&[0; 7]).is_ok());
+    assert!(VISA_CVN_18.card_data(&[0; 32]).is_ok());
+    assert!(MASTERCARD_CVN_17.card_data(&[0; 6]).is_err());
+    assert!(EMV_COMMON_AES.card_data(&[]).is_err());
+    assert!(EMV_COMMON_AES.card_data(&[0; 33]).is_err());
+}
+
+#[test]
+fn key_algorithm_mismatches() {
+    let pan = Pan::parse("1234567890123456").unwrap();
+    let aes_imk = IssuerMasterKey::new(Algorithm::Aes128, &[1; 16]).unwrap();
+    let tdes_imk = IssuerMasterKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
+    assert!(matches!(
+        VISA_CVN_18.derive_card_key(&aes_imk, &pan, Psn::ABSENT),
+        Err(Error::KeyAlgorithm { .. })
+    ));
+    assert!(matches!(
+        EMV_COMMON_AES.derive_card_key(&tdes_imk, &pan, Psn::ABSENT),
+        Err(Error::KeyAlgorithm { .. })
+    ));
+    assert!(derive::option_c(&aes_imk, &pan, Psn::ABSENT, 20).is_err());
+    let aes_mk = CardMasterKey::new(Algorithm::Aes128, &[1; 16]).unwrap();
+    let t3 = CardMasterKey::new(Algorithm::Tdes3, &[1; 24]).unwrap();
+    assert!(
+        derive::mastercard_skd(&aes_mk, Atc::from_u16(1), UnpredictableNumber::default()).is_err()
+    );
+    assert!(derive::visa_xor_session_key(&aes_mk, Atc::from_u16(1)).is_err());
+    assert!(derive::session_key_ac(&t3, Atc::from_u16(1)).is_err());
+    assert!(
+        VISA_CVN_18
+            .transaction_keys(&aes_mk, Atc::from_u16(1), UnpredictableNumber::default())
+            .is_err()
+    );
+    let k = MacKey::new(Algorithm::Aes128, &[0; 16]).unwrap();
+    assert!(mac::retail_mac(&k, b"x", Padding::Method2).is_err());
+    let k = MacKey::new(Algorithm::Tdes2, &[0; 16]).unwrap();
+    assert!(mac::aes_cmac(&k, b"x").is_err());
+}
+
+#[test]
+fn session_key_inputs() {
+    let mk = CardMasterKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
+    assert_eq!(
+        derive::common_session_key(&mk, &[0; 16]).unwrap_err(),
+        Error::Length {
+            field: "session key diversification value R",
+            expected: "8",
+            got: 16
+        }
+    );
+    let mut p = TreeParams::H8_B4;
+    p.branch_factor = 2; // 2^8 < 65535: cannot cover every ATC
+    assert!(matches!(
+        derive::emv2000_tree_session_key(&mk, Atc::from_u16(0), p),
+        Err(Error::Parameter { .. })
+    ));
+    p.branch_factor = 0;
+    assert!(derive::emv2000_tree_session_key(&mk, Atc::from_u16(0), p).is_err());
+}
+
+#[test]
+fn fixed_fields_and_arpc_inputs() {
+    assert_eq!(
+        Atc::from_slice(&[1, 2, 3]).unwrap_err(),
+        Error::Length {
+            field: "ATC",
+            expected: "2",
+            got: 3
+        }
+    );
+    assert!(Csu::from_slice(&[0; 3]).is_err());
+    assert!(TransactionData::from_slice(&[0; 32]).is_err());
+    let sk = SessionKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
+    let e = arpc::method2(&sk, &Cryptogram([0; 8]), Csu([0; 4]), &[0; 9]).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Length {
+            field: "proprietary authentication data",
+            expected: "0 to 8",
+            got: 9
+        }
+    );
+    assert!(Padding::from_number(3).is_err());
+    let mut out = [0u8; 8];
+    assert!(mac::pad(&[0; 8], Padding::Method2, 8, &mut out).is_err());
+    assert!(mac::pad(&[0; 8], Padding::Method2, 0, &mut [0u8; 32]).is_err());
+}
+
+#[test]
+fn debug_never_prints_key_bytes() {
+    let k =
+        IssuerMasterKey::from_hex(Algorithm::Tdes2, "A1B2C3D4E5F60718293A4B5C6D7E8F90").unwrap();
+    let s = format!("{k:?}");
+    assert!(s.contains("Tdes2"), "{s}");
+    // Neither hex (either case) nor decimal renderings of the first bytes.
+    for needle in ["A1B2", "a1b2", "161, 178", "161", "[161"] {
+        assert!(!s.contains(needle), "{s}");
+    }
+}
