@@ -21,10 +21,7 @@ fn write(name: &str, body: &str) -> String {
 }
 
 fn last_line(s: &str) -> &str {
-    s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
-        .unwrap_or("")
+    s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("")
 }
 
 #[test]
