@@ -20,6 +20,11 @@ pub(crate) static GROUPS: &[Group] = &[
         run: des_odd_parity,
     },
     Group {
+        name: "aes_kcv",
+        outputs: &["kcv_cmac", "kcv_ecb_zero"],
+        run: aes_kcv,
+    },
+    Group {
         name: "tdes_kcv",
         outputs: &["kcv"],
         run: tdes_kcv,
@@ -207,6 +212,16 @@ fn tdes_kcv(v: &Vector<'_>) -> R {
     let k = v.hex("key")?;
     let key = api!(MacKey::new(tdes_or_aes(k.len()), &k));
     check_hex(v, "kcv", &key.kcv().0)
+}
+
+fn aes_kcv(v: &Vector<'_>) -> R {
+    let k = v.hex("key")?;
+    let alg = Algorithm::aes_for_len(k.len()).unwrap_or(Algorithm::Tdes3);
+    let key = api!(MacKey::new(alg, &k));
+    all([
+        check_hex(v, "kcv_cmac", &key.kcv().0),
+        check_hex(v, "kcv_ecb_zero", &key.kcv_ecb_zero().0),
+    ])
 }
 
 fn padding(v: &Vector<'_>) -> R {
