@@ -2,7 +2,7 @@
 //!
 //! An issuer master key, a card master key and a session key are different
 //! types, so an IMK cannot be passed where a session key is expected. Every key
-//! type follows one recipe (the [`secret_key!`] macro): a private fixed-size
+//! type follows one recipe (the crate-private `secret_key!` macro): a private fixed-size
 //! buffer, zeroized on drop, a `Debug` that prints only the algorithm, no
 //! `Clone`/`Copy`, equality only in constant time, and byte access only through
 //! the explicitly named [`expose_secret`](IssuerMasterKey::expose_secret).

@@ -1,6 +1,6 @@
 //! EMV key derivation, application cryptograms and ARPCs.
 //!
-//! * [`derive`]: ICC master keys (Options A, B, C) and session keys.
+//! * [`derive`](mod@derive): ICC master keys (Options A, B, C) and session keys.
 //! * [`cryptogram`]: the CVN catalogue and AC generation/verification.
 //! * [`arpc`]: ARPC Methods 1 and 2.
 //! * [`types`]: fixed-size EMV data elements.
