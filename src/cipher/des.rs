@@ -4,18 +4,18 @@
 //! # Why this is constant time
 //!
 //! Everything below works on `u32` words with fixed sequences of `&`, `^`,
-//! `|`, shifts and rotations by **public, compile-time** amounts. There is no
-//! branch, early exit, memory index, division or multiplication that depends
-//! on a key or on the data, and no `u64`/`u128` arithmetic at all (on
-//! thumbv6m a variable `u64` shift is a library call that may branch).
+//! `|`, `-`, shifts and rotations by **public, compile-time** amounts. There
+//! is no branch, early exit, memory index or division that depends on a key
+//! or on the data, and no `u64`/`u128` arithmetic at all (on thumbv6m a
+//! variable `u64` shift is a library call that may branch).
 //!
 //! * **Permutations** (IP, FP, E, P, PC-1, PC-2) move bits between public
 //!   positions. IP and FP are the classic five delta swaps ("swap-moves")
 //!   over the two 32-bit halves; P is a handful of mask-and-rotate groups
 //!   computed at compile time from the FIPS table; E is folded into the
-//!   S-box input preparation (see below); PC-1/PC-2 and the rotation
-//!   schedule are folded into one compile-time table of key-bit positions
-//!   that the key schedule reads in a fixed order.
+//!   S-box input preparation (see below); PC-1 and PC-2 are mask-and-rotate
+//!   groups too (PC-2 reads the rotated C and D registers, whose 28-bit
+//!   rotations by 1 or 2 follow the public schedule).
 //! * **S-boxes** are evaluated *bitsliced across their 32 output bits*: each
 //!   6→4 S-box is four 6→1 boolean functions ("T-boxes"), 32 in all, one per
 //!   bit lane of a `u32`. Lane `31 - 4j - k` computes output bit `k` of
@@ -43,8 +43,13 @@
 //! Cross-checked against the table-driven `des` crate (a dev-dependency
 //! oracle only) in `tests/des_crosscheck.rs`.
 //!
-//! Cost per round: 4 spreads, 63 mux steps, ~19 mask-and-rotate steps for
-//! P; the 16 subkeys take 3 words each (192 bytes per single-DES key).
+//! Cost: per round 4 spreads, 63 mux steps and the P groups, about 320
+//! instructions on thumbv7em (a third of them `movw`/`movt` for the `M`
+//! constants); the 16 subkeys take 3 words each (192 bytes per single-DES
+//! key, 576 per `Tdes`). On thumbv6m LLVM turns `spread` into `muls` by 15:
+//! still constant time (the M0/M0+ multiplier has a fixed latency, 1 or 32
+//! cycles depending on the part) but slow on parts with the small
+//! multiplier.
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -134,33 +139,131 @@ const SBOX: [[u8; 64]; 8] = [
 // index there is a build error, not a run-time panic), so the `%`, `/` and
 // indexing below never reach the target.
 
-/// For round `r`, input bit `b_(i+1)` (i = 0..6) and S-box `j`: the 0-based
-/// key-bit position (0 = most significant bit of `key[0]`) that becomes that
-/// subkey bit, folding PC-1, the cumulative rotations and PC-2 together.
-#[allow(clippy::indexing_slicing)] // const evaluation only; see above
-const fn key_bit_sources() -> [[[u8; 8]; 6]; 16] {
-    let mut out = [[[0u8; 8]; 6]; 16];
-    let mut shift = 0usize;
+/// A fixed bit permutation between two `u32` words as rotation groups:
+/// `masks[r]` selects the source bits that reach their destination by a left
+/// rotation of `r` (see [`gather`]). `pairs` lists (source position,
+/// destination position), positions counted from the least significant bit.
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn rotation_masks<const N: usize>(pairs: [(u32, u32); N]) -> [u32; 32] {
+    let mut masks = [0u32; 32];
+    let mut i = 0;
+    while i < N {
+        let (src, dst) = pairs[i];
+        masks[((dst + 32 - src) % 32) as usize] |= 1 << src;
+        i += 1;
+    }
+    masks
+}
+
+/// Number of non-empty rotation groups in `masks`.
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn group_count(masks: &[u32; 32]) -> usize {
+    let mut n = 0;
     let mut r = 0;
-    while r < 16 {
-        shift += SHIFTS[r] as usize;
-        let mut b = 0;
-        while b < 48 {
-            let c = PC2[b] as usize - 1;
-            let idx = if c < 28 {
-                (c + shift) % 28
-            } else {
-                28 + (c - 28 + shift) % 28
-            };
-            out[r][b % 6][b / 6] = PC1[idx] - 1;
-            b += 1;
+    while r < 32 {
+        if masks[r] != 0 {
+            n += 1;
         }
         r += 1;
     }
-    out
+    n
 }
 
-const KEY_BIT_SOURCES: [[[u8; 8]; 6]; 16] = key_bit_sources();
+/// The non-empty `(mask, rotation)` groups of `masks`; `K` must be
+/// `group_count(masks)` (checked at compile time).
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn groups<const K: usize>(masks: &[u32; 32]) -> [(u32, u32); K] {
+    assert!(K == group_count(masks));
+    let mut g = [(0u32, 0u32); K];
+    let mut n = 0;
+    let mut r = 0;
+    while r < 32 {
+        if masks[r] != 0 {
+            g[n] = (masks[r], r as u32);
+            n += 1;
+        }
+        r += 1;
+    }
+    g
+}
+
+/// Declares `NAME: [(u32, u32); _]`, the compacted rotation groups of a
+/// `[u32; 32]` mask table computed at compile time.
+macro_rules! rotation_groups {
+    ($name:ident = $masks:expr) => {
+        const $name: [(u32, u32); group_count(&$masks)] = groups(&$masks);
+    };
+}
+
+/// PC-1 restricted to one key half (`lo`: key bits 33..64, else 1..32) and
+/// one of C/D (`d`). Key bit `n` sits at position `32 - n` of its half
+/// (`64 - n` for the low half); C/D bit `k` (1..28) at position `28 - k`.
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn pc1_masks(lo: bool, d: bool) -> [u32; 32] {
+    let mut pairs = [(0u32, 0u32); 28];
+    let mut n = 0;
+    let mut k = 0;
+    while k < 28 {
+        let bit = PC1[if d { 28 + k } else { k }] as u32;
+        if (bit > 32) == lo {
+            let src = if lo { 64 - bit } else { 32 - bit };
+            pairs[n] = (src, 27 - k as u32);
+            n += 1;
+        }
+        k += 1;
+    }
+    // Unused pairs are (0, 0): bit 0 to bit 0. Mask it out unless some real
+    // pair moves bit 0 in place.
+    let mut masks = rotation_masks(pairs);
+    let mut real0 = false;
+    let mut i = 0;
+    while i < n {
+        if pairs[i].0 == 0 && pairs[i].1 == 0 {
+            real0 = true;
+        }
+        i += 1;
+    }
+    if !real0 {
+        masks[0] &= !1;
+    }
+    masks
+}
+
+rotation_groups!(PC1_HI_C = pc1_masks(false, false));
+rotation_groups!(PC1_LO_C = pc1_masks(true, false));
+rotation_groups!(PC1_HI_D = pc1_masks(false, true));
+rotation_groups!(PC1_LO_D = pc1_masks(true, true));
+
+/// PC-2 from C (`d == false`) or D into one of the two subkey words of the
+/// key schedule (see [`Des::new`]): `outer == false` gives `kc` (input bits
+/// b2..b5 of S-box `j+1` at bits 3..0 of nibble `j`, nibble 0 on top);
+/// `outer == true` gives b1 at bit 3 and b6 at bit 0 of nibble `j`.
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn pc2_masks(d: bool, outer: bool) -> [u32; 32] {
+    let mut masks = [0u32; 32];
+    let mut b = 0;
+    while b < 48 {
+        let src = PC2[b] as u32; // 1..56 over C‖D
+        let (j, i) = ((b / 6) as u32, (b % 6) as u32 + 1); // S-box j+1, input b_i
+        let is_outer = i == 1 || i == 6;
+        if (src > 28) == d && is_outer == outer {
+            let from = if d { 56 - src } else { 28 - src };
+            let to = if outer {
+                if i == 1 { 31 - 4 * j } else { 28 - 4 * j }
+            } else {
+                33 - 4 * j - i
+            };
+            masks[((to + 32 - from) % 32) as usize] |= 1 << from;
+        }
+        b += 1;
+    }
+    masks
+}
+
+rotation_groups!(PC2_C_INNER = pc2_masks(false, false));
+rotation_groups!(PC2_D_INNER = pc2_masks(true, false));
+rotation_groups!(PC2_C_OUTER = pc2_masks(false, true));
+rotation_groups!(PC2_D_OUTER = pc2_masks(true, true));
 
 /// The S-box layer's 32 lane functions in algebraic normal form.
 ///
@@ -201,55 +304,20 @@ const fn sbox_anf() -> [u32; 64] {
 
 const M: [u32; 64] = sbox_anf();
 
-/// P as masks grouped by left-rotation amount: output bit `i` (1-based,
-/// position `32 - i` of the word) takes input bit `P[i]` (position
-/// `32 - P[i]`), a left rotation by `P[i] - i` mod 32.
+/// Permutation P as rotation groups: output bit `i` (1-based, position
+/// `32 - i`) takes S-box output bit `P[i]` (position `32 - P[i]`).
 #[allow(clippy::indexing_slicing)] // const evaluation only
 const fn p_masks() -> [u32; 32] {
-    let mut masks = [0u32; 32];
-    let mut i = 1;
-    while i <= 32 {
-        let src = P[i - 1] as usize;
-        masks[(src + 32 - i) % 32] |= 1 << (32 - src);
+    let mut pairs = [(0u32, 0u32); 32];
+    let mut i = 0;
+    while i < 32 {
+        pairs[i] = (32 - P[i] as u32, 31 - i as u32);
         i += 1;
     }
-    masks
+    rotation_masks(pairs)
 }
 
-const P_MASKS: [u32; 32] = p_masks();
-
-#[allow(clippy::indexing_slicing)] // const evaluation only
-const fn p_group_count() -> usize {
-    let mut n = 0;
-    let mut r = 0;
-    while r < 32 {
-        if P_MASKS[r] != 0 {
-            n += 1;
-        }
-        r += 1;
-    }
-    n
-}
-
-const P_GROUP_COUNT: usize = p_group_count();
-
-/// The non-empty `(mask, rotation)` groups of P.
-#[allow(clippy::indexing_slicing)] // const evaluation only
-const fn p_groups() -> [(u32, u32); P_GROUP_COUNT] {
-    let mut g = [(0u32, 0u32); P_GROUP_COUNT];
-    let mut n = 0;
-    let mut r = 0;
-    while r < 32 {
-        if P_MASKS[r] != 0 {
-            g[n] = (P_MASKS[r], r as u32);
-            n += 1;
-        }
-        r += 1;
-    }
-    g
-}
-
-const P_GROUPS: [(u32, u32); P_GROUP_COUNT] = p_groups();
+rotation_groups!(P_GROUPS = p_masks());
 
 // ---------------------------------------------------------------------------
 // Run-time building blocks (all constant time).
@@ -293,12 +361,22 @@ fn fp(l: u32, r: u32) -> (u32, u32) {
     swap_move(l, r, 4, 0x0f0f_0f0f)
 }
 
+/// Applies a compile-time bit permutation given as rotation groups
+/// (`(mask, rotation)` pairs from [`groups`]). Constant trip count, constant
+/// masks and rotation amounts.
+#[inline(always)]
+fn gather(x: u32, groups: &[(u32, u32)]) -> u32 {
+    let mut acc = 0;
+    for &(m, rot) in groups {
+        acc |= (x & m).rotate_left(rot);
+    }
+    acc
+}
+
 /// Permutation P.
 #[inline(always)]
 fn perm_p(y: u32) -> u32 {
-    P_GROUPS
-        .iter()
-        .fold(0, |z, &(m, rot)| z | (y & m).rotate_left(rot))
+    gather(y, &P_GROUPS)
 }
 
 /// All eight S-boxes at once. `x0..x5` are the lane input words for index
@@ -437,33 +515,33 @@ impl Des {
     /// Expands an 8-byte key. Parity bits (the low bit of each byte) are
     /// ignored, as in FIPS 46-3; weak keys are not rejected.
     pub(crate) fn new(key: &[u8; 8]) -> Self {
-        let (mut hi, mut lo) = load(key);
+        const MASK28: u32 = 0x0fff_ffff;
+        let (hi, lo) = load(key);
+        let mut c = gather(hi, &PC1_HI_C) | gather(lo, &PC1_LO_C);
+        let mut d = gather(hi, &PC1_HI_D) | gather(lo, &PC1_LO_D);
         let mut sk = [[0u32; 3]; 16];
-        for (rk, src) in sk.iter_mut().zip(KEY_BIT_SOURCES.iter()) {
-            // kb[i] = broadcast key bits for input b_(i+1) of every S-box.
-            let mut kb = [0u32; 6];
-            for (w, pos) in kb.iter_mut().zip(src.iter()) {
-                let mut acc = 0u32;
-                let mut sh = 28u32;
-                for &p in pos {
-                    // `p` is a public bit position: this select and the
-                    // shift amounts do not depend on the key.
-                    let word = if p < 32 { hi } else { lo };
-                    acc |= ((word >> (31 - u32::from(p & 31))) & 1) << sh;
-                    sh = sh.wrapping_sub(4);
-                }
-                *w = spread(acc);
-            }
-            let [b1, b2, b3, b4, b5, b6] = kb;
-            let kc = (b2 & 0x8888_8888) | (b3 & 0x4444_4444) | (b4 & 0x2222_2222) | (b5 & NIB_LSB);
-            let k1 = b1 ^ spread(kc & NIB_LSB).rotate_right(4);
-            let k6 = b6 ^ spread((kc >> 3) & NIB_LSB).rotate_left(4);
+        for (rk, &s) in sk.iter_mut().zip(SHIFTS.iter()) {
+            // 28-bit left rotations by a public amount (1 or 2).
+            let s = u32::from(s);
+            c = ((c << s) | (c >> (28 - s))) & MASK28;
+            d = ((d << s) | (d >> (28 - s))) & MASK28;
+            let kc = gather(c, &PC2_C_INNER) | gather(d, &PC2_D_INNER);
+            let outer = gather(c, &PC2_C_OUTER) | gather(d, &PC2_D_OUTER);
+            // Key bits for b1 / b6, corrected for the kc bits that the
+            // rotated b5 / b2 words carry into those lanes (see `feistel`).
+            let k1 = spread(((outer >> 3) ^ kc.rotate_right(4)) & NIB_LSB);
+            let k6 = spread((outer ^ (kc >> 3).rotate_left(4)) & NIB_LSB);
             *rk = [kc, k1, k6];
-            kb.zeroize();
         }
-        hi.zeroize();
-        lo.zeroize();
+        c.zeroize();
+        d.zeroize();
         Des { sk }
+    }
+
+    /// A second copy of this key schedule (two-key TDES reuses K1 as K3).
+    /// Deliberately not `Clone`, so that copies of key material are explicit.
+    fn duplicate(&self) -> Self {
+        Des { sk: self.sk }
     }
 
     /// Encrypts one block in place.
@@ -533,17 +611,16 @@ impl Tdes {
         for (d, s) in k.iter_mut().flatten().zip(key) {
             *d = *s;
         }
-        let [a, b, c] = &mut k;
-        if key.len() == 16 {
-            c.copy_from_slice(a);
-        }
-        let t = Tdes {
-            k1: Des::new(a),
-            k2: Des::new(b),
-            k3: Des::new(c),
+        let [a, b, c] = &k;
+        let k1 = Des::new(a);
+        let k2 = Des::new(b);
+        let k3 = if key.len() == 16 {
+            k1.duplicate()
+        } else {
+            Des::new(c)
         };
         k.zeroize();
-        t
+        Tdes { k1, k2, k3 }
     }
 
     /// Encrypts one block in place: `E_K3(D_K2(E_K1(x)))`.
