@@ -38,13 +38,19 @@ impl Padding {
         }
     }
 
-    /// Length of `data_len` bytes after padding to `block` bytes.
+    /// Length of `data_len` bytes after padding to `block` bytes, for a
+    /// power-of-two block (8 for DES, 16 for AES).
+    ///
+    /// Computed with masks rather than a division: a runtime divisor compiles
+    /// to `UDIV` or a library call on Cortex-M, which the firmware's
+    /// no-division check rejects, lengths being public or not.
     #[must_use]
     pub const fn padded_len(self, data_len: usize, block: usize) -> usize {
+        let mask = block.wrapping_sub(1);
         match self {
             Padding::Method1 if data_len == 0 => block,
-            Padding::Method1 => data_len.div_ceil(block) * block,
-            Padding::Method2 => (data_len / block + 1) * block,
+            Padding::Method1 => data_len.wrapping_add(mask) & !mask,
+            Padding::Method2 => data_len.wrapping_add(block) & !mask,
         }
     }
 }
@@ -53,12 +59,12 @@ impl Padding {
 /// and returns the padded length.
 ///
 /// # Errors
-/// [`Error::Parameter`] if `block` is 0; [`Error::Length`] if `out` is too
-/// small.
+/// [`Error::Parameter`] unless `block` is 8 or 16; [`Error::Length`] if
+/// `out` is too small.
 pub fn pad(data: &[u8], method: Padding, block: usize, out: &mut [u8]) -> Result<usize, Error> {
-    if block == 0 {
+    if block != 8 && block != 16 {
         return Err(Error::Parameter {
-            what: "block length must be positive",
+            what: "ISO 9797-1 block length must be 8 (DES) or 16 (AES)",
         });
     }
     let n = method.padded_len(data.len(), block);

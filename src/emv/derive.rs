@@ -371,7 +371,8 @@ pub fn visa_xor_session_key(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, 
 pub struct TreeParams {
     /// Tree height H (pyemv uses 8 or 16).
     pub height: u8,
-    /// Branch factor b (4 or 2).
+    /// Branch factor b: 2, 4, 8 or 16 (EMV uses 2 or 4). Powers of two only,
+    /// so that node indices are shifts, not divisions.
     pub branch_factor: u8,
     /// Initial value, normally zero.
     pub iv: [u8; 16],
@@ -395,8 +396,9 @@ impl TreeParams {
 /// EMV2000 tree-based session key (legacy; only for verifying old cards).
 ///
 /// # Errors
-/// [`Error::Parameter`] if b^H does not cover every ATC value (or b < 2, or
-/// H < 2); [`Error::KeyAlgorithm`] unless the card key is two-key TDES.
+/// [`Error::Parameter`] if b is not 2, 4, 8 or 16, H is not 2..=32, or b^H
+/// does not cover every ATC value; [`Error::KeyAlgorithm`] unless the card
+/// key is two-key TDES.
 pub fn emv2000_tree_session_key(
     mk: &CardMasterKey,
     atc: Atc,
@@ -405,34 +407,35 @@ pub fn emv2000_tree_session_key(
     need_tdes2(&mk.0, "the EMV2000 tree derivation")?;
     let b = u32::from(p.branch_factor);
     let h = u32::from(p.height);
-    let covers = b.checked_pow(h).is_none_or(|cap| cap >= 65535);
-    if b < 2 || !(2..=32).contains(&h) || !covers {
+    let log_b = match b {
+        2 => 1,
+        4 => 2,
+        8 => 3,
+        16 => 4,
+        _ => 0,
+    };
+    if log_b == 0 || !(2..=32).contains(&h) || log_b * h < 16 {
         return Err(Error::Parameter {
-            what: "EMV2000 tree: need branch factor >= 2, height 2..=32 and b^H >= 65535",
+            what: "EMV2000 tree: need branch factor 2, 4, 8 or 16, height 2..=32 and b^H >= 65536",
         });
     }
-    // The ATC is public: dividing it by the (public) branch factor is fine.
+    // The ATC is public. Node index at `level` on the path to leaf `atc` is
+    // atc div b^(H - level), a shift (b is a power of two).
     let atc = u32::from(atc.to_u16());
-    let index_at = |level: u32| -> u32 {
-        // Node index at `level` on the path to leaf `atc`: atc div b^(H - level).
-        let mut i = atc;
-        for _ in level..h {
-            i /= b;
-        }
-        i
-    };
+    let mask = b - 1;
+    let index_at = |level: u32| -> u32 { atc.checked_shr(log_b * (h - level)).unwrap_or(0) };
     // Walk the path to leaf `atc`, keeping IK(level) and IK(level - 1);
     // IK(0) is the card key and IK(-1) the IV.
     let mut g2 = p.iv;
     let mut p1 = [0u8; 16];
     p1.copy_from_slice(mk.0.bytes());
     for level in 1..h {
-        let node = tree_f(&p1, &g2, index_at(level) % b);
+        let node = tree_f(&p1, &g2, index_at(level) & mask);
         g2 = p1;
         p1 = node;
     }
     // The session key is the leaf node XORed with its grandparent IK(H-2).
-    let mut sk = tree_f(&p1, &g2, atc % b);
+    let mut sk = tree_f(&p1, &g2, atc & mask);
     for (s, g) in sk.iter_mut().zip(g2.iter()) {
         *s ^= *g;
     }
