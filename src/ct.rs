@@ -40,6 +40,39 @@ pub(crate) fn odd_parity(key: &mut [u8]) {
     }
 }
 
+/// Decimalisation as EMV Option B and the CVV algorithm do it: scan the
+/// nibbles of `src` left to right keeping decimal ones (0–9) in order; if
+/// fewer than `out.len()` were found, scan again taking the letters A–F as
+/// 0–5. Writes `out.len()` digit values.
+///
+/// Branch-free: every nibble is compared with every output slot, and the
+/// running count (secret) is only used in masks. `src` must be shorter than
+/// 64 bytes (callers pass 20 and 8).
+pub(crate) fn decimalise(src: &[u8], out: &mut [u8]) {
+    out.fill(0);
+    let mut count = 0u32;
+    for pass in 0..2u32 {
+        for byte in src {
+            for nib in [byte >> 4, byte & 0x0F] {
+                let x = u32::from(nib);
+                let is_dec = lt_u32(x, 10);
+                // Pass 0 takes decimal nibbles as they are; pass 1 takes
+                // letters minus 10 (pass is public).
+                let take = if pass == 0 { is_dec } else { 1 ^ is_dec };
+                let value = x.wrapping_sub(pass * 10) as u8;
+                for (j, o) in (0u32..).zip(out.iter_mut()) {
+                    // count < 4 * src.len() < 256, so the byte cast is exact.
+                    let differs = u32::from(mask_nonzero_u8((count ^ j) as u8) & 1);
+                    let hit = take & (1 ^ differs);
+                    let m = (hit as u8).wrapping_neg();
+                    *o = (*o & !m) | (value & m);
+                }
+                count += take;
+            }
+        }
+    }
+}
+
 /// Decode one hex character (may be secret) to its value. The returned flag is
 /// `0xFF` when the character was a valid hex digit, `0` otherwise; the value is
 /// meaningless when the flag is `0`.

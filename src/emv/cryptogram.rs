@@ -46,15 +46,6 @@ pub enum ArpcKeySource {
     SessionKey,
 }
 
-/// How the script (secure messaging) session keys are derived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ScriptKeyMethod {
-    /// Visa XOR with the ATC.
-    VisaXor,
-    /// EMV common session key with R = ARQC.
-    CommonSessionKeyArqc,
-}
-
 /// The card data that follows the 33-byte minimum set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CardDataSpec {
@@ -107,8 +98,8 @@ pub struct Cvn {
     pub arpc: ArpcMethod,
     /// ARPC key.
     pub arpc_key: ArpcKeySource,
-    /// Script session keys.
-    pub script_keys: ScriptKeyMethod,
+    /// Issuer script (secure messaging) rules.
+    pub script: ScriptProfile,
 }
 
 // A table constructor: one argument per column of the CVN table.
@@ -122,7 +113,7 @@ const fn tdes(
     padding: Padding,
     arpc: ArpcMethod,
     arpc_key: ArpcKeySource,
-    script_keys: ScriptKeyMethod,
+    script: ScriptProfile,
 ) -> Cvn {
     Cvn {
         name,
@@ -134,15 +125,48 @@ const fn tdes(
         padding,
         arpc,
         arpc_key,
-        script_keys,
+        script,
     }
 }
 
+use super::script::{PinBlockFormat, ScriptEncryption, ScriptKeyMethod as SK, ScriptProfile};
 use AcKeyMethod as K;
 use ArpcKeySource as AK;
 use ArpcMethod as AM;
 use MkDerivation as MK;
-use ScriptKeyMethod as SK;
+
+const VISA_SCRIPTS: ScriptProfile = ScriptProfile {
+    keys: SK::VisaXor,
+    encryption: ScriptEncryption::Visa,
+    pin_block: PinBlockFormat::Vis,
+    mac_includes_atc_arqc: true,
+    increment_arqc_per_command: false,
+};
+const VISA_22_SCRIPTS: ScriptProfile = ScriptProfile {
+    keys: SK::CommonSessionKeyArqc,
+    encryption: ScriptEncryption::Visa,
+    pin_block: PinBlockFormat::Iso2NewVisWithCurrent,
+    mac_includes_atc_arqc: true,
+    increment_arqc_per_command: false,
+};
+const MASTERCARD_SCRIPTS: ScriptProfile = ScriptProfile {
+    keys: SK::CommonSessionKeyArqc,
+    encryption: ScriptEncryption::Mastercard,
+    pin_block: PinBlockFormat::Iso9564Format2,
+    mac_includes_atc_arqc: true,
+    increment_arqc_per_command: true,
+};
+const INTERAC_SCRIPTS: ScriptProfile = ScriptProfile {
+    mac_includes_atc_arqc: false,
+    ..MASTERCARD_SCRIPTS
+};
+const EMV_SCRIPTS: ScriptProfile = ScriptProfile {
+    keys: SK::CommonSessionKeyArqc,
+    encryption: ScriptEncryption::Emv,
+    pin_block: PinBlockFormat::Iso9564Format2,
+    mac_includes_atc_arqc: true,
+    increment_arqc_per_command: false,
+};
 
 /// Visa CVN 10 (`0A`): ICC MK-AC directly; card data = CVR (4 bytes, IAD[3..7]); padding 1; ARPC 1 with the card key.
 pub const VISA_CVN_10: Cvn = tdes(
@@ -154,7 +178,7 @@ pub const VISA_CVN_10: Cvn = tdes(
     Padding::Method1,
     AM::Method1,
     AK::CardKey,
-    SK::VisaXor,
+    VISA_SCRIPTS,
 );
 /// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 or 32 bytes); ARPC 2.
 pub const VISA_CVN_18: Cvn = tdes(
@@ -172,7 +196,7 @@ pub const VISA_CVN_18: Cvn = tdes(
     Padding::Method2,
     AM::Method2,
     AK::SessionKey,
-    SK::VisaXor,
+    VISA_SCRIPTS,
 );
 /// Visa CVN '22' (`22`): as CVN 18, but script keys are CSK(ARQC).
 pub const VISA_CVN_22: Cvn = tdes(
@@ -190,7 +214,7 @@ pub const VISA_CVN_22: Cvn = tdes(
     Padding::Method2,
     AM::Method2,
     AK::SessionKey,
-    SK::CommonSessionKeyArqc,
+    VISA_22_SCRIPTS,
 );
 /// Mastercard CVN 16 (`10`): MC SKD; card data = CVR (6 bytes); ARPC 1 with the card key.
 pub const MASTERCARD_CVN_16: Cvn = tdes(
@@ -202,7 +226,7 @@ pub const MASTERCARD_CVN_16: Cvn = tdes(
     Padding::Method2,
     AM::Method1,
     AK::CardKey,
-    SK::CommonSessionKeyArqc,
+    MASTERCARD_SCRIPTS,
 );
 /// Mastercard CVN 17 (`11`): MC SKD; card data = CVR ‖ counters (14 bytes); ARPC 1 with the card key.
 pub const MASTERCARD_CVN_17: Cvn = tdes(
@@ -214,7 +238,7 @@ pub const MASTERCARD_CVN_17: Cvn = tdes(
     Padding::Method2,
     AM::Method1,
     AK::CardKey,
-    SK::CommonSessionKeyArqc,
+    MASTERCARD_SCRIPTS,
 );
 /// Mastercard CVN 20 (`14`): CSK(ATC); card data = CVR (6 bytes); ARPC 1 with the session key.
 pub const MASTERCARD_CVN_20: Cvn = tdes(
@@ -226,7 +250,7 @@ pub const MASTERCARD_CVN_20: Cvn = tdes(
     Padding::Method2,
     AM::Method1,
     AK::SessionKey,
-    SK::CommonSessionKeyArqc,
+    MASTERCARD_SCRIPTS,
 );
 /// Mastercard CVN 21 (`15`): CSK(ATC); card data = CVR ‖ counters (14 bytes); ARPC 1 with the session key.
 pub const MASTERCARD_CVN_21: Cvn = tdes(
@@ -238,7 +262,7 @@ pub const MASTERCARD_CVN_21: Cvn = tdes(
     Padding::Method2,
     AM::Method1,
     AK::SessionKey,
-    SK::CommonSessionKeyArqc,
+    MASTERCARD_SCRIPTS,
 );
 /// Interac CVN 133 (`85`): MC SKD; card data = whole IAD; ARPC 1 with the session key.
 pub const INTERAC_CVN_133: Cvn = tdes(
@@ -256,7 +280,7 @@ pub const INTERAC_CVN_133: Cvn = tdes(
     Padding::Method2,
     AM::Method1,
     AK::SessionKey,
-    SK::CommonSessionKeyArqc,
+    INTERAC_SCRIPTS,
 );
 /// EMV common core, TDES: Option A, CSK(ATC), card data = IAD, ARPC 2.
 pub const EMV_COMMON_TDES: Cvn = tdes(
@@ -274,7 +298,7 @@ pub const EMV_COMMON_TDES: Cvn = tdes(
     Padding::Method2,
     AM::Method2,
     AK::SessionKey,
-    SK::CommonSessionKeyArqc,
+    EMV_SCRIPTS,
 );
 /// EMV common core, AES: Option C, AES CSK(ATC), CMAC; card data = IAD, ARPC 2.
 pub const EMV_COMMON_AES: Cvn = Cvn {
@@ -293,7 +317,7 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
     padding: Padding::Method2,
     arpc: AM::Method2,
     arpc_key: AK::SessionKey,
-    script_keys: SK::CommonSessionKeyArqc,
+    script: EMV_SCRIPTS,
 };
 
 /// Every CVN this crate ships, for lookups by IAD byte.

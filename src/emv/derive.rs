@@ -22,6 +22,10 @@ pub enum MkDerivation {
     OptionA,
     /// EMV Option B (TDES + SHA-1): Option A for PANs of up to 16 digits.
     OptionB,
+    /// Option B's SHA-1 path for every PAN length, as jPOS applies it for
+    /// dCVV and CVC3 keys. Not EMV Book 2's rule (which falls back to Option
+    /// A for short PANs); here to interoperate with systems that do this.
+    OptionBAlwaysHash,
     /// EMV Option C (AES): PAN ‖ PSN left-padded to 32 digits.
     OptionC,
 }
@@ -40,6 +44,7 @@ pub fn derive_card_key(
     match method {
         MkDerivation::OptionA => option_a(imk, pan, psn),
         MkDerivation::OptionB => option_b(imk, pan, psn),
+        MkDerivation::OptionBAlwaysHash => option_b_always_hash(imk, pan, psn),
         MkDerivation::OptionC => option_c(imk, pan, psn, imk.algorithm().key_len()),
     }
 }
@@ -99,6 +104,19 @@ pub fn option_b(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMaster
     if pan.len() <= 16 {
         return option_a(imk, pan, psn);
     }
+    option_b_always_hash(imk, pan, psn)
+}
+
+/// Option B's hashing path whatever the PAN length (see
+/// [`MkDerivation::OptionBAlwaysHash`]).
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] unless the IMK is two-key TDES.
+pub fn option_b_always_hash(
+    imk: &IssuerMasterKey,
+    pan: &Pan,
+    psn: Psn,
+) -> Result<CardMasterKey, Error> {
     need_tdes2(&imk.0, "EMV Option B")?;
     // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
     let n = pan.len() + 2;
@@ -125,33 +143,11 @@ pub fn option_b(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMaster
     Ok(tdes_pair_from_y(&imk.0, y))
 }
 
-/// Option B step 4–5, branch-free: the first 16 decimal nibbles of `d` in
-/// order, then (if fewer than 16) the letter nibbles mapped A→0 … F→5.
-///
-/// Every nibble is compared against every output slot; the running count is
-/// secret and only ever used in masks.
+/// Option B steps 4–5: the first 16 decimal nibbles of the digest, then
+/// letters mapped A→0 … F→5 (constant time, see `ct::decimalise`).
 fn decimalise_sha1(d: &[u8]) -> [u8; 16] {
     let mut out = [0u8; 16];
-    let mut count = 0u32;
-    for pass in 0..2u32 {
-        for byte in d.iter().take(20) {
-            for nib in [byte >> 4, byte & 0x0F] {
-                let x = u32::from(nib);
-                let is_dec = crate::ct::lt_u32(x, 10);
-                // pass 0 takes decimal nibbles as they are; pass 1 takes letters, minus 10.
-                let take = if pass == 0 { is_dec } else { 1 ^ is_dec };
-                let value = x.wrapping_sub((pass * 10) & 0xFF);
-                for (j, o) in (0u32..).zip(out.iter_mut()) {
-                    // `count` stays at most 80, so the byte cast is exact.
-                    let differs = u32::from(crate::ct::mask_nonzero_u8((count ^ j) as u8) & 1);
-                    let hit = take & (1 ^ differs);
-                    let m = (hit as u8).wrapping_neg();
-                    *o = (*o & !m) | (value as u8 & m);
-                }
-                count += take;
-            }
-        }
-    }
+    crate::ct::decimalise(d.get(..20).unwrap_or(d), &mut out);
     out
 }
 

@@ -3,11 +3,15 @@
 //! * [`derive`](mod@derive): ICC master keys (Options A, B, C) and session keys.
 //! * [`cryptogram`]: the CVN catalogue and AC generation/verification.
 //! * [`arpc`]: ARPC Methods 1 and 2.
+//! * [`script`]: issuer scripts: script keys, command MAC, data encryption, PIN change.
+//! * [`cvv`]: CVV/CVC, Visa dCVV, Mastercard CVC3.
 //! * [`types`]: fixed-size EMV data elements.
 
 pub mod arpc;
 pub mod cryptogram;
+pub mod cvv;
 pub mod derive;
+pub mod script;
 pub mod types;
 
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};

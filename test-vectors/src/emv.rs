@@ -2,6 +2,7 @@
 
 use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::emv::derive::{self, MkDerivation, TreeParams};
+use tapcrypt::emv::script;
 use tapcrypt::emv::{
     Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData,
     UnpredictableNumber, arpc,
@@ -185,6 +186,9 @@ const CVN_OUTPUTS: &[&str] = &[
     "ac_input_data",
     "arqc",
     "arpc",
+    "command_mac",
+    "pin_change",
+    "pin_change_with_current",
 ];
 
 fn pan_psn(v: &Vector<'_>) -> Result<Result<(Pan, Psn), tapcrypt::Error>, VectorError> {
@@ -570,6 +574,46 @@ fn cvn(v: &Vector<'_>) -> R {
             expected: v.str("arpc")?.into(),
             got: "rejected by verify_arpc".into(),
         }));
+    }
+    // Issuer scripts: script session keys from MK-SMI/MK-SMC, a command MAC
+    // over the vector's header, and whole PIN-change commands.
+    let p = &cvn.script;
+    let sk_smi = api!(script::script_session_key(
+        p, &mk_smi, txn.atc, &file_arqc, 0
+    ));
+    let sk_smc = api!(script::script_session_key(
+        p, &mk_smc, txn.atc, &file_arqc, 0
+    ));
+    let header = v.hex_n::<5>("script_command_header")?;
+    let mac = api!(script::script_command_mac(
+        p,
+        &sk_smi,
+        &header,
+        txn.atc,
+        &file_arqc,
+        &[]
+    ));
+    checks.push(check_hex(v, "command_mac", &mac));
+    let pin = api!(script::Pin::parse(v.str("pin")?));
+    let mut buf = [0u8; 64];
+    let n = api!(script::pin_change_command(
+        p, &mk_ac, &sk_smi, &sk_smc, txn.atc, &file_arqc, &pin, None, &mut buf
+    ));
+    checks.push(check_hex(v, "pin_change", &buf[..n]));
+    if let Some(cur) = v.opt_str("current_pin")? {
+        let cur = api!(script::Pin::parse(cur));
+        let n = api!(script::pin_change_command(
+            p,
+            &mk_ac,
+            &sk_smi,
+            &sk_smc,
+            txn.atc,
+            &file_arqc,
+            &pin,
+            Some(&cur),
+            &mut buf
+        ));
+        checks.push(check_hex(v, "pin_change_with_current", &buf[..n]));
     }
     let _ = check_str;
     all(checks)

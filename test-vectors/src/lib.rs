@@ -16,6 +16,7 @@
 use serde_json::{Map, Value};
 
 mod emv;
+mod emv_extra;
 pub mod hex;
 
 /// What running one vector gave.
@@ -186,6 +187,7 @@ pub struct Group {
 pub fn groups() -> Vec<&'static Group> {
     let mut g: Vec<&'static Group> = Vec::new();
     g.extend(emv::GROUPS.iter());
+    g.extend(emv_extra::GROUPS.iter());
     g
 }
 
