@@ -5,6 +5,7 @@
 //! * [`arpc`]: ARPC Methods 1 and 2.
 //! * [`script`]: issuer scripts: script keys, command MAC, data encryption, PIN change.
 //! * [`cvv`]: CVV/CVC, Visa dCVV, Mastercard CVC3.
+//! * [`tlv`]: BER-TLV, DOLs, CVN detection, verification from a TLV message.
 //! * [`types`]: fixed-size EMV data elements.
 
 pub mod arpc;
@@ -12,6 +13,7 @@ pub mod cryptogram;
 pub mod cvv;
 pub mod derive;
 pub mod script;
+pub mod tlv;
 pub mod types;
 
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};

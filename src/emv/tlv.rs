@@ -1,0 +1,472 @@
+//! BER-TLV as EMV uses it (Book 3 Annex B), DOLs, CVN detection from the IAD,
+//! and verification of an ARQC straight from an authorisation message.
+//!
+//! The reader is zero-copy and allocation-free, and it never recurses: nested
+//! templates are walked with a fixed-size explicit stack, so no input can
+//! choose the recursion depth. Everything here parses *public* message
+//! bytes; only the final cryptogram comparison touches secrets, and that goes
+//! through [`TransactionKeys::verify_ac`](super::TransactionKeys::verify_ac).
+//!
+//! Rejected with [`Error::Malformed`]: truncated tags or lengths, lengths
+//! pointing past the end, the indefinite length `80`, length fields of more
+//! than 3 bytes after the first (`84` and up: no EMV object is that long),
+//! tags of more than 3 bytes, templates nested more than [`MAX_DEPTH`] deep,
+//! and (where a single value is looked up) duplicate tags.
+
+use super::CardData;
+use super::cryptogram::{
+    Cvn, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
+    MASTERCARD_CVN_21, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+};
+use super::types::{Cryptogram, TransactionData};
+use crate::{CardMasterKey, Error, VerifyError};
+
+/// Deepest template nesting accepted. Real EMV messages nest 2–3 levels.
+pub const MAX_DEPTH: usize = 8;
+
+/// One data object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    /// The tag, its bytes big-endian in a `u32` (`9F26` → `0x9F26`).
+    pub tag: u32,
+    /// The value bytes.
+    pub value: &'a [u8],
+}
+
+impl Tlv<'_> {
+    /// Whether the tag says the value is itself TLV-coded (bit 6 of byte 1).
+    #[must_use]
+    pub fn is_constructed(&self) -> bool {
+        let first = if self.tag > 0xFFFF {
+            self.tag >> 16
+        } else if self.tag > 0xFF {
+            self.tag >> 8
+        } else {
+            self.tag
+        };
+        first & 0x20 != 0
+    }
+}
+
+fn malformed(what: &'static str) -> Error {
+    Error::Malformed { what }
+}
+
+/// Reads a tag at the start of `data`: returns (tag, bytes used).
+fn read_tag(data: &[u8]) -> Result<(u32, usize), Error> {
+    let first = *data.first().ok_or(malformed("TLV truncated in a tag"))?;
+    let mut tag = u32::from(first);
+    if first & 0x1F != 0x1F {
+        return Ok((tag, 1));
+    }
+    for i in 1..4 {
+        let b = *data.get(i).ok_or(malformed("TLV truncated in a tag"))?;
+        tag = (tag << 8) | u32::from(b);
+        if b & 0x80 == 0 {
+            return Ok((tag, i + 1));
+        }
+    }
+    Err(malformed("TLV tag longer than 3 bytes"))
+}
+
+/// Reads a length at the start of `data`: returns (length, bytes used).
+fn read_len(data: &[u8]) -> Result<(usize, usize), Error> {
+    let first = *data.first().ok_or(malformed("TLV truncated in a length"))?;
+    match first {
+        0x00..=0x7F => Ok((usize::from(first), 1)),
+        0x80 => Err(malformed("TLV indefinite length (80) is not allowed")),
+        0x81..=0x83 => {
+            let n = usize::from(first & 0x7F);
+            let bytes = data
+                .get(1..=n)
+                .ok_or(malformed("TLV truncated in a length"))?;
+            let len = bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b));
+            Ok((len, n + 1))
+        }
+        _ => Err(malformed("TLV length field longer than 4 bytes")),
+    }
+}
+
+/// Reads one object at the start of `data` (after any `00` padding):
+/// returns it and the rest, or `None` at the end.
+fn read_one(mut data: &[u8]) -> Result<Option<(Tlv<'_>, &[u8])>, Error> {
+    while let Some((&0x00, rest)) = data.split_first() {
+        data = rest;
+    }
+    if data.is_empty() {
+        return Ok(None);
+    }
+    let (tag, t) = read_tag(data)?;
+    let after_tag = data.get(t..).unwrap_or(&[]);
+    let (len, l) = read_len(after_tag)?;
+    let body = after_tag.get(l..).unwrap_or(&[]);
+    if len > body.len() {
+        return Err(malformed("TLV length points past the end of the data"));
+    }
+    let (value, rest) = body.split_at(len);
+    Ok(Some((Tlv { tag, value }, rest)))
+}
+
+/// The objects at one level of `data`, in order. Yields an error and then
+/// stops if the data is malformed.
+#[derive(Clone, Debug)]
+pub struct Siblings<'a> {
+    rest: &'a [u8],
+    failed: bool,
+}
+
+impl<'a> Iterator for Siblings<'a> {
+    type Item = Result<Tlv<'a>, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match read_one(self.rest) {
+            Ok(Some((t, rest))) => {
+                self.rest = rest;
+                Some(Ok(t))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Iterates the objects at the top level of `data`.
+#[must_use]
+pub fn siblings(data: &[u8]) -> Siblings<'_> {
+    Siblings {
+        rest: data,
+        failed: false,
+    }
+}
+
+/// Walks every object at every depth (depth-first, iteratively) and calls
+/// `f` on each primitive and constructed object.
+///
+/// # Errors
+/// [`Error::Malformed`] on any malformed object or nesting over [`MAX_DEPTH`].
+pub fn walk<'a>(data: &'a [u8], mut f: impl FnMut(Tlv<'a>)) -> Result<(), Error> {
+    let mut stack: [&'a [u8]; MAX_DEPTH] = [&[]; MAX_DEPTH];
+    let mut depth = 1usize;
+    stack[0] = data;
+    while depth > 0 {
+        let Some(level) = stack.get_mut(depth - 1) else {
+            return Err(malformed("TLV nesting too deep"));
+        };
+        match read_one(level)? {
+            None => depth -= 1,
+            Some((t, rest)) => {
+                *level = rest;
+                f(t);
+                if t.is_constructed() {
+                    let slot = stack
+                        .get_mut(depth)
+                        .ok_or(malformed("TLV templates nested deeper than 8 levels"))?;
+                    *slot = t.value;
+                    depth += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of `tag` anywhere in `data`; `None` if absent.
+///
+/// # Errors
+/// [`Error::Malformed`] if `data` is malformed or `tag` occurs more than once
+/// (an authorisation message with two ARQCs must not be guessed at).
+pub fn find_unique(data: &[u8], tag: u32) -> Result<Option<&[u8]>, Error> {
+    let mut found: Option<&[u8]> = None;
+    let mut dup = false;
+    walk(data, |t| {
+        if t.tag == tag {
+            dup |= found.is_some();
+            found = Some(t.value);
+        }
+    })?;
+    if dup {
+        return Err(malformed("duplicate tag in TLV data"));
+    }
+    Ok(found)
+}
+
+/// One entry of a data object list: a tag and the length the card wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DolEntry {
+    /// The tag.
+    pub tag: u32,
+    /// The length of its value in the assembled data.
+    pub len: usize,
+}
+
+/// Iterates the entries of a DOL (CDOL1, CDOL2, PDOL, …).
+pub fn dol_entries(dol: &[u8]) -> impl Iterator<Item = Result<DolEntry, Error>> + '_ {
+    let mut rest = dol;
+    let mut failed = false;
+    core::iter::from_fn(move || {
+        if failed || rest.is_empty() {
+            return None;
+        }
+        let r = read_tag(rest).and_then(|(tag, t)| {
+            let after = rest.get(t..).unwrap_or(&[]);
+            let (len, l) = read_len(after)?;
+            rest = after.get(l..).unwrap_or(&[]);
+            Ok(DolEntry { tag, len })
+        });
+        failed = r.is_err();
+        Some(r)
+    })
+}
+
+/// Assembles the data a DOL asks for into `out`, taking each value from
+/// `lookup`. Following EMV Book 3 §5.4, a tag the terminal does not have is
+/// filled with zeros; a value whose length differs from the DOL's is an
+/// error here (a verifier must rebuild the card's input exactly).
+///
+/// # Errors
+/// [`Error::Malformed`] for a malformed DOL, [`Error::Length`] for a value
+/// of the wrong length or an `out` that is too small.
+pub fn assemble_dol<'v>(
+    dol: &[u8],
+    mut lookup: impl FnMut(u32) -> Option<&'v [u8]>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let mut n = 0usize;
+    for e in dol_entries(dol) {
+        let e = e?;
+        let dst = out.get_mut(n..n + e.len).ok_or(Error::Length {
+            field: "DOL output buffer",
+            expected: "at least the DOL's total length",
+            got: n + e.len,
+        })?;
+        match lookup(e.tag) {
+            Some(v) if v.len() == e.len => dst.copy_from_slice(v),
+            Some(v) => {
+                return Err(Error::Length {
+                    field: "a DOL value",
+                    expected: "the length the DOL gives",
+                    got: v.len(),
+                });
+            }
+            None => dst.fill(0),
+        }
+        n += e.len;
+    }
+    Ok(n)
+}
+
+/// Payment scheme, from the AID's RID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// RID A000000003.
+    Visa,
+    /// RID A000000004 (and A000000005 Maestro).
+    Mastercard,
+    /// RID A000000277.
+    Interac,
+}
+
+impl Scheme {
+    /// The scheme of an AID (tag 4F / 84 / 9F06), by its first 5 bytes.
+    #[must_use]
+    pub fn from_aid(aid: &[u8]) -> Option<Scheme> {
+        match aid.get(..5)? {
+            [0xA0, 0, 0, 0, 0x03] => Some(Scheme::Visa),
+            [0xA0, 0, 0, 0, 0x04 | 0x05] => Some(Scheme::Mastercard),
+            [0xA0, 0, 0, 0x02, 0x77] => Some(Scheme::Interac),
+            _ => None,
+        }
+    }
+}
+
+/// The CVN the IAD (tag 9F10) declares, for a scheme (SPEC-EMV §7.5).
+///
+/// Visa: byte 2 for IAD formats 0/1/3 (`06 01 0A …`), byte 1 for format 2
+/// (`1F 22 …`); Mastercard: byte 1 (after the key-derivation index);
+/// Interac: byte 2.
+///
+/// # Errors
+/// [`Error::Length`] if the IAD is too short to hold a CVN,
+/// [`Error::UnsupportedCvn`] for a CVN this crate does not implement.
+pub fn detect_cvn(scheme: Scheme, iad: &[u8]) -> Result<&'static Cvn, Error> {
+    let short = || Error::Length {
+        field: "IAD (9F10)",
+        expected: "long enough for its CVN byte",
+        got: iad.len(),
+    };
+    let (cvn, table): (u8, &[&'static Cvn]) = match scheme {
+        Scheme::Visa => {
+            let b = if iad.first() == Some(&0x1F) {
+                iad.get(1)
+            } else {
+                iad.get(2)
+            };
+            (
+                *b.ok_or_else(short)?,
+                &[&VISA_CVN_10, &VISA_CVN_18, &VISA_CVN_22],
+            )
+        }
+        Scheme::Mastercard => (
+            *iad.get(1).ok_or_else(short)?,
+            &[
+                &MASTERCARD_CVN_16,
+                &MASTERCARD_CVN_17,
+                &MASTERCARD_CVN_20,
+                &MASTERCARD_CVN_21,
+            ],
+        ),
+        Scheme::Interac => (*iad.get(2).ok_or_else(short)?, &[&INTERAC_CVN_133]),
+    };
+    table
+        .iter()
+        .copied()
+        .find(|c| c.id == cvn)
+        .ok_or(Error::UnsupportedCvn { cvn })
+}
+
+/// The card data after the minimum set, extracted from the IAD as `cvn`
+/// lays it out: Visa 10 → CVR = IAD[3..7]; Mastercard 16/20 → IAD[2..8];
+/// Mastercard 17/21 → IAD[2..8] ‖ IAD[10..18]; the others → the whole IAD.
+/// Returns the bytes written into `buf`.
+///
+/// # Errors
+/// [`Error::Length`] if the IAD is too short for its declared format.
+pub fn card_data_from_iad<'b>(
+    cvn: &Cvn,
+    iad: &[u8],
+    buf: &'b mut [u8; 32],
+) -> Result<&'b [u8], Error> {
+    let short = |expected| Error::Length {
+        field: "IAD (9F10), for its declared format",
+        expected,
+        got: iad.len(),
+    };
+    let parts: [&[u8]; 2] = match cvn.id {
+        0x0A => [iad.get(3..7).ok_or(short("at least 7"))?, &[]],
+        0x10 | 0x14 => [iad.get(2..8).ok_or(short("at least 8"))?, &[]],
+        0x11 | 0x15 => [
+            iad.get(2..8).ok_or(short("at least 18"))?,
+            iad.get(10..18).ok_or(short("at least 18"))?,
+        ],
+        _ => [iad, &[]],
+    };
+    let mut n = 0;
+    for p in parts {
+        let dst = buf.get_mut(n..n + p.len()).ok_or(short("at most 32"))?;
+        dst.copy_from_slice(p);
+        n += p.len();
+    }
+    Ok(buf.get(..n).unwrap_or(&[]))
+}
+
+/// An ARQC and everything needed to verify it, parsed from an
+/// authorisation message's ICC data (tags 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37
+/// 82 9F36 9F10 9F26, and an AID in 4F/84/9F06 unless the scheme is given).
+#[derive(Debug)]
+pub struct AuthorisationRequest<'m> {
+    /// The CVN the IAD declares.
+    pub cvn: &'static Cvn,
+    /// The 33-byte minimum data.
+    pub transaction: TransactionData,
+    /// The IAD (9F10).
+    pub iad: &'m [u8],
+    /// The ARQC (9F26).
+    pub arqc: Cryptogram,
+    card_data: [u8; 32],
+    card_data_len: usize,
+}
+
+impl<'m> AuthorisationRequest<'m> {
+    /// Parses `msg`. `scheme` overrides the AID lookup.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for malformed TLV, a missing or duplicated tag;
+    /// [`Error::Length`] for a value of the wrong length or an IAD too short
+    /// for its format; [`Error::UnsupportedCvn`].
+    pub fn parse(msg: &'m [u8], scheme: Option<Scheme>) -> Result<Self, Error> {
+        let need = |tag: u32, what: &'static str| -> Result<&'m [u8], Error> {
+            find_unique(msg, tag)?.ok_or(Error::Malformed { what })
+        };
+        let scheme = match scheme {
+            Some(s) => s,
+            None => {
+                let aid = [0x4F, 0x84, 0x9F06]
+                    .iter()
+                    .find_map(|t| find_unique(msg, *t).ok().flatten())
+                    .ok_or(malformed("no AID (4F, 84 or 9F06) to tell the scheme"))?;
+                Scheme::from_aid(aid).ok_or(malformed("AID of an unsupported scheme"))?
+            }
+        };
+        let mut min = [0u8; 33];
+        let mut n = 0;
+        for (tag, len, what) in [
+            (0x9F02, 6, "9F02 amount authorised is missing"),
+            (0x9F03, 6, "9F03 amount other is missing"),
+            (0x9F1A, 2, "9F1A terminal country code is missing"),
+            (0x95, 5, "95 TVR is missing"),
+            (0x5F2A, 2, "5F2A currency code is missing"),
+            (0x9A, 3, "9A transaction date is missing"),
+            (0x9C, 1, "9C transaction type is missing"),
+            (0x9F37, 4, "9F37 unpredictable number is missing"),
+            (0x82, 2, "82 AIP is missing"),
+            (0x9F36, 2, "9F36 ATC is missing"),
+        ] {
+            let v = need(tag, what)?;
+            if v.len() != len {
+                return Err(Error::Length {
+                    field: "a minimum-set tag (9F02 … 9F36)",
+                    expected: "its EMV length",
+                    got: v.len(),
+                });
+            }
+            if let Some(dst) = min.get_mut(n..n + len) {
+                dst.copy_from_slice(v);
+            }
+            n += len;
+        }
+        let transaction = TransactionData::from_slice(&min)?;
+        let iad = need(0x9F10, "9F10 IAD is missing")?;
+        let arqc = Cryptogram::from_slice(need(0x9F26, "9F26 cryptogram is missing")?)?;
+        let cvn = detect_cvn(scheme, iad)?;
+        let mut card_data = [0u8; 32];
+        let card_data_len = card_data_from_iad(cvn, iad, &mut card_data)?.len();
+        cvn.card_data(card_data.get(..card_data_len).unwrap_or(&[]))?;
+        Ok(AuthorisationRequest {
+            cvn,
+            transaction,
+            iad,
+            arqc,
+            card_data,
+            card_data_len,
+        })
+    }
+
+    /// The card data the CVN MACs after the minimum set.
+    ///
+    /// # Errors
+    /// Never in practice (validated by [`parse`](Self::parse)).
+    pub fn card_data(&self) -> Result<CardData<'_>, Error> {
+        self.cvn
+            .card_data(self.card_data.get(..self.card_data_len).unwrap_or(&[]))
+    }
+
+    /// Verifies the ARQC under the card key (derive it with
+    /// `self.cvn.derive_card_key(imk, pan, psn)`), in constant time.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, with no detail.
+    pub fn verify(&self, card_key: &CardMasterKey) -> Result<(), VerifyError> {
+        let t = &self.transaction;
+        let keys = self
+            .cvn
+            .transaction_keys(card_key, t.atc, t.un)
+            .map_err(|_| VerifyError)?;
+        let cd = self.card_data().map_err(|_| VerifyError)?;
+        keys.verify_ac(t, &cd, &self.arqc)
+    }
+}
