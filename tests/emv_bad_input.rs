@@ -195,3 +195,32 @@ fn debug_never_prints_key_bytes() {
         assert!(!s.contains(needle), "{s}");
     }
 }
+
+#[test]
+fn dpan_binding_inputs() {
+    use tapcrypt::emv::{EMV_COMMON_AES, TAPCRYPT_DPAN_AES};
+    let dpan = Pan::parse("5399991208050893").unwrap();
+    let mut buf = [0u8; 42];
+    assert!(matches!(
+        EMV_COMMON_AES.card_data_bound(&dpan, &[1], &mut buf),
+        Err(Error::Parameter { .. })
+    ));
+    assert!(
+        TAPCRYPT_DPAN_AES
+            .card_data_bound(&dpan, &[], &mut buf)
+            .is_err()
+    );
+    assert!(
+        TAPCRYPT_DPAN_AES
+            .card_data_bound(&dpan, &[0; 33], &mut buf)
+            .is_err()
+    );
+    assert!(TAPCRYPT_DPAN_AES.binds_dpan() && !EMV_COMMON_AES.binds_dpan());
+    let cd = TAPCRYPT_DPAN_AES
+        .card_data_bound(&dpan, &[0xAA], &mut buf)
+        .unwrap();
+    assert_eq!(
+        cd.as_bytes(),
+        &[0x53, 0x99, 0x99, 0x12, 0x08, 0x05, 0x08, 0x93, 0xAA]
+    );
+}

@@ -320,8 +320,34 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
     script: EMV_SCRIPTS,
 };
 
+/// tapcrypt's one-time-DPAN token profile (AES): as EMV common AES, but the
+/// card data is `BCD(DPAN) ‖ IAD` — the DPAN used in this tap, packed two
+/// digits per byte and F-padded to whole bytes, then the IAD. A DPAN lifted
+/// from one transaction and swapped into another changes the MAC'd data, so
+/// the cryptogram no longer verifies. Build the card data with
+/// [`Cvn::card_data_bound`]. CVN byte `D1` is in no scheme's range; it names
+/// this profile inside tapcrypt only.
+pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
+    name: "tapcrypt DPAN-bound AES",
+    id: 0xD1,
+    cipher: CipherFamily::Aes,
+    mk_derivation: MK::OptionC,
+    ac_key: K::CommonSessionKey,
+    card_data: CardDataSpec {
+        field: "BCD(DPAN) and IAD (tapcrypt DPAN-bound AES)",
+        expected: "7 to 10 bytes of DPAN, then 1 to 32 of IAD",
+        min: 8,
+        max: 42,
+        only: None,
+    },
+    padding: Padding::Method2,
+    arpc: AM::Method2,
+    arpc_key: AK::SessionKey,
+    script: EMV_SCRIPTS,
+};
+
 /// Every CVN this crate ships, for lookups by IAD byte.
-pub const ALL_CVNS: [&Cvn; 10] = [
+pub const ALL_CVNS: [&Cvn; 11] = [
     &VISA_CVN_10,
     &VISA_CVN_18,
     &VISA_CVN_22,
@@ -332,6 +358,7 @@ pub const ALL_CVNS: [&Cvn; 10] = [
     &INTERAC_CVN_133,
     &EMV_COMMON_TDES,
     &EMV_COMMON_AES,
+    &TAPCRYPT_DPAN_AES,
 ];
 
 /// Card data validated against one CVN's layout.
@@ -366,6 +393,54 @@ impl Cvn {
             bytes,
             cvn: self.id,
         })
+    }
+
+    /// Whether this CVN MACs the DPAN of the tap (build its card data with
+    /// [`card_data_bound`](Self::card_data_bound)).
+    #[must_use]
+    pub fn binds_dpan(&self) -> bool {
+        self.id == TAPCRYPT_DPAN_AES.id
+    }
+
+    /// Card data for a DPAN-binding CVN: `BCD(dpan) ‖ iad`, written into
+    /// `buf`. Both the device (with the DPAN it is about to send) and the
+    /// backend (with the DPAN from the authorisation message) build it the
+    /// same way.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if this CVN does not bind a DPAN;
+    /// [`Error::Length`] for an IAD that is empty or over 32 bytes.
+    pub fn card_data_bound<'a>(
+        &self,
+        dpan: &Pan,
+        iad: &[u8],
+        buf: &'a mut [u8; 42],
+    ) -> Result<CardData<'a>, Error> {
+        if !self.binds_dpan() {
+            return Err(Error::Parameter {
+                what: "this CVN does not bind the DPAN; use card_data()",
+            });
+        }
+        if iad.is_empty() || iad.len() > 32 {
+            return Err(Error::Length {
+                field: "IAD (tapcrypt DPAN-bound AES)",
+                expected: "1 to 32",
+                got: iad.len(),
+            });
+        }
+        let digits = dpan.digit_values();
+        let nb = digits.len().div_ceil(2);
+        let mut padded = [0x0Fu8; 20];
+        if let Some(dst) = padded.get_mut(..digits.len()) {
+            dst.copy_from_slice(digits);
+        }
+        buf.fill(0);
+        crate::digits::pack_bcd(&padded, buf.get_mut(..nb).unwrap_or(&mut []));
+        zeroize::Zeroize::zeroize(&mut padded);
+        if let Some(dst) = buf.get_mut(nb..nb + iad.len()) {
+            dst.copy_from_slice(iad);
+        }
+        self.card_data(buf.get(..nb + iad.len()).unwrap_or(&[]))
     }
 
     fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {

@@ -19,8 +19,8 @@ pub mod types;
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};
 pub use cryptogram::{
     CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133,
-    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys,
-    VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES,
+    TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
 pub use derive::MkDerivation;
 pub use types::{Arc, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber};

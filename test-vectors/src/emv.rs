@@ -138,6 +138,11 @@ pub(crate) static GROUPS: &[Group] = &[
         run: chain,
     },
     Group {
+        name: "ac_dpan_bound",
+        outputs: &["card_data", "session_key", "arqc"],
+        run: dpan_bound,
+    },
+    Group {
         name: "cvn_visa_10",
         outputs: CVN_OUTPUTS,
         run: cvn,
@@ -616,5 +621,56 @@ fn cvn(v: &Vector<'_>) -> R {
         checks.push(check_hex(v, "pin_change_with_current", &buf[..n]));
     }
     let _ = check_str;
+    all(checks)
+}
+
+fn dpan_bound(v: &Vector<'_>) -> R {
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    let imk_b = v.hex("imk")?;
+    let imk = api!(IssuerMasterKey::new(
+        Algorithm::aes_for_len(imk_b.len()).unwrap_or(Algorithm::Tdes2),
+        &imk_b
+    ));
+    let dpan = api!(Pan::parse(v.str("dpan")?));
+    let psn = api!(Psn::parse(v.str("psn")?));
+    let txn = api!(TransactionData::from_slice(&v.hex("min_data")?));
+    let iad = v.hex("iad")?;
+    let mk = api!(cvn.derive_card_key(&imk, &dpan, psn));
+    let mut buf = [0u8; 42];
+    let cd = api!(cvn.card_data_bound(&dpan, &iad, &mut buf));
+    let keys = api!(cvn.transaction_keys(&mk, txn.atc, txn.un));
+    let ac = api!(keys.generate_ac(&txn, &cd));
+    let sk = keys
+        .session_key()
+        .map(|k| k.expose_secret().to_vec())
+        .unwrap_or_default();
+    let mut checks = vec![
+        check_hex(v, "card_data", cd.as_bytes()),
+        check_hex(v, "session_key", &sk),
+        check_hex(v, "arqc", &ac.0),
+    ];
+    // The file's ARQC must verify with the file's DPAN, and must not with
+    // any other DPAN (last digit changed) under the same keys.
+    let file_arqc = Cryptogram(v.hex_n("arqc")?);
+    if keys.verify_ac(&txn, &cd, &file_arqc).is_err() {
+        checks.push(Ok(Verdict::Mismatch {
+            field: "arqc".into(),
+            expected: v.str("arqc")?.into(),
+            got: "rejected by verify_ac".into(),
+        }));
+    }
+    let mut other = v.str("dpan")?.to_string();
+    let last = other.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    other.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+    let other = api!(Pan::parse(&other));
+    let mut buf2 = [0u8; 42];
+    let cd2 = api!(cvn.card_data_bound(&other, &iad, &mut buf2));
+    if keys.verify_ac(&txn, &cd2, &file_arqc).is_ok() {
+        checks.push(Ok(Verdict::Mismatch {
+            field: "dpan".into(),
+            expected: "a swapped DPAN to fail verification".into(),
+            got: "it verified".into(),
+        }));
+    }
     all(checks)
 }
