@@ -19,7 +19,7 @@ pub(crate) fn parse_digits(s: &[u8], out: &mut [u8], field: &'static str) -> Res
         bad |= crate::ct::lt_u32(9, v & 0xFF) | (v >> 8 & 1);
         *o = v as u8;
     }
-    if bad == 0 {
+    if crate::ct::public_verdict(subtle::ConstantTimeEq::ct_eq(&bad, &0)) {
         Ok(())
     } else {
         Err(Error::NotDigits { field })

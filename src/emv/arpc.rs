@@ -214,7 +214,7 @@ pub(crate) fn verify_with(
         }
         _ => subtle::Choice::from(0),
     };
-    if bool::from(ok) {
+    if crate::ct::public_verdict(ok) {
         Ok(())
     } else {
         Err(VerifyError)

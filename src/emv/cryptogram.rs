@@ -681,7 +681,7 @@ impl TransactionKeys<'_> {
             }
             Err(_) => subtle::Choice::from(0),
         };
-        if bool::from(ok) {
+        if crate::ct::public_verdict(ok) {
             Ok(())
         } else {
             Err(VerifyError)
@@ -767,7 +767,7 @@ pub fn verify_mac_cryptogram<K: CryptogramKey + ?Sized>(
         }
         Err(_) => subtle::Choice::from(0),
     };
-    if bool::from(ok) {
+    if crate::ct::public_verdict(ok) {
         Ok(())
     } else {
         Err(VerifyError)

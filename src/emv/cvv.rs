@@ -69,7 +69,7 @@ impl<const N: usize> Digits<N> {
         let ours = self.d.get(N - k..).ok_or(VerifyError)?;
         let ok = ours.ct_eq(given.get(..k).ok_or(VerifyError)?);
         given.zeroize();
-        if parsed.is_ok() && bool::from(ok) {
+        if parsed.is_ok() && crate::ct::public_verdict(ok) {
             Ok(())
         } else {
             Err(VerifyError)
