@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 mod emv;
 mod emv_extra;
 pub mod hex;
+mod token;
 
 /// What running one vector gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +189,7 @@ pub fn groups() -> Vec<&'static Group> {
     let mut g: Vec<&'static Group> = Vec::new();
     g.extend(emv::GROUPS.iter());
     g.extend(emv_extra::GROUPS.iter());
+    g.extend(token::GROUPS.iter());
     g
 }
 

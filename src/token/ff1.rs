@@ -1,0 +1,416 @@
+//! FF1 (NIST SP 800-38G) format-preserving encryption over decimal digits,
+//! constant time, no heap, no division.
+//!
+//! Numeral strings of 6 to 38 digits (6 is the Rev.1 draft's minimum domain
+//! of 10^6; 38 is the largest n with 10^n ≤ 2^128), tweaks of 0 to 256 bytes,
+//! AES-128/192/256.
+//!
+//! # Why this is constant time
+//! FF1 splits n digits into halves of u = ⌊n/2⌋ and v = n − u ≤ 19 digits, so
+//! every half fits a `u64` (10^19 < 2^64). The lengths n, u, v, b, d and the
+//! tweak length are public; digits, key, tweak-independent round values are
+//! secret. So:
+//! * NUM(X) is Horner's rule with a multiply by the constant 10;
+//! * `y mod 10^m` is Horner over the bytes of S, each step reduced by eight
+//!   masked conditional subtractions of 2^k·10^m (k = 7..0) on `u128`;
+//! * `(NUM(A) ± y) mod 10^m` is one masked conditional subtraction;
+//! * STR^m(c) takes each digit by masked conditional subtraction of 8, 4, 2
+//!   and 1 times 10^j.
+//!
+//! No `/` or `%` touches a secret (the Cortex-M4 divider is
+//! early-terminating; u64/u128 division is a variable-time library loop), no
+//! table is indexed by a secret, and no branch depends on one. AES comes from
+//! the `aes` crate (fixsliced on Cortex-M, AES-NI on servers).
+//!
+//! The PRF input `P ‖ T ‖ pad` is the same in all ten rounds: its CBC-MAC
+//! chaining value is computed once, so each round costs one AES block.
+
+use zeroize::Zeroize;
+
+use super::DpanRangeKey;
+use crate::cipher::{AesKey, BlockKey};
+use crate::{Error, ct};
+
+/// Fewest digits FF1 accepts here (domain ≥ 10^6).
+pub const MIN_DIGITS: usize = 6;
+/// Most digits accepted (10^38 ≤ 2^128 < 10^39).
+pub const MAX_DIGITS: usize = 38;
+/// Longest tweak accepted, in bytes (SP 800-38G lets the implementation choose).
+pub const MAX_TWEAK: usize = 256;
+
+/// 10^0 ..= 10^19.
+const POW10: [u64; 20] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    10_000_000_000_000_000_000,
+];
+
+/// Constant-time `a < b` for any `u64`s (1 or 0).
+#[inline]
+fn lt64(a: u64, b: u64) -> u64 {
+    // The borrow of a − b, computed without a comparison instruction.
+    ((!a & b) | (!(a ^ b) & a.wrapping_sub(b))) >> 63
+}
+
+/// Constant-time `a < b` for `u128`s below 2^127 (1 or 0).
+#[inline]
+fn lt128(a: u128, b: u128) -> u128 {
+    a.wrapping_sub(b) >> 127
+}
+
+/// An FF1 instance: an expanded AES key.
+pub struct Ff1 {
+    aes: AesKey,
+}
+
+impl core::fmt::Debug for Ff1 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Ff1 { .. }")
+    }
+}
+
+/// Per-call constants: lengths and the PRF prefix state.
+struct Setup {
+    n: usize,
+    u: usize,
+    v: usize,
+    b: usize,
+    d: usize,
+    /// CBC-MAC chaining value after P and all but the last block of Q.
+    prefix_state: [u8; 16],
+    /// The bytes of Q's last block that precede `[i] ‖ NUM(X)`.
+    last_head: [u8; 16],
+}
+
+impl Ff1 {
+    /// Expands the AES key.
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithm`] unless the key is AES.
+    pub fn new(key: &DpanRangeKey) -> Result<Self, Error> {
+        match key.0.block_key() {
+            BlockKey::Aes(aes) => Ok(Ff1 { aes }),
+            BlockKey::Tdes(_) => Err(Error::KeyAlgorithm {
+                operation: "FF1",
+                needs: "AES",
+            }),
+        }
+    }
+
+    fn setup(&self, n: usize, tweak: &[u8]) -> Result<Setup, Error> {
+        if !(MIN_DIGITS..=MAX_DIGITS).contains(&n) {
+            return Err(Error::DigitCount {
+                field: "FF1 numeral string",
+                min: MIN_DIGITS,
+                max: MAX_DIGITS,
+                got: n,
+            });
+        }
+        if tweak.len() > MAX_TWEAK {
+            return Err(Error::Length {
+                field: "FF1 tweak",
+                expected: "0 to 256",
+                got: tweak.len(),
+            });
+        }
+        let u = n / 2;
+        let v = n - u;
+        // b = bytes of 10^v − 1; the table is SP 800-38G's ⌈⌈v·log2 10⌉/8⌉.
+        let b: usize = [0, 1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 7, 8, 8, 8]
+            .get(v)
+            .copied()
+            .unwrap_or(8);
+        let d = 4 * b.div_ceil(4) + 4;
+        let t = tweak.len();
+        // P = [1][2][1] [radix]^3 [10] [u mod 256] [n]^4 [t]^4.
+        let mut p = [0u8; 16];
+        p[..3].copy_from_slice(&[1, 2, 1]);
+        p[5] = 10; // radix 10 as 3 bytes: 00 00 0A
+        p[6] = 10; // rounds
+        p[7] = u as u8;
+        p[8..12].copy_from_slice(&(n as u32).to_be_bytes());
+        p[12..16].copy_from_slice(&(t as u32).to_be_bytes());
+        let mut state = p;
+        self.aes.encrypt_block(&mut state);
+        // Q = T ‖ 0^((−t−b−1) mod 16) ‖ [i] ‖ NUM^b; |Q| is a multiple of 16.
+        let qlen = (t + b + 1).div_ceil(16) * 16;
+        let fixed = qlen - b - 1; // T and the zero padding
+        let mut last_head = [0u8; 16];
+        let mut block = [0u8; 16];
+        for blk in 0..qlen / 16 {
+            block.fill(0);
+            for (j, o) in block.iter_mut().enumerate() {
+                let pos = blk * 16 + j;
+                if pos < fixed {
+                    *o = tweak.get(pos).copied().unwrap_or(0);
+                }
+            }
+            if blk + 1 == qlen / 16 {
+                last_head = block;
+            } else {
+                for (s, x) in state.iter_mut().zip(block.iter()) {
+                    *s ^= *x;
+                }
+                self.aes.encrypt_block(&mut state);
+            }
+        }
+        Ok(Setup {
+            n,
+            u,
+            v,
+            b,
+            d,
+            prefix_state: state,
+            last_head,
+        })
+    }
+
+    /// The round function: `NUM(S) mod 10^m` for round `i` with input half `x`.
+    fn round(&self, s: &Setup, i: u8, x: u64, m: usize) -> u64 {
+        let mut last = s.last_head;
+        let tail = 16 - s.b;
+        if let Some(r) = last.get_mut(tail - 1) {
+            *r = i;
+        }
+        let xb = x.to_be_bytes();
+        if let (Some(dst), Some(src)) = (last.get_mut(tail..), xb.get(8 - s.b..)) {
+            dst.copy_from_slice(src);
+        }
+        let mut r = s.prefix_state;
+        for (a, q) in r.iter_mut().zip(last.iter()) {
+            *a ^= *q;
+        }
+        self.aes.encrypt_block(&mut r);
+        last.zeroize();
+        // d ≤ 12 ≤ 16: S is a prefix of R.
+        let modulus = u128::from(POW10.get(m).copied().unwrap_or(1));
+        let mut acc: u128 = 0;
+        for byte in r.iter().take(s.d) {
+            acc = (acc << 8) | u128::from(*byte);
+            // acc < 256·10^m: eight masked subtractions reduce it below 10^m.
+            for k in (0..8).rev() {
+                let sub = modulus << k;
+                let keep = lt128(acc, sub);
+                acc = acc.wrapping_sub(sub & keep.wrapping_sub(1));
+            }
+        }
+        r.zeroize();
+        acc as u64
+    }
+
+    /// Encrypts `digits` (values 0–9, one per byte) into `out` (same length).
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] for fewer than 6 or more than 38 digits,
+    /// [`Error::Length`] for a tweak over 256 bytes or an `out` of another
+    /// length, [`Error::NotDigits`] for a value over 9.
+    pub fn encrypt_digits(&self, tweak: &[u8], digits: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        self.crypt(tweak, digits, out, true)
+    }
+
+    /// Decrypts `digits` (values 0–9) into `out` (same length).
+    ///
+    /// # Errors
+    /// As [`encrypt_digits`](Self::encrypt_digits).
+    pub fn decrypt_digits(&self, tweak: &[u8], digits: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        self.crypt(tweak, digits, out, false)
+    }
+
+    /// Encrypts an ASCII digit string into `out` and returns it as `&str`.
+    ///
+    /// # Errors
+    /// As [`encrypt_digits`](Self::encrypt_digits), plus
+    /// [`Error::NotDigits`] for a non-digit character.
+    pub fn encrypt_str<'o>(
+        &self,
+        tweak: &[u8],
+        s: &str,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Error> {
+        self.crypt_str(tweak, s, out, true)
+    }
+
+    /// Decrypts an ASCII digit string into `out` and returns it as `&str`.
+    ///
+    /// # Errors
+    /// As [`encrypt_str`](Self::encrypt_str).
+    pub fn decrypt_str<'o>(
+        &self,
+        tweak: &[u8],
+        s: &str,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Error> {
+        self.crypt_str(tweak, s, out, false)
+    }
+
+    fn crypt_str<'o>(
+        &self,
+        tweak: &[u8],
+        s: &str,
+        out: &'o mut [u8],
+        enc: bool,
+    ) -> Result<&'o str, Error> {
+        let n = s.len();
+        if n > MAX_DIGITS {
+            return Err(Error::DigitCount {
+                field: "FF1 numeral string",
+                min: MIN_DIGITS,
+                max: MAX_DIGITS,
+                got: n,
+            });
+        }
+        let mut d = [0u8; MAX_DIGITS];
+        let dd = d.get_mut(..n).unwrap_or(&mut []);
+        let r =
+            crate::digits::parse_digits(s.as_bytes(), dd, "FF1 numeral string").and_then(|()| {
+                let got = out.len();
+                let o = out.get_mut(..n).ok_or(Error::Length {
+                    field: "FF1 output buffer",
+                    expected: "at least the input length",
+                    got,
+                })?;
+                self.crypt(tweak, dd, o, enc)?;
+                for x in o.iter_mut() {
+                    *x |= 0x30;
+                }
+                Ok(())
+            });
+        d.zeroize();
+        r?;
+        Ok(core::str::from_utf8(out.get(..n).unwrap_or(&[])).unwrap_or(""))
+    }
+
+    fn crypt(&self, tweak: &[u8], x: &[u8], out: &mut [u8], enc: bool) -> Result<(), Error> {
+        let s = self.setup(x.len(), tweak)?;
+        if out.len() != s.n {
+            return Err(Error::Length {
+                field: "FF1 output buffer",
+                expected: "the input length",
+                got: out.len(),
+            });
+        }
+        // Values over 9 are rejected without branching on each digit.
+        let mut bad = 0u64;
+        for d in x {
+            bad |= 1 ^ lt64(u64::from(*d), 10);
+        }
+        if ct::public_verdict(subtle::ConstantTimeEq::ct_eq(&bad, &1)) {
+            return Err(Error::NotDigits {
+                field: "FF1 numeral string",
+            });
+        }
+        let (xa, xb) = x.split_at(s.u);
+        let mut a = num(xa);
+        let mut b = num(xb);
+        let pow = |m: usize| POW10.get(m).copied().unwrap_or(1);
+        if enc {
+            for i in 0..10u8 {
+                let m = if i % 2 == 0 { s.u } else { s.v };
+                let y = self.round(&s, i, b, m);
+                let c = add_mod(a, y, pow(m));
+                a = b;
+                b = c;
+            }
+        } else {
+            for i in (0..10u8).rev() {
+                let m = if i % 2 == 0 { s.u } else { s.v };
+                let y = self.round(&s, i, a, m);
+                let c = sub_mod(b, y, pow(m));
+                b = a;
+                a = c;
+            }
+        }
+        let (oa, ob) = out.split_at_mut(s.u);
+        str_digits(a, oa);
+        str_digits(b, ob);
+        a.zeroize();
+        b.zeroize();
+        Ok(())
+    }
+}
+
+/// NUM_10 of up to 19 digit values.
+fn num(d: &[u8]) -> u64 {
+    d.iter().fold(0u64, |acc, x| {
+        acc.wrapping_mul(10).wrapping_add(u64::from(*x))
+    })
+}
+
+/// (a + y) mod p for a, y < p ≤ 10^19: one masked subtraction (the sum is
+/// computed in u128 so it cannot wrap).
+fn add_mod(a: u64, y: u64, p: u64) -> u64 {
+    let s = u128::from(a) + u128::from(y);
+    let p = u128::from(p);
+    let keep = lt128(s, p);
+    s.wrapping_sub(p & keep.wrapping_sub(1)) as u64
+}
+
+/// (b − y) mod p for b, y < p: b + p − y, then one masked subtraction.
+fn sub_mod(b: u64, y: u64, p: u64) -> u64 {
+    add_mod(b, p - y, p)
+}
+
+/// STR^m_10(c) into `out` (m = out.len() ≤ 19 digits, c < 10^m), by masked
+/// conditional subtraction of 8·10^j, 4·10^j, 2·10^j, 10^j for each digit.
+fn str_digits(mut c: u64, out: &mut [u8]) {
+    let m = out.len();
+    for (k, o) in out.iter_mut().enumerate() {
+        let p = POW10.get(m - 1 - k).copied().unwrap_or(1);
+        let mut d = 0u64;
+        for bit in (0..4).rev() {
+            // 8·10^18 < 2^63: the shift cannot overflow.
+            let t = p << bit;
+            let take = 1 ^ lt64(c, t);
+            c = c.wrapping_sub(t & take.wrapping_neg());
+            d |= take << bit;
+        }
+        *o = d as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_helpers() {
+        let mut out = [0u8; 19];
+        str_digits(9_999_999_999_999_999_999, &mut out);
+        assert_eq!(out, [9; 19]);
+        str_digits(1_234_567_890_123_456_789, &mut out);
+        assert_eq!(num(&out), 1_234_567_890_123_456_789);
+        let mut o6 = [0u8; 6];
+        str_digits(42, &mut o6);
+        assert_eq!(o6, [0, 0, 0, 0, 4, 2]);
+        assert_eq!(add_mod(999_999, 1, 1_000_000), 0);
+        assert_eq!(sub_mod(0, 1, 1_000_000), 999_999);
+        assert_eq!(sub_mod(5, 0, 1_000_000), 5);
+        for (a, b) in [
+            (0u64, 1u64),
+            (1, 0),
+            (u64::MAX, 0),
+            (0, u64::MAX),
+            (1 << 63, 1 << 62),
+            (7, 7),
+        ] {
+            assert_eq!(lt64(a, b), u64::from(a < b), "{a} {b}");
+        }
+    }
+}

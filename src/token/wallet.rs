@@ -1,0 +1,270 @@
+//! The device's wallet of one-time DPANs: fixed capacity, no heap.
+//!
+//! The band receives DPANs in provisioning batches and spends exactly one
+//! per tap, paired with the next ATC. It must never send the same DPAN
+//! twice, not even across a power loss, and it must fail closed when empty.
+//!
+//! # Persistence contract (what the firmware must do)
+//!
+//! The wallet's state lives in RAM; the firmware keeps a copy in flash. A
+//! tap is two-phase:
+//!
+//! 1. [`DpanWallet::reserve`] advances the cursor and the ATC in RAM and
+//!    returns a [`Reservation`]. Nothing is handed out yet.
+//! 2. The firmware writes [`DpanWallet::to_bytes`] to flash and waits until
+//!    the write is durable.
+//! 3. Only then it calls [`DpanWallet::take`] with the reservation, which
+//!    returns the DPAN and ATC for this tap.
+//!
+//! If power fails before step 2 completes, the device restarts from the old
+//! state: the reserved DPAN was never sent, so reserving it again is safe.
+//! If power fails after step 2, the restored state already has the cursor
+//! past that DPAN: it is skipped (wasted, never reused). Either way no DPAN
+//! and no ATC is ever used twice. Calling `take` before the write is durable
+//! breaks this guarantee; the API cannot see the flash, so this is the
+//! firmware's half of the contract.
+
+use zeroize::Zeroize;
+
+use super::Dpan;
+use crate::Error;
+use crate::emv::Atc;
+
+/// Bytes of persisted state per DPAN slot: length + 19 digits.
+const SLOT_BYTES: usize = 20;
+/// Persisted header: magic (2), version (1), count (2), cursor (2), next ATC (2), low-water (2).
+const HEADER_BYTES: usize = 11;
+const MAGIC: [u8; 2] = *b"TW";
+
+/// Permission to take one DPAN, returned by [`DpanWallet::reserve`].
+/// Not `Clone`: each reservation is spent once.
+#[derive(Debug)]
+#[must_use = "persist the wallet, then take() the reservation"]
+pub struct Reservation {
+    index: usize,
+    atc: Atc,
+}
+
+/// A fixed-capacity store of one-time DPANs.
+pub struct DpanWallet<const N: usize> {
+    slots: [Option<Dpan>; N],
+    /// Number of DPANs received (public).
+    count: usize,
+    /// Index of the next DPAN to reserve (public).
+    cursor: usize,
+    next_atc: u32,
+    low_water: usize,
+}
+
+impl<const N: usize> core::fmt::Debug for DpanWallet<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DpanWallet")
+            .field("capacity", &N)
+            .field("remaining", &self.remaining())
+            .field("next_atc", &self.next_atc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<const N: usize> DpanWallet<N> {
+    /// Bytes needed by [`to_bytes`](Self::to_bytes).
+    pub const STATE_BYTES: usize = HEADER_BYTES + N * SLOT_BYTES;
+
+    /// An empty wallet whose first tap will use ATC `first_atc`, asking for
+    /// a new batch when at most `low_water` DPANs remain.
+    #[must_use]
+    pub fn new(first_atc: Atc, low_water: usize) -> Self {
+        DpanWallet {
+            slots: core::array::from_fn(|_| None),
+            count: 0,
+            cursor: 0,
+            next_atc: u32::from(first_atc.to_u16()),
+            low_water,
+        }
+    }
+
+    /// DPANs not yet reserved.
+    #[must_use]
+    pub fn remaining(&self) -> usize {
+        self.count - self.cursor
+    }
+
+    /// True when it is time to ask the token service for a new batch.
+    #[must_use]
+    pub fn needs_replenish(&self) -> bool {
+        self.remaining() <= self.low_water
+    }
+
+    /// Adds a provisioning batch. Spent slots are compacted away first.
+    ///
+    /// # Errors
+    /// [`Error::Exhausted`] if the batch does not fit (nothing is added).
+    pub fn receive_batch(&mut self, batch: &[Dpan]) -> Result<(), Error> {
+        let live = self.remaining();
+        if live + batch.len() > N {
+            return Err(Error::Exhausted {
+                what: "DPAN wallet capacity",
+            });
+        }
+        // Compact: move unspent DPANs to the front, drop spent ones.
+        for i in 0..N {
+            let src = i + self.cursor;
+            let moved = if i < live {
+                self.slots.get_mut(src).and_then(Option::take)
+            } else {
+                None
+            };
+            if let Some(s) = self.slots.get_mut(i) {
+                *s = moved;
+            }
+        }
+        for (slot, d) in self.slots.iter_mut().skip(live).zip(batch) {
+            *slot = Some(d.clone());
+        }
+        self.count = live + batch.len();
+        self.cursor = 0;
+        Ok(())
+    }
+
+    /// Phase 1 of a tap: reserves the next DPAN and ATC (see the module docs).
+    ///
+    /// # Errors
+    /// [`Error::Exhausted`] when no DPAN is left (fail closed: no tap without
+    /// a fresh DPAN) or the ATC would wrap.
+    pub fn reserve(&mut self) -> Result<Reservation, Error> {
+        if self.cursor >= self.count {
+            return Err(Error::Exhausted {
+                what: "one-time DPANs in the wallet",
+            });
+        }
+        if self.next_atc > 0xFFFF {
+            return Err(Error::Exhausted {
+                what: "application transaction counter",
+            });
+        }
+        let r = Reservation {
+            index: self.cursor,
+            atc: Atc::from_u16(self.next_atc as u16),
+        };
+        self.cursor += 1;
+        self.next_atc += 1;
+        Ok(r)
+    }
+
+    /// Phase 3 of a tap: after the state is durable, hands out the reserved
+    /// DPAN and its ATC. The slot is wiped.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for a reservation this wallet did not make (or
+    /// one whose slot was compacted away by a later batch).
+    pub fn take(&mut self, r: Reservation) -> Result<(Dpan, Atc), Error> {
+        let d = self
+            .slots
+            .get_mut(r.index)
+            .and_then(Option::take)
+            .ok_or(Error::Parameter {
+                what: "reservation does not match this wallet",
+            })?;
+        Ok((d, r.atc))
+    }
+
+    /// The state to persist, into `out` (at least [`STATE_BYTES`](Self::STATE_BYTES)).
+    /// Spent slots are written as zeros.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` is too small.
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let n = Self::STATE_BYTES;
+        let got = out.len();
+        let out = out.get_mut(..n).ok_or(Error::Length {
+            field: "wallet state buffer",
+            expected: "at least DpanWallet::STATE_BYTES",
+            got,
+        })?;
+        out.fill(0);
+        let (h, body) = out.split_at_mut(HEADER_BYTES);
+        let mut hdr = [0u8; HEADER_BYTES];
+        hdr[..2].copy_from_slice(&MAGIC);
+        // Version 1; 2 marks an ATC that has run out (next ATC past FFFF).
+        hdr[2] = if self.next_atc > 0xFFFF { 2 } else { 1 };
+        hdr[3..5].copy_from_slice(&(self.count as u16).to_be_bytes());
+        hdr[5..7].copy_from_slice(&(self.cursor as u16).to_be_bytes());
+        hdr[7..9].copy_from_slice(&(self.next_atc.min(0xFFFF) as u16).to_be_bytes());
+        hdr[9..11].copy_from_slice(&(self.low_water as u16).to_be_bytes());
+        h.copy_from_slice(&hdr);
+        for (i, (chunk, slot)) in body
+            .chunks_exact_mut(SLOT_BYTES)
+            .zip(self.slots.iter())
+            .enumerate()
+        {
+            // Spent slots (below the cursor) are never persisted.
+            if let (Some(d), true) = (slot, i >= self.cursor) {
+                let (len, digits) = chunk.split_at_mut(1);
+                if let Some(l) = len.first_mut() {
+                    *l = d.len() as u8;
+                }
+                for (o, v) in digits.iter_mut().zip(d.values()) {
+                    *o = *v;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Restores a wallet from persisted state.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for bytes that are not a wallet of this capacity.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let bad = || Error::Malformed {
+            what: "wallet state",
+        };
+        if bytes.len() < Self::STATE_BYTES {
+            return Err(bad());
+        }
+        let (h, body) = bytes.split_at(HEADER_BYTES);
+        let u16_at = |i: usize| -> usize {
+            usize::from(u16::from_be_bytes([
+                h.get(i).copied().unwrap_or(0),
+                h.get(i + 1).copied().unwrap_or(0),
+            ]))
+        };
+        if h.get(..2) != Some(&MAGIC[..]) || !matches!(h.get(2), Some(1 | 2)) {
+            return Err(bad());
+        }
+        let count = u16_at(3);
+        let cursor = u16_at(5);
+        if count > N || cursor > count {
+            return Err(bad());
+        }
+        let exhausted = h.get(2) == Some(&2);
+        let mut w = DpanWallet::new(Atc::from_u16(u16_at(7) as u16), u16_at(9));
+        if exhausted {
+            w.next_atc = 0x1_0000;
+        }
+        w.count = count;
+        w.cursor = cursor;
+        for (i, chunk) in body.chunks_exact(SLOT_BYTES).take(count).enumerate() {
+            if i < cursor {
+                continue;
+            }
+            let len = usize::from(chunk.first().copied().unwrap_or(0));
+            let digits = chunk.get(1..1 + len).ok_or_else(bad)?;
+            if !(13..=19).contains(&len) || digits.iter().any(|d| *d > 9) {
+                return Err(bad());
+            }
+            if let Some(s) = w.slots.get_mut(i) {
+                *s = Some(Dpan::from_values(digits));
+            }
+        }
+        Ok(w)
+    }
+}
+
+impl<const N: usize> Drop for DpanWallet<N> {
+    fn drop(&mut self) {
+        // Each Dpan zeroizes itself; clear the counters too.
+        self.cursor.zeroize();
+        self.count.zeroize();
+    }
+}
