@@ -1,0 +1,284 @@
+//! DPAN properties, FF1 against the `fpe` crate, and the wallet's
+//! never-twice guarantee across power loss.
+
+use std::collections::HashSet;
+
+use fpe::ff1::{FF1, FlexibleNumeralString};
+use tapcrypt::Algorithm;
+use tapcrypt::emv::Atc;
+use tapcrypt::token::ff1::Ff1;
+use tapcrypt::token::wallet::DpanWallet;
+use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey, luhn};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+fn ascii(d: &Dpan) -> String {
+    let mut b = [0u8; 19];
+    d.write_ascii(&mut b).to_string()
+}
+
+#[test]
+fn ff1_matches_fpe_on_every_length() {
+    let mut rng = Rng(0xF1F1);
+    for n in 6..=38 {
+        for (klen, tlen) in [(16, 0), (24, 7), (32, 16), (16, 33)] {
+            let key = rng.bytes(klen);
+            let tweak = rng.bytes(tlen);
+            let digits: Vec<u16> = (0..n).map(|_| (rng.next() % 10) as u16).collect();
+            let ours =
+                Ff1::new(&DpanRangeKey::new(Algorithm::aes_for_len(klen).unwrap(), &key).unwrap())
+                    .unwrap();
+            let want: Vec<u16> = match klen {
+                16 => FF1::<aes::Aes128>::new(&key, 10)
+                    .unwrap()
+                    .encrypt(&tweak, &FlexibleNumeralString::from(digits.clone()))
+                    .unwrap()
+                    .into(),
+                24 => FF1::<aes::Aes192>::new(&key, 10)
+                    .unwrap()
+                    .encrypt(&tweak, &FlexibleNumeralString::from(digits.clone()))
+                    .unwrap()
+                    .into(),
+                _ => FF1::<aes::Aes256>::new(&key, 10)
+                    .unwrap()
+                    .encrypt(&tweak, &FlexibleNumeralString::from(digits.clone()))
+                    .unwrap()
+                    .into(),
+            };
+            let input: Vec<u8> = digits.iter().map(|d| *d as u8).collect();
+            let mut out = vec![0u8; n];
+            ours.encrypt_digits(&tweak, &input, &mut out).unwrap();
+            let out16: Vec<u16> = out.iter().map(|d| u16::from(*d)).collect();
+            assert_eq!(out16, want, "n={n} key={klen} tweak={tlen}");
+            let mut back = vec![0u8; n];
+            ours.decrypt_digits(&tweak, &out, &mut back).unwrap();
+            assert_eq!(back, input, "round trip n={n}");
+        }
+    }
+}
+
+#[test]
+fn ff1_rejects_bad_input() {
+    let key = DpanRangeKey::new(Algorithm::Aes128, &[7; 16]).unwrap();
+    let f = Ff1::new(&key).unwrap();
+    let mut out = [0u8; 64];
+    assert!(f.encrypt_str(b"", "12345", &mut out).is_err());
+    assert!(f.encrypt_str(b"", &"1".repeat(39), &mut out).is_err());
+    assert!(f.encrypt_str(b"", "12345x", &mut out).is_err());
+    assert!(f.encrypt_str(&[0; 257], "123456", &mut out).is_err());
+    assert!(f.encrypt_str(&[0; 256], "123456", &mut out).is_ok());
+    assert!(
+        f.encrypt_digits(b"", &[1, 2, 3, 4, 5, 10], &mut [0; 6])
+            .is_err()
+    );
+    assert!(
+        f.encrypt_digits(b"", &[1, 2, 3, 4, 5, 6], &mut [0; 7])
+            .is_err()
+    );
+    let tdes = DpanRangeKey::new(Algorithm::Tdes2, &[7; 16]).unwrap();
+    assert!(Ff1::new(&tdes).is_err());
+}
+
+fn range(bin: &str) -> DpanRange {
+    let key = DpanRangeKey::new(Algorithm::Aes256, &[0x42; 32]).unwrap();
+    DpanRange::new(Bin::parse(bin).unwrap(), &key, 3, "wrist", 0).unwrap()
+}
+
+#[test]
+fn hundred_thousand_consecutive_dpans_are_distinct_luhn_valid_and_in_the_bin() {
+    let r = range("53999912");
+    let mut seen = HashSet::new();
+    for seq in 0..100_000u64 {
+        let d = r.dpan_for(seq).unwrap();
+        let s = ascii(&d);
+        assert_eq!(s.len(), 16);
+        assert!(s.starts_with("53999912"), "{s}");
+        assert!(luhn::is_valid(&s).unwrap(), "{s}");
+        assert!(seen.insert(s), "duplicate DPAN at {seq}");
+    }
+}
+
+#[test]
+fn any_single_digit_change_fails_luhn_or_detokenizes_elsewhere() {
+    for bin in ["411111", "53999912"] {
+        let r = range(bin);
+        for seq in [0u64, 1, 9_999, 1_234_567] {
+            let d = r.dpan_for(seq).unwrap();
+            assert_eq!(r.detokenize(&d).unwrap(), seq);
+            let s = ascii(&d);
+            for pos in 0..16 {
+                for digit in b'0'..=b'9' {
+                    let mut t = s.clone().into_bytes();
+                    if t[pos] == digit {
+                        continue;
+                    }
+                    t[pos] = digit;
+                    let changed = Dpan::parse(std::str::from_utf8(&t).unwrap()).unwrap();
+                    match r.detokenize(&changed) {
+                        Err(_) => {}
+                        Ok(other) => assert_ne!(other, seq, "{bin} pos {pos}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn range_errors_and_exhaustion() {
+    let key = DpanRangeKey::new(Algorithm::Aes128, &[1; 16]).unwrap();
+    let bin = Bin::parse("53999912").unwrap();
+    let mut r = DpanRange::new(bin, &key, 1, "", 9_999_998).unwrap();
+    assert_eq!(r.capacity(), 10_000_000);
+    r.issue_next().unwrap();
+    r.issue_next().unwrap();
+    assert!(matches!(
+        r.issue_next(),
+        Err(tapcrypt::Error::Exhausted { .. })
+    ));
+    assert!(DpanRange::new(bin, &key, 1, "", 10_000_001).is_err());
+    let mut r = DpanRange::new(bin, &key, 1, "", 0).unwrap();
+    let mut batch: Vec<Dpan> = (0..5)
+        .map(|_| Dpan::parse("0000000000000").unwrap())
+        .collect();
+    assert_eq!(r.issue_batch(&mut batch).unwrap(), 0);
+    assert_eq!(r.next_sequence(), 5);
+    for (i, d) in batch.iter().enumerate() {
+        assert_eq!(r.detokenize(d).unwrap(), i as u64);
+    }
+    // Wrong BIN, wrong length, bad Luhn.
+    let other = DpanRange::new(Bin::parse("411111").unwrap(), &key, 1, "", 0).unwrap();
+    assert!(matches!(
+        other.detokenize(&batch[0]),
+        Err(tapcrypt::Error::Malformed { .. })
+    ));
+    assert!(
+        r.detokenize(&Dpan::parse("5399991200000001234").unwrap())
+            .is_err()
+    );
+    let mut s = ascii(&batch[0]).into_bytes();
+    s[15] = if s[15] == b'0' { b'1' } else { b'0' };
+    let bad = Dpan::parse(std::str::from_utf8(&s).unwrap()).unwrap();
+    assert!(!bad.luhn_ok());
+    assert_eq!(
+        r.detokenize(&bad).unwrap_err(),
+        tapcrypt::Error::Malformed {
+            what: "DPAN Luhn check digit is wrong"
+        }
+    );
+    assert!(Bin::parse("1234567").is_err());
+    assert!(Dpan::parse("123456789012").is_err());
+    assert!(DpanRange::new(bin, &key, 1, &"x".repeat(33), 0).is_err());
+    // Different key versions are different permutations.
+    let v2 = DpanRange::new(bin, &key, 2, "", 0).unwrap();
+    assert_ne!(
+        ascii(&v2.dpan_for(0).unwrap()),
+        ascii(&r.dpan_for(0).unwrap())
+    );
+}
+
+#[test]
+fn wallet_never_hands_out_a_dpan_twice_across_power_loss() {
+    let mut r = range("53999912");
+    let mut batch: Vec<Dpan> = (0..8)
+        .map(|_| Dpan::parse("0000000000000").unwrap())
+        .collect();
+    r.issue_batch(&mut batch).unwrap();
+    let mut w: DpanWallet<8> = DpanWallet::new(Atc::from_u16(0x10), 2);
+    w.receive_batch(&batch).unwrap();
+    let mut flash = vec![0u8; DpanWallet::<8>::STATE_BYTES];
+    w.to_bytes(&mut flash).unwrap();
+
+    let mut used_dpans = HashSet::new();
+    let mut used_atcs = HashSet::new();
+    let mut spend = |w: &mut DpanWallet<8>, flash: &mut Vec<u8>, lose: u8| -> Option<()> {
+        let res = w.reserve().ok()?;
+        match lose {
+            // Power lost before the state reached flash: restart from the old state.
+            1 => {
+                *w = DpanWallet::from_bytes(flash).unwrap();
+                return Some(());
+            }
+            // Power lost after the write but before the DPAN was used.
+            2 => {
+                w.to_bytes(flash).unwrap();
+                *w = DpanWallet::from_bytes(flash).unwrap();
+                return Some(());
+            }
+            _ => {}
+        }
+        w.to_bytes(flash).unwrap();
+        let (d, atc) = w.take(res).unwrap();
+        assert!(used_dpans.insert(ascii(&d)), "DPAN handed out twice");
+        assert!(used_atcs.insert(atc.to_u16()), "ATC used twice");
+        Some(())
+    };
+    for lose in [0, 1, 0, 2, 2, 0, 1, 1, 0, 2, 0, 0, 0, 0, 0] {
+        spend(&mut w, &mut flash, lose);
+    }
+    // 8 DPANs: 3 skipped by the power losses after the write (lose = 2),
+    // 5 spent; the losses before the write (lose = 1) cost nothing.
+    assert_eq!(used_dpans.len(), 5);
+    assert_eq!(w.remaining(), 0);
+    assert!(w.needs_replenish());
+    assert!(
+        matches!(w.reserve(), Err(tapcrypt::Error::Exhausted { .. })),
+        "fails closed"
+    );
+    // Every DPAN spent belongs to the batch and detokenizes.
+    for s in &used_dpans {
+        r.detokenize(&Dpan::parse(s).unwrap()).unwrap();
+    }
+    // Replenish and keep going; ATCs continue, never repeat.
+    let mut more: Vec<Dpan> = (0..3)
+        .map(|_| Dpan::parse("0000000000000").unwrap())
+        .collect();
+    r.issue_batch(&mut more).unwrap();
+    w.receive_batch(&more).unwrap();
+    assert_eq!(w.remaining(), 3);
+    let res = w.reserve().unwrap();
+    let (d, atc) = w.take(res).unwrap();
+    assert!(used_dpans.insert(ascii(&d)));
+    assert!(used_atcs.insert(atc.to_u16()));
+    // A batch that does not fit is refused whole.
+    let big: Vec<Dpan> = (0..9)
+        .map(|_| Dpan::parse("0000000000000").unwrap())
+        .collect();
+    assert!(w.receive_batch(&big).is_err());
+    assert_eq!(w.remaining(), 2);
+    // Corrupt state is rejected.
+    assert!(DpanWallet::<8>::from_bytes(&flash[..10]).is_err());
+    let mut bad = flash.clone();
+    bad[0] = b'X';
+    assert!(DpanWallet::<8>::from_bytes(&bad).is_err());
+}
+
+#[test]
+fn wallet_fails_closed_on_atc_exhaustion() {
+    let r = range("411111");
+    let batch = [r.dpan_for(1).unwrap(), r.dpan_for(2).unwrap()];
+    let mut w: DpanWallet<4> = DpanWallet::new(Atc::from_u16(0xFFFF), 0);
+    w.receive_batch(&batch).unwrap();
+    let res = w.reserve().unwrap();
+    assert_eq!(w.take(res).unwrap().1, Atc::from_u16(0xFFFF));
+    assert!(matches!(
+        w.reserve(),
+        Err(tapcrypt::Error::Exhausted { .. })
+    ));
+    let mut flash = vec![0u8; DpanWallet::<4>::STATE_BYTES];
+    w.to_bytes(&mut flash).unwrap();
+    let mut w2 = DpanWallet::<4>::from_bytes(&flash).unwrap();
+    assert!(w2.reserve().is_err(), "exhausted ATC survives a restart");
+}
