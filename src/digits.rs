@@ -95,16 +95,34 @@ impl Pan {
         self.digits.get(..self.len).unwrap_or(&[])
     }
 
-    /// Writes the ASCII digits into `out` and returns them as a `&str`.
+    /// Writes the ASCII digits into `out` and returns them. (Bytes, not
+    /// `&str`: UTF-8 validation would branch on the secret digits.)
     ///
     /// # Security warning
     /// The PAN is cardholder data; do not log the result.
-    pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a str {
+    pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a [u8] {
         for (o, d) in out.iter_mut().zip(self.digit_values()) {
             *o = d | 0x30;
         }
-        let s = out.get(..self.len).unwrap_or(&[]);
-        core::str::from_utf8(s).unwrap_or("")
+        out.get(..self.len).unwrap_or(&[])
+    }
+
+    /// From digit values 0–9 the caller has already validated (12–19 of them).
+    pub(crate) fn from_digit_values(d: &[u8]) -> Result<Self, Error> {
+        let len = d.len();
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&len) {
+            return Err(Error::DigitCount {
+                field: "PAN",
+                min: Self::MIN_DIGITS,
+                max: Self::MAX_DIGITS,
+                got: len,
+            });
+        }
+        let mut digits = [0u8; 19];
+        if let Some(dst) = digits.get_mut(..len) {
+            dst.copy_from_slice(d);
+        }
+        Ok(Pan { digits, len })
     }
 }
 

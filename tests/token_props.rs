@@ -26,7 +26,7 @@ impl Rng {
 
 fn ascii(d: &Dpan) -> String {
     let mut b = [0u8; 19];
-    d.write_ascii(&mut b).to_string()
+    String::from_utf8(d.write_ascii(&mut b).to_vec()).unwrap()
 }
 
 #[test]

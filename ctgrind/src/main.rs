@@ -52,6 +52,12 @@ fn txn() -> TransactionData {
     }
 }
 
+/// A DPAN we are about to send is public: declassify the bytes.
+fn declassify_vec(b: &[u8]) -> Vec<u8> {
+    vg::unpoison(b);
+    b.to_vec()
+}
+
 /// Keeps a public output alive without branching on it.
 fn out<T: Copy>(v: T) {
     black_box(declassify(v));
@@ -429,6 +435,59 @@ fn scripts_and_pin_change() {
     black_box(n);
 }
 
+// ------------------------------------------------------------ DPANs
+
+fn ff1_range_key() -> tapcrypt::token::DpanRangeKey {
+    tapcrypt::token::DpanRangeKey::new(Algorithm::Aes256, &secret(K32)).unwrap()
+}
+
+fn ff1_encrypt_decrypt() {
+    let f = tapcrypt::token::ff1::Ff1::new(&ff1_range_key()).unwrap();
+    for n in [7usize, 9, 19, 38] {
+        let digits = secret([7u8; 38]);
+        let mut outb = [0u8; 38];
+        f.encrypt_digits(b"411111|v1", &digits[..n], &mut outb[..n])
+            .unwrap();
+        let mut back = [0u8; 38];
+        f.decrypt_digits(b"411111|v1", &outb[..n], &mut back[..n])
+            .unwrap();
+        out(outb);
+        out(back);
+    }
+}
+
+fn luhn() {
+    let s = SecretStr::new("7992739871");
+    out(tapcrypt::token::luhn::check_digit(s.as_str()).unwrap());
+    let s = SecretStr::new("79927398713");
+    black_box(tapcrypt::token::luhn::is_valid(s.as_str()).unwrap());
+}
+
+fn dpan_issue_detokenize() {
+    use tapcrypt::token::{Bin, Dpan, DpanRange};
+    let r = DpanRange::new(Bin::parse("53999912").unwrap(), &ff1_range_key(), 1, "", 0).unwrap();
+    // The sequence number is a secret vault index.
+    let seq = u64::from_le_bytes(secret(1234u64.to_le_bytes()));
+    let d = r.dpan_for(seq).unwrap();
+    let mut b = [0u8; 19];
+    let s = String::from_utf8(declassify_vec(d.write_ascii(&mut b))).unwrap();
+    // A DPAN arriving for detokenization is secret too.
+    let incoming = Dpan::parse(SecretStr::new(&s).as_str()).unwrap();
+    out(r.detokenize(&incoming).unwrap());
+}
+
+fn wallet_take() {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    let d = Dpan::parse(SecretStr::new("5399991236331793").as_str()).unwrap();
+    let mut w: DpanWallet<2> = DpanWallet::new(Atc::from_u16(1), 0);
+    w.receive_batch(&[d]).unwrap();
+    let mut flash = [0u8; 64];
+    w.to_bytes(&mut flash).unwrap();
+    let r = w.reserve().unwrap();
+    let (d, atc) = w.take(r).unwrap();
+    black_box((&d, atc));
+}
+
 const CASES: &[(&str, fn())] = &[
     ("parity", parity),
     ("hex_key", hex_key),
@@ -459,6 +518,10 @@ const CASES: &[(&str, fn())] = &[
     ("dcvv", dcvv),
     ("cvc3", cvc3),
     ("scripts_and_pin_change", scripts_and_pin_change),
+    ("ff1_encrypt_decrypt", ff1_encrypt_decrypt),
+    ("luhn", luhn),
+    ("dpan_issue_detokenize", dpan_issue_detokenize),
+    ("wallet_take", wallet_take),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[

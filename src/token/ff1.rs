@@ -207,7 +207,10 @@ impl Ff1 {
             // acc < 256·10^m: eight masked subtractions reduce it below 10^m.
             for k in (0..8).rev() {
                 let sub = modulus << k;
-                let keep = lt128(acc, sub);
+                // black_box: without it LLVM recognises "subtract if
+                // greater" and emits a cmov/branch on the secret (ctgrind
+                // caught exactly that here).
+                let keep = core::hint::black_box(lt128(acc, sub));
                 acc = acc.wrapping_sub(sub & keep.wrapping_sub(1));
             }
         }
@@ -358,7 +361,7 @@ fn num(d: &[u8]) -> u64 {
 fn add_mod(a: u64, y: u64, p: u64) -> u64 {
     let s = u128::from(a) + u128::from(y);
     let p = u128::from(p);
-    let keep = lt128(s, p);
+    let keep = core::hint::black_box(lt128(s, p));
     s.wrapping_sub(p & keep.wrapping_sub(1)) as u64
 }
 
@@ -377,7 +380,7 @@ fn str_digits(mut c: u64, out: &mut [u8]) {
         for bit in (0..4).rev() {
             // 8·10^18 < 2^63: the shift cannot overflow.
             let t = p << bit;
-            let take = 1 ^ lt64(c, t);
+            let take = core::hint::black_box(1 ^ lt64(c, t));
             c = c.wrapping_sub(t & take.wrapping_neg());
             d |= take << bit;
         }

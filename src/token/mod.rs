@@ -144,15 +144,16 @@ impl Dpan {
         crate::ct::public_verdict(luhn::valid_values(self.values()))
     }
 
-    /// The ASCII digits, written into `out`.
+    /// The ASCII digits, written into `out`. (Bytes, not `&str`: UTF-8
+    /// validation would branch on the secret digits.)
     ///
     /// # Security warning
     /// A DPAN is cardholder data: don't log it in production.
-    pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a str {
+    pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a [u8] {
         for (o, d) in out.iter_mut().zip(self.values()) {
             *o = d | 0x30;
         }
-        core::str::from_utf8(out.get(..self.len).unwrap_or(&[])).unwrap_or("")
+        out.get(..self.len).unwrap_or(&[])
     }
 
     /// The DPAN as a [`Pan`](crate::Pan), e.g. to derive its card keys or
@@ -161,10 +162,7 @@ impl Dpan {
     /// # Errors
     /// Never for a parsed DPAN (13–19 digits are valid PAN lengths).
     pub fn to_pan(&self) -> Result<crate::Pan, Error> {
-        let mut s = [0u8; 19];
-        let r = crate::Pan::parse(self.write_ascii(&mut s));
-        s.zeroize();
-        r
+        crate::Pan::from_digit_values(self.values())
     }
 }
 
@@ -308,7 +306,10 @@ impl DpanRange {
     /// # Errors
     /// [`Error::Parameter`] if `seq` is outside the range.
     pub fn dpan_for(&self, seq: u64) -> Result<Dpan, Error> {
-        if seq >= self.capacity() {
+        // The sequence number is a vault index (secret); whether it is in
+        // range is a public verdict.
+        let in_range = subtle::ConstantTimeLess::ct_lt(&seq, &self.capacity());
+        if !crate::ct::public_verdict(in_range) {
             return Err(Error::Parameter {
                 what: "sequence number outside the DPAN range",
             });
@@ -424,7 +425,7 @@ fn seq_digits(mut seq: u64, out: &mut [u8]) {
         let mut d = 0u64;
         for bit in (0..4).rev() {
             let t = p << bit;
-            let take = 1 ^ (seq.wrapping_sub(t) >> 63);
+            let take = core::hint::black_box(1 ^ (seq.wrapping_sub(t) >> 63));
             seq = seq.wrapping_sub(t & take.wrapping_neg());
             d |= take << bit;
         }
