@@ -29,6 +29,17 @@ pub(crate) fn public_verdict(c: Choice) -> bool {
     }
 }
 
+/// Copies `min(dst.len(), src.len())` bytes. Callers pass equal lengths; the
+/// point is that, unlike `copy_from_slice`, there is no panic path for the
+/// optimiser to keep when it cannot prove that (the firmware's link-time
+/// no-panic check would reject it).
+#[inline]
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
 /// An all-ones byte mask if `x` (secret) is non-zero, otherwise zero.
 #[inline]
 pub(crate) fn mask_nonzero_u8(x: u8) -> u8 {

@@ -240,7 +240,7 @@ pub(crate) fn common_session_key_with(
     match alg {
         Algorithm::Tdes2 => {
             let mut f1 = [0u8; 8];
-            f1.copy_from_slice(r);
+            crate::ct::copy(&mut f1, r);
             let mut f2 = f1;
             f1[2] = 0xF0;
             f2[2] = 0x0F;
@@ -252,7 +252,7 @@ pub(crate) fn common_session_key_with(
         }),
         _ => {
             let mut f1 = [0u8; 16];
-            f1.copy_from_slice(r);
+            crate::ct::copy(&mut f1, r);
             let k = alg.key_len();
             if k == 16 {
                 let out = aes_pair(mk, &f1, &f1, false, 16);
@@ -353,7 +353,7 @@ pub(crate) fn mastercard_skd_with(
 pub fn visa_xor_session_key(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, Error> {
     need_tdes2(&mk.0, "the Visa XOR session key")?;
     let mut k = [0u8; 16];
-    k.copy_from_slice(mk.0.bytes());
+    crate::ct::copy(&mut k, mk.0.bytes());
     k[6] ^= atc.0[0];
     k[7] ^= atc.0[1];
     k[14] ^= !atc.0[0];
@@ -424,7 +424,7 @@ pub fn emv2000_tree_session_key(
     // IK(0) is the card key and IK(-1) the IV.
     let mut g2 = p.iv;
     let mut p1 = [0u8; 16];
-    p1.copy_from_slice(mk.0.bytes());
+    crate::ct::copy(&mut p1, mk.0.bytes());
     for level in 1..h {
         let node = tree_f(&p1, &g2, index_at(level) & mask);
         g2 = p1;

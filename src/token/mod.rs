@@ -117,7 +117,7 @@ impl Dpan {
         let mut digits = [0u8; 19];
         let len = v.len().min(19);
         if let Some(d) = digits.get_mut(..len) {
-            d.copy_from_slice(v.get(..len).unwrap_or(&[]));
+            crate::ct::copy(d, v);
         }
         Dpan { digits, len }
     }
@@ -248,7 +248,7 @@ impl DpanRange {
         let mut n = 0usize;
         let mut push = |b: &[u8]| {
             if let Some(dst) = tweak.get_mut(n..n + b.len()) {
-                dst.copy_from_slice(b);
+                crate::ct::copy(dst, b);
             }
             n += b.len();
         };
@@ -326,10 +326,10 @@ impl DpanRange {
         let mut d = [0u8; 19];
         let bl = self.bin.len;
         if let Some(dst) = d.get_mut(..bl) {
-            dst.copy_from_slice(self.bin.values());
+            crate::ct::copy(dst, self.bin.values());
         }
         if let Some(dst) = d.get_mut(bl..bl + k) {
-            dst.copy_from_slice(ct.get(..k).unwrap_or(&[]));
+            crate::ct::copy(dst, &ct);
         }
         ct.zeroize();
         let check = luhn::check_digit_values(d.get(..DPAN_LEN - 1).unwrap_or(&[]));

@@ -1,0 +1,415 @@
+//! The device operations: one entry each, with a known-answer check (values
+//! from `test-vectors/`, i.e. pyemv HSM tests, NIST FF1 samples and the
+//! project's cross-checked vectors) and a bench body.
+//!
+//! To add an operation: write `fn my_kat() -> bool` (compare against a
+//! published value) and `fn my_bench()` (the operation alone, inputs through
+//! `black_box`), and add an `Op` line to `OPS` behind the feature of its
+//! algorithm family.
+
+use core::hint::black_box;
+
+use tapcrypt::emv::cryptogram::mac_cryptogram;
+use tapcrypt::emv::derive::session_key_ac;
+use tapcrypt::emv::{
+    Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cryptogram, TransactionData,
+    UnpredictableNumber, arpc,
+};
+use tapcrypt::mac::Padding;
+use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
+
+/// One device operation.
+pub struct Op {
+    pub name: &'static str,
+    pub kat: fn() -> bool,
+    pub bench: fn(),
+}
+
+/// Hex at compile time (a bad literal is a compile error, not a panic).
+const fn h<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    assert!(b.len() == 2 * N, "hex length");
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+const fn nib(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'A'..=b'F' => c - b'A' + 10,
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("not hex"),
+    }
+}
+
+fn txn_from(min: &[u8; 33]) -> Option<TransactionData> {
+    TransactionData::from_slice(min).ok()
+}
+
+// ------------------------------------------------------------------ AES
+
+/// chain_emv_csk_aes-001 (independent Python reference on pyca/cryptography).
+const AES_MK: [u8; 16] = h("363093CADD3E1C15AD51B4996CD88446");
+const AES_ATC: [u8; 2] = h("2B2A");
+const AES_SK: [u8; 16] = h("4AB5E2083102BE725CEF64200ED26ECD");
+const AES_CDOL: [u8; 45] =
+    h("37534996723B084E12F716FC765E1D4EA4450848FBD09D4BB4B19AC3707F2692399F5E8A99132E2B40E1EF6119");
+const AES_ARQC: [u8; 8] = h("0DC60E996FCB4A93");
+const AES_CSU: [u8; 4] = h("5F1286E0");
+const AES_ARPC2: [u8; 4] = h("0FDAB291");
+
+fn aes_mk() -> Option<CardMasterKey> {
+    CardMasterKey::new(Algorithm::Aes128, &black_box(AES_MK)).ok()
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_session_key_kat() -> bool {
+    let Some(mk) = aes_mk() else { return false };
+    matches!(session_key_ac(&mk, Atc(AES_ATC)), Ok(sk) if sk.expose_secret() == AES_SK)
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_session_key_bench() {
+    if let Some(mk) = aes_mk() {
+        black_box(session_key_ac(&mk, black_box(Atc(AES_ATC))).is_ok());
+    }
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_arqc_kat() -> bool {
+    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else { return false };
+    matches!(mac_cryptogram(&sk, &AES_CDOL, Padding::Method2), Ok(ac) if ac.0 == AES_ARQC)
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_arqc_bench() {
+    if let Ok(sk) = SessionKey::new(Algorithm::Aes128, &black_box(AES_SK)) {
+        black_box(mac_cryptogram(&sk, black_box(&AES_CDOL), Padding::Method2).is_ok());
+    }
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_arpc_check_kat() -> bool {
+    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else { return false };
+    let resp = ArpcResponse::Method2 { csu: Csu(AES_CSU), proprietary: &[] };
+    let good = arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &arpc::Arpc::Method2(AES_ARPC2));
+    let mut bad = AES_ARPC2;
+    bad[3] ^= 1;
+    let bad = arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &arpc::Arpc::Method2(bad));
+    good.is_ok() && bad.is_err()
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_arpc_check_bench() {
+    if let Ok(sk) = SessionKey::new(Algorithm::Aes128, &black_box(AES_SK)) {
+        let resp = ArpcResponse::Method2 { csu: Csu(AES_CSU), proprietary: &[] };
+        let a = arpc::Arpc::Method2(black_box(AES_ARPC2));
+        black_box(arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &a).is_ok());
+    }
+}
+
+/// ac_dpan_bound-001 (independent Python implementation of the profile).
+const DPB_IMK: [u8; 16] = h("F3C7B7DF71719517AC21C4F739AA1307");
+const DPB_MIN: [u8; 33] = h("7B01F056BBEDD0DCB4D4D8956C5137408E884D1E44C84F28B2AFD885B4936E938D");
+const DPB_IAD: [u8; 32] = h("46ABDC6171D11A10814CC395498B07CED3E3F054ABA7DF3BA6BCD6A833781599");
+const DPB_ARQC: [u8; 8] = h("2842FE4111DC8131");
+
+#[cfg(feature = "ops-aes")]
+fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    let imk = IssuerMasterKey::new(Algorithm::Aes128, &DPB_IMK).ok()?;
+    let dpan = Pan::parse("5399991208050893").ok()?;
+    let mk = cvn.derive_card_key(&imk, &dpan, Psn::parse("10").ok()?).ok()?;
+    Some((CardKeySchedule::new(mk), dpan))
+}
+
+/// The AES tap: session key from the pre-expanded card key, the DPAN-bound
+/// ARQC over the minimum set ‖ DPAN ‖ a 32-byte IAD.
+#[cfg(feature = "ops-aes")]
+fn aes_tap(card: &CardKeySchedule, dpan: &Pan) -> Option<Cryptogram> {
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    let txn = txn_from(&DPB_MIN)?;
+    let mut buf = [0u8; 42];
+    let cd = cvn.card_data_bound(dpan, &DPB_IAD, &mut buf).ok()?;
+    let keys = cvn.transaction_keys_with(card, txn.atc, txn.un).ok()?;
+    keys.generate_ac(&txn, &cd).ok()
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_tap_kat() -> bool {
+    let Some((card, dpan)) = dpb_card() else { return false };
+    matches!(aes_tap(&card, &dpan), Some(ac) if ac.0 == DPB_ARQC)
+}
+
+#[cfg(feature = "ops-aes")]
+static AES_TAP_STATE: cortex_m::interrupt::Mutex<core::cell::RefCell<Option<(CardKeySchedule, Pan)>>> =
+    cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(None));
+
+#[cfg(feature = "ops-aes")]
+fn aes_tap_bench() {
+    // The card key schedule is expanded once at boot on a real device; here,
+    // once on first use (outside the steady state the bench averages over).
+    cortex_m::interrupt::free(|cs| {
+        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else { return };
+        if st.is_none() {
+            *st = dpb_card();
+        }
+        if let Some((card, dpan)) = st.as_ref() {
+            black_box(aes_tap(card, black_box(dpan)));
+        }
+    });
+}
+
+/// Wallet take: reserve, serialise the state (as the firmware would before
+/// writing flash), take.
+#[cfg(feature = "ops-aes")]
+fn wallet_take_kat() -> bool {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    let Ok(d) = Dpan::parse("4111113633179386") else { return false };
+    let mut w: DpanWallet<4> = DpanWallet::new(Atc::from_u16(7), 0);
+    if w.receive_batch(&[d]).is_err() {
+        return false;
+    }
+    let mut flash = [0u8; DpanWallet::<4>::STATE_BYTES];
+    let Ok(r) = w.reserve() else { return false };
+    if w.to_bytes(&mut flash).is_err() {
+        return false;
+    }
+    let took = matches!(w.take(r), Ok((d, atc)) if d.luhn_ok() && atc == Atc::from_u16(7));
+    took && w.reserve().is_err()
+}
+
+#[cfg(feature = "ops-aes")]
+fn wallet_take_bench() {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    if let Ok(d) = Dpan::parse(black_box("4111113633179386")) {
+        let mut w: DpanWallet<2> = DpanWallet::new(Atc::from_u16(7), 0);
+        if w.receive_batch(core::slice::from_ref(&d)).is_ok() {
+            let mut flash = [0u8; DpanWallet::<2>::STATE_BYTES];
+            if let Ok(r) = w.reserve() {
+                let _ = w.to_bytes(&mut flash);
+                black_box(w.take(r).is_ok());
+            }
+        }
+    }
+}
+
+// ----------------------------------------------------------------- TDES
+
+/// cvn_visa_18-001 and cvn_mc_17-001 (pyemv tests/test_cvn_hsm.py).
+const TDES_MK: [u8; 16] = h("154F349D8585CB7F6B0798E9839B10C1");
+const VISA_MIN: [u8; 33] = h("0000000040000000000000000124800004800001241911050152BF45851800001C");
+const VISA_IAD: [u8; 7] = h("06011203A0B800");
+const VISA18_ARQC: [u8; 8] = h("7A788EA6B8A3E733");
+const VISA18_ARPC: [u8; 4] = h("9AF514C1");
+const MC_MIN: [u8; 33] = h("00000000999900000000000001248000000000012420990600ABCDEF121800001C");
+const MC17_CD: [u8; 14] = h("A0000322000000000000000322FF");
+const MC17_ARQC: [u8; 8] = h("EAE8A620A75648D8");
+const VISA10_CVR: [u8; 4] = h("03A06010");
+const VISA10_ARQC: [u8; 8] = h("29CCA15AE665FA2E");
+
+#[cfg(feature = "ops-tdes")]
+fn tdes_card() -> Option<CardKeySchedule> {
+    Some(CardKeySchedule::new(CardMasterKey::new(Algorithm::Tdes2, &black_box(TDES_MK)).ok()?))
+}
+
+#[cfg(feature = "ops-tdes")]
+fn cvn_ac(cvn: &tapcrypt::emv::Cvn, card: &CardKeySchedule, min: &[u8; 33], cd: &[u8]) -> Option<Cryptogram> {
+    let txn = txn_from(min)?;
+    let cd = cvn.card_data(cd).ok()?;
+    let keys = cvn.transaction_keys_with(card, txn.atc, txn.un).ok()?;
+    keys.generate_ac(&txn, &cd).ok()
+}
+
+#[cfg(feature = "ops-tdes")]
+fn tdes_session_key_kat() -> bool {
+    // csk_tdes-001 (pyemv docstring): MK 0123…3210, R = 001C… → E9FB384A….
+    const MK: [u8; 16] = h("0123456789ABCDEFFEDCBA9876543210");
+    const SK: [u8; 16] = h("E9FB384AF807B940FEDCEA613461B0C4");
+    let Ok(mk) = CardMasterKey::new(Algorithm::Tdes2, &MK) else {
+        return false;
+    };
+    matches!(session_key_ac(&mk, Atc::from_u16(0x1C)), Ok(sk) if sk.expose_secret() == SK)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn tdes_session_key_bench() {
+    if let Ok(mk) = CardMasterKey::new(Algorithm::Tdes2, &black_box(TDES_MK)) {
+        black_box(session_key_ac(&mk, black_box(Atc::from_u16(0x1C))).is_ok());
+    }
+}
+
+#[cfg(feature = "ops-tdes")]
+fn visa18_tap_kat() -> bool {
+    let Some(card) = tdes_card() else { return false };
+    matches!(cvn_ac(&tapcrypt::emv::VISA_CVN_18, &card, &VISA_MIN, &VISA_IAD), Some(ac) if ac.0 == VISA18_ARQC)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn visa18_tap_bench() {
+    if let Some(card) = tdes_card() {
+        black_box(cvn_ac(&tapcrypt::emv::VISA_CVN_18, &card, black_box(&VISA_MIN), &VISA_IAD));
+    }
+}
+
+#[cfg(feature = "ops-tdes")]
+fn mc17_tap_kat() -> bool {
+    let Some(card) = tdes_card() else { return false };
+    matches!(cvn_ac(&tapcrypt::emv::MASTERCARD_CVN_17, &card, &MC_MIN, &MC17_CD), Some(ac) if ac.0 == MC17_ARQC)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn mc17_tap_bench() {
+    if let Some(card) = tdes_card() {
+        black_box(cvn_ac(&tapcrypt::emv::MASTERCARD_CVN_17, &card, black_box(&MC_MIN), &MC17_CD));
+    }
+}
+
+#[cfg(feature = "ops-tdes")]
+fn visa10_ac_kat() -> bool {
+    let Some(card) = tdes_card() else { return false };
+    matches!(cvn_ac(&tapcrypt::emv::VISA_CVN_10, &card, &VISA_MIN, &VISA10_CVR), Some(ac) if ac.0 == VISA10_ARQC)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn visa10_ac_bench() {
+    if let Some(card) = tdes_card() {
+        black_box(cvn_ac(&tapcrypt::emv::VISA_CVN_10, &card, black_box(&VISA_MIN), &VISA10_CVR));
+    }
+}
+
+#[cfg(feature = "ops-tdes")]
+fn tdes_arpc_check_kat() -> bool {
+    let Some(card) = tdes_card() else { return false };
+    let Some(txn) = txn_from(&VISA_MIN) else { return false };
+    let cvn = &tapcrypt::emv::VISA_CVN_18;
+    let Ok(keys) = cvn.transaction_keys_with(&card, txn.atc, txn.un) else { return false };
+    let resp = ArpcResponse::Method2 { csu: Csu([0; 4]), proprietary: &[] };
+    keys.verify_arpc(&Cryptogram(VISA18_ARQC), &resp, &arpc::Arpc::Method2(VISA18_ARPC)).is_ok()
+}
+
+#[cfg(feature = "ops-tdes")]
+fn tdes_arpc_check_bench() {
+    let Ok(sk) = SessionKey::new(Algorithm::Tdes2, &black_box(TDES_MK)) else { return };
+    let resp = ArpcResponse::Method1 { arc: Arc(*b"00") };
+    let a = arpc::Arpc::Method1(black_box([0u8; 8]));
+    black_box(arpc::verify(&sk, &Cryptogram(VISA18_ARQC), &resp, &a).is_ok());
+}
+
+// ------------------------------------------------------------------ FF1
+
+#[cfg(feature = "ops-ff1")]
+const DPAN_KEY: [u8; 32] = h("dbcb420cdabe2a5495bedaecfe69a89d1fe28c5309bc56ad6ff47c575002cbd2");
+
+#[cfg(feature = "ops-ff1")]
+fn range(bin: &str) -> Option<tapcrypt::token::DpanRange> {
+    use tapcrypt::token::{Bin, DpanRange, DpanRangeKey};
+    let key = DpanRangeKey::new(Algorithm::Aes256, &black_box(DPAN_KEY)).ok()?;
+    DpanRange::new(Bin::parse(bin).ok()?, &key, 1, "", 0).ok()
+}
+
+#[cfg(feature = "ops-ff1")]
+fn dpan_is(bin: &str, seq: u64, want: &[u8; 16]) -> bool {
+    let Some(r) = range(bin) else { return false };
+    let Ok(d) = r.dpan_for(seq) else { return false };
+    let mut b = [0u8; 19];
+    d.write_ascii(&mut b) == want && matches!(r.detokenize(&d), Ok(s) if s == seq)
+}
+
+#[cfg(feature = "ops-ff1")]
+fn ff1_9_kat() -> bool {
+    // dpan-example-001: FF1 over 9 digits (6-digit BIN).
+    dpan_is("411111", 1, b"4111113633179386")
+}
+
+#[cfg(feature = "ops-ff1")]
+fn ff1_7_kat() -> bool {
+    // dpan-example-004: FF1 over 7 digits (8-digit BIN).
+    dpan_is("41111122", 1, b"4111112279086384")
+}
+
+#[cfg(feature = "ops-ff1")]
+fn ff1_9_bench() {
+    if let Some(r) = range("411111") {
+        black_box(r.dpan_for(black_box(1)).is_ok());
+    }
+}
+
+#[cfg(feature = "ops-ff1")]
+fn ff1_7_bench() {
+    if let Some(r) = range("41111122") {
+        black_box(r.dpan_for(black_box(1)).is_ok());
+    }
+}
+
+#[cfg(feature = "ops-ff1")]
+const NIST_FF1_KEY: [u8; 16] = h("2b7e151628aed2a6abf7158809cf4f3c");
+
+/// NIST SP 800-38G FF1 sample 1 (AES-128, 10 digits, empty tweak).
+#[cfg(feature = "ops-ff1")]
+fn ff1_nist_kat() -> bool {
+    use tapcrypt::token::{DpanRangeKey, ff1::Ff1};
+    let Ok(k) = DpanRangeKey::new(Algorithm::Aes128, &NIST_FF1_KEY) else {
+        return false;
+    };
+    let Ok(f) = Ff1::new(&k) else { return false };
+    let mut o = [0u8; 10];
+    f.encrypt_digits(&[], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], &mut o).is_ok() && o == [2, 4, 3, 3, 4, 7, 7, 4, 8, 4]
+}
+
+#[cfg(feature = "ops-ff1")]
+fn ff1_nist_bench() {
+    use tapcrypt::token::{DpanRangeKey, ff1::Ff1};
+    if let Ok(k) = DpanRangeKey::new(Algorithm::Aes128, &black_box(NIST_FF1_KEY)) {
+        if let Ok(f) = Ff1::new(&k) {
+            let mut o = [0u8; 10];
+            black_box(f.encrypt_digits(&[], black_box(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), &mut o).is_ok());
+        }
+    }
+}
+
+/// A division by a runtime value, to show `check-div.sh` failing.
+#[cfg(feature = "planted-div")]
+#[inline(never)]
+pub fn planted_division(a: u32, b: u32) -> u32 {
+    a.checked_div(b).unwrap_or(0)
+}
+
+pub static OPS: &[Op] = &[
+    #[cfg(feature = "ops-aes")]
+    Op { name: "aes_session_key", kat: aes_session_key_kat, bench: aes_session_key_bench },
+    #[cfg(feature = "ops-aes")]
+    Op { name: "aes_arqc_45B", kat: aes_arqc_kat, bench: aes_arqc_bench },
+    #[cfg(feature = "ops-aes")]
+    Op { name: "aes_arpc_check", kat: aes_arpc_check_kat, bench: aes_arpc_check_bench },
+    #[cfg(feature = "ops-aes")]
+    Op { name: "wallet_take", kat: wallet_take_kat, bench: wallet_take_bench },
+    #[cfg(feature = "ops-aes")]
+    Op { name: "aes_tap_dpan_bound", kat: aes_tap_kat, bench: aes_tap_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_session_key", kat: tdes_session_key_kat, bench: tdes_session_key_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_tap_visa18", kat: visa18_tap_kat, bench: visa18_tap_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_tap_mc17", kat: mc17_tap_kat, bench: mc17_tap_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_ac_visa10", kat: visa10_ac_kat, bench: visa10_ac_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_arpc_check", kat: tdes_arpc_check_kat, bench: tdes_arpc_check_bench },
+    #[cfg(feature = "ops-ff1")]
+    Op { name: "ff1_dpan_9_digits", kat: ff1_9_kat, bench: ff1_9_bench },
+    #[cfg(feature = "ops-ff1")]
+    Op { name: "ff1_dpan_7_digits", kat: ff1_7_kat, bench: ff1_7_bench },
+    #[cfg(feature = "ops-ff1")]
+    Op { name: "ff1_nist_10_digits", kat: ff1_nist_kat, bench: ff1_nist_bench },
+];
+
+#[allow(dead_code)]
+fn _unused() -> (UnpredictableNumber, [u8; 16], [u8; 4], [u8; 4]) {
+    (UnpredictableNumber::default(), AES_MK, AES_CSU, VISA10_CVR)
+}
