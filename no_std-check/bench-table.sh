@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the firmware, runs it under QEMU (Cortex-M4, mps2-an386, -icount
+# shift=0) and prints the Markdown tables for BENCHMARKS.md: instructions per
+# operation, estimated Cortex-M4 cycles, time at 64 and 150 MHz, peak stack,
+# and .text per feature set.
+set -euo pipefail
+cd "$(dirname "$0")"
+T=thumbv7em-none-eabihf
+log=target/bench-m4.log
+cargo build -q --release --target $T
+timeout 600 cargo run -q --release --target $T > "$log"
+
+size_of() { arm-none-eabi-size -A "$1" | awk '$1==".text"{print $2}'; }
+declare -A text
+build_set() { # name features...
+  local name=$1; shift
+  cargo build -q --release --target $T --no-default-features ${1:+--features "$1"} --target-dir "target/size-$name"
+  text[$name]=$(size_of "target/size-$name/$T/release/no_std-check")
+}
+build_set empty ""
+build_set aes "ops-aes"
+build_set aes_tdes "ops-aes ops-tdes"
+build_set aes_ff1 "ops-aes ops-ff1"
+build_set all "ops-aes ops-tdes ops-ff1"
+# The same "everything" image at LLVM's default inline threshold (links only
+# with the locating panic handler: see README).
+RUSTFLAGS="-C link-arg=-Tlink.x" cargo build -q --release --target $T --features allow-panic --target-dir target/size-default-inline
+text[all_default_inline]=$(size_of "target/size-default-inline/$T/release/no_std-check")
+
+python3 - "$log" "${text[empty]}" "${text[aes]}" "${text[aes_tdes]}" "${text[aes_ff1]}" "${text[all]}" "${text[all_default_inline]}" <<'PY'
+import re, sys
+log, empty, aes, aes_tdes, aes_ff1, allf, all_def = sys.argv[1], *map(int, sys.argv[2:])
+lines = open(log).read().splitlines()
+cal = [tuple(map(int, re.findall(r'\d+', l))) for l in lines if l.startswith('CAL')]
+(n1, t1), (n2, t2) = cal
+ipt = 2 * (n2 - n1) / (t2 - t1)          # instructions per SysTick tick
+print(f"Calibration: `subs; bne` x {n1} = {t1} ticks, x {n2} = {t2} ticks -> {ipt:g} instructions per tick (expected 40).\n")
+print("| operation | instructions | est. M4 cycles (CPI 1.25; 1.2-1.5) | @64 MHz | @150 MHz | peak stack |")
+print("|---|---:|---:|---:|---:|---:|")
+for l in lines:
+    m = re.match(r'BENCH (\S+) ticks=(\d+) reps=(\d+) stack=(\d+)', l)
+    if not m: continue
+    name, ticks, reps, stack = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
+    instr = ticks * ipt / reps
+    cyc = instr * 1.25
+    print(f"| {name} | {instr:,.0f} | {cyc:,.0f} ({instr*1.2:,.0f}-{instr*1.5:,.0f}) | {cyc/64:,.0f} µs | {cyc/150:,.0f} µs | {stack:,} B |")
+print()
+print("| feature set (`no_std-check` features) | .text | delta over empty harness |")
+print("|---|---:|---:|")
+for name, v in [("empty harness", empty), ("tap-only AES (`ops-aes`)", aes), ("tap with TDES (`ops-aes ops-tdes`)", aes_tdes),
+                ("with FF1 (`ops-aes ops-ff1`)", aes_ff1), ("everything", allf), ("everything, default inline threshold", all_def)]:
+    print(f"| {name} | {v:,} B | {v-empty:,} B ({(v-empty)/1024:.1f} KiB) |")
+PY
