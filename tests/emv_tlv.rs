@@ -6,7 +6,7 @@
 //! one bit of the message changes.
 
 use serde_json::Value;
-use tapcrypt::emv::tlv::{self, AuthorisationRequest, Scheme};
+use tapcrypt::emv::tlv::{self, AuthorisationRequest, GenerateAcResponse, Scheme};
 use tapcrypt::{Algorithm, Error, IssuerMasterKey, Pan, Psn};
 
 fn vectors() -> Value {
@@ -259,4 +259,170 @@ fn bad_messages() {
             .id,
         0x10
     );
+}
+
+/// A GENERATE AC response in format 2 built from a cvn_* vector.
+fn gac_format2(v: &Value) -> Vec<u8> {
+    let s = |k: &str| hex(v[k].as_str().unwrap());
+    let (msg, _) = message("cvn_mc_17", v);
+    let iad = tlv::find_unique(&msg, 0x9F10).unwrap().unwrap().to_vec();
+    let body = [
+        tlv(0x9F27, &[0x80]),
+        tlv(0x9F36, &s("tag_9f36")),
+        tlv(0x9F26, &s("arqc")),
+        tlv(0x9F10, &iad),
+    ]
+    .concat();
+    tlv(0x77, &body)
+}
+
+#[test]
+fn generate_ac_responses() {
+    let doc = vectors();
+    let v = &doc["vectors"]["cvn_mc_17"][0];
+    let resp = gac_format2(v);
+    let r = GenerateAcResponse::parse(&resp).unwrap();
+    assert_eq!(r.cid, 0x80);
+    assert_eq!(r.atc.0.to_vec(), hex(v["tag_9f36"].as_str().unwrap()));
+    assert_eq!(r.ac.0.to_vec(), hex(v["arqc"].as_str().unwrap()));
+    let cvn = tlv::detect_cvn(Scheme::Mastercard, r.iad).unwrap();
+    assert_eq!(cvn.id, 0x11);
+    let mut buf = [0u8; 32];
+    let cd = tlv::card_data_from_iad(cvn, r.iad, &mut buf).unwrap();
+    let want = [
+        hex(v["cvr"].as_str().unwrap()),
+        hex(v["counters"].as_str().unwrap()),
+    ]
+    .concat();
+    assert_eq!(cd, &want[..]);
+
+    // The same objects in format 1.
+    let f1 = tlv(0x80, &[&[0x80][..], &r.atc.0, &r.ac.0, r.iad].concat());
+    assert_eq!(GenerateAcResponse::parse(&f1).unwrap(), r);
+
+    let bad = |b: &[u8]| GenerateAcResponse::parse(b).unwrap_err();
+    // Status word left on: a second top-level object.
+    assert!(matches!(
+        bad(&[resp.clone(), vec![0x90, 0x00]].concat()),
+        Error::Malformed { .. }
+    ));
+    assert!(matches!(bad(&[]), Error::Malformed { .. }));
+    assert!(matches!(
+        bad(&tlv(0x70, &resp[2..])),
+        Error::Malformed { .. }
+    ));
+    // Format 1 shorter than CID ‖ ATC ‖ AC.
+    assert!(matches!(bad(&tlv(0x80, &[0x80; 10])), Error::Length { .. }));
+    // Format 1 with an IAD over 32 bytes.
+    assert!(matches!(
+        bad(&tlv(0x80, &[0u8; 11 + 33])),
+        Error::Length { .. }
+    ));
+    // Format 2: missing CID, duplicated AC, a 2-byte CID.
+    assert_eq!(
+        bad(&tlv(0x77, &resp[6..])),
+        Error::Malformed {
+            what: "9F27 CID missing from the response"
+        }
+    );
+    let dup = tlv(0x77, &[&resp[2..], &tlv(0x9F26, &[0; 8])[..]].concat());
+    assert_eq!(
+        bad(&dup),
+        Error::Malformed {
+            what: "duplicate tag in TLV data"
+        }
+    );
+    let cid2 = tlv(0x77, &[&tlv(0x9F27, &[0x80, 0])[..], &resp[6..]].concat());
+    assert!(matches!(bad(&cid2), Error::Length { .. }));
+    // Truncations never panic.
+    for i in 0..resp.len() {
+        let _ = GenerateAcResponse::parse(&resp[..i]);
+    }
+}
+
+#[test]
+fn verify_from_issuer_key_end_to_end() {
+    let doc = vectors();
+    let mut n = 0;
+    for (group, list) in doc["vectors"].as_object().unwrap() {
+        if !group.starts_with("cvn_") {
+            continue;
+        }
+        for v in list.as_array().unwrap() {
+            let (msg, _) = message(group, v);
+            let req = AuthorisationRequest::parse(&msg, None).unwrap();
+            let imk = IssuerMasterKey::from_hex(Algorithm::Tdes2, v["iss_mk_ac"].as_str().unwrap())
+                .unwrap();
+            let pan = Pan::parse(v["pan"].as_str().unwrap()).unwrap();
+            let psn = v
+                .get("psn")
+                .map(|p| Psn::parse(p.as_str().unwrap()).unwrap())
+                .unwrap_or(Psn::ABSENT);
+            assert!(
+                req.verify_with_issuer_key(&imk, &pan, psn).is_ok(),
+                "{group} {}",
+                v["id"]
+            );
+            // Another PSN is another card key.
+            let other = Psn::from_number(
+                (v.get("psn")
+                    .map_or(0, |p| p.as_str().unwrap().parse::<u8>().unwrap())
+                    + 1)
+                    % 100,
+            )
+            .unwrap();
+            assert!(req.verify_with_issuer_key(&imk, &pan, other).is_err());
+            // An AES IMK does not fit a TDES CVN: an opaque failure, no panic.
+            let aes = IssuerMasterKey::aes128(&[7; 16]);
+            assert!(req.verify_with_issuer_key(&aes, &pan, psn).is_err());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 72);
+}
+
+/// Dspread QPOS Programming Guide, "the decoded icc online message" (a
+/// UnionPay card; copy in github.com/penvic/tempforupload
+/// `_documentation/QPOS_Programming_Guide.md`). Template 70 with an 82-form
+/// length, followed by 00 padding.
+const DSPREAD_UNIONPAY: &str = "708201479f02060000000000015a096230615710101752845713623061571010175284d231222086038214069f9f101307010103a02000010a01000000000013f6c0429f160f4243544553542031323334353637389f4e0f61626364000000000000000000000082027c008e0e000000000000000042031e031f005f24032312315f25031307304f08a0000003330101019f0702ff009f0d05d8609ca8009f0e0500100000009f0f05d8689cf8009f2608059aae950d0b7a679f2701809f3602008d9c01009f3303e0f8c89f34034203009f3704c1cdd24a9f3901059f4005f000f0a0019505088004e0009b02e8008408a0000003330101019a031408275f2a0201565f3401019f03060000000000009f0902008c9f1a0206439f1e0838333230314943439f3501229f4104000000015f200220205f300202205f28020156500a50424f432044454249540000000000";
+
+#[test]
+fn published_unionpay_message_is_refused_with_a_typed_error() {
+    let msg = hex(DSPREAD_UNIONPAY);
+    assert_eq!(
+        tlv::find_unique(&msg, 0x9F26).unwrap().unwrap(),
+        &hex("059AAE950D0B7A67")[..]
+    );
+    assert_eq!(
+        tlv::find_unique(&msg, 0x9F36).unwrap().unwrap(),
+        &[0x00, 0x8D]
+    );
+    // AID A000000333 (UnionPay) is not a supported scheme.
+    assert_eq!(
+        AuthorisationRequest::parse(&msg, None).unwrap_err(),
+        Error::Malformed {
+            what: "AID of an unsupported scheme"
+        }
+    );
+    // Forcing a scheme reads the CVN byte of that scheme's layout; UnionPay's
+    // IAD (07 01 01 …) then names a CVN this crate does not implement.
+    assert_eq!(
+        AuthorisationRequest::parse(&msg, Some(Scheme::Visa)).unwrap_err(),
+        Error::UnsupportedCvn { cvn: 0x01 }
+    );
+}
+
+#[test]
+fn five_byte_and_longer_length_fields_are_rejected() {
+    for first in 0x84..=0xFFu8 {
+        let mut d = vec![0x9C, first];
+        d.extend_from_slice(&[0, 0, 0, 0, 1, 0xFF]);
+        assert!(malformed(&d), "length byte {first:02X}");
+    }
+    // The longest accepted form: 83 (3 length bytes).
+    let d = [&[0x9C, 0x83, 0x00, 0x01, 0x00][..], &[0xAB; 256][..]].concat();
+    let mut got = None;
+    tlv::walk(&d, |t| got = Some(t.value.len())).unwrap();
+    assert_eq!(got, Some(256));
 }

@@ -11,7 +11,7 @@
 //! * CVV (SPEC-EMV §10.3): S = PAN ‖ expiry ‖ service code, right-padded
 //!   with 0 to 32 digits; T = TDES_K(DES_KL(S[0..16]) ⊕ S[16..32]);
 //!   decimalise T's nibbles; first 3 digits.
-//! * dCVV (§10.2, the jPOS reading, marked [X] upstream): the CVV algorithm
+//! * dCVV (§10.2, the jPOS reading, marked \[X\] upstream): the CVV algorithm
 //!   with the ICC MK-AC as key and PAN' = hex(ATC) ‖ PAN without its first 4
 //!   digits.
 //! * CVC3 (§10.1): IVCVC3 = rightmost 2 bytes of the retail MAC of the track

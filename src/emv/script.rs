@@ -11,7 +11,7 @@
 //!
 //! Keys and PINs are secret; lengths are public. The AES variants of secure
 //! messaging are not implemented: no public definition or vector was found
-//! (SPEC-EMV §9, [U]).
+//! (SPEC-EMV §9, \[U\]).
 
 use zeroize::Zeroize;
 

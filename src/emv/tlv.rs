@@ -1,5 +1,6 @@
 //! BER-TLV as EMV uses it (Book 3 Annex B), DOLs, CVN detection from the IAD,
-//! and verification of an ARQC straight from an authorisation message.
+//! GENERATE AC responses (formats 1 and 2), and verification of an ARQC
+//! straight from an authorisation message.
 //!
 //! The reader is zero-copy and allocation-free, and it never recurses: nested
 //! templates are walked with a fixed-size explicit stack, so no input can
@@ -18,8 +19,8 @@ use super::cryptogram::{
     Cvn, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
     MASTERCARD_CVN_21, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
-use super::types::{Cryptogram, TransactionData};
-use crate::{CardMasterKey, Error, VerifyError};
+use super::types::{Atc, Cryptogram, TransactionData};
+use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
 
 /// Deepest template nesting accepted. Real EMV messages nest 2–3 levels.
 pub const MAX_DEPTH: usize = 8;
@@ -468,5 +469,124 @@ impl<'m> AuthorisationRequest<'m> {
             .map_err(|_| VerifyError)?;
         let cd = self.card_data().map_err(|_| VerifyError)?;
         keys.verify_ac(t, &cd, &self.arqc)
+    }
+    /// Issuer side, end to end: derives the ICC MK-AC from the issuer master
+    /// key with the CVN's option (A, B or C) for `pan` and `psn`, then
+    /// verifies the ARQC as [`verify`](Self::verify) does.
+    ///
+    /// The PAN and PSN are not read from the message (tags 5A / 5F34 are
+    /// often absent from field 55 and the PAN travels in field 2 or as a
+    /// token): the caller passes the PAN it has authenticated.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, with no detail. An IMK whose
+    /// algorithm does not fit the CVN also yields [`VerifyError`]; check it
+    /// beforehand with [`Cvn::derive_card_key`] to get the precise
+    /// [`Error`].
+    pub fn verify_with_issuer_key(
+        &self,
+        imk_ac: &IssuerMasterKey,
+        pan: &Pan,
+        psn: Psn,
+    ) -> Result<(), VerifyError> {
+        let mk = self
+            .cvn
+            .derive_card_key(imk_ac, pan, psn)
+            .map_err(|_| VerifyError)?;
+        self.verify(&mk)
+    }
+}
+
+/// The card's answer to GENERATE AC (and the qVSDC answer to GET
+/// PROCESSING OPTIONS, which carries the same objects), in either EMV
+/// response format (Book 3 §6.5.5.4):
+///
+/// * format 1, tag `80`: CID (1) ‖ ATC (2) ‖ AC (8) ‖ IAD (0–32), values
+///   concatenated without tags;
+/// * format 2, tag `77`: a template holding 9F27, 9F36, 9F26 and optionally
+///   9F10 (other objects, such as 9F4B or 57, are ignored).
+///
+/// Strip the status word (`90 00`) before parsing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenerateAcResponse<'r> {
+    /// Cryptogram Information Data (9F27): `80` ARQC, `40` TC, `00` AAC.
+    pub cid: u8,
+    /// Application Transaction Counter (9F36).
+    pub atc: Atc,
+    /// The application cryptogram (9F26).
+    pub ac: Cryptogram,
+    /// Issuer Application Data (9F10); empty if the card sent none.
+    pub iad: &'r [u8],
+}
+
+impl<'r> GenerateAcResponse<'r> {
+    /// Parses a response in format 1 or 2. Exactly one top-level object is
+    /// accepted.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for malformed TLV, another top-level tag, trailing
+    /// objects, a missing or duplicated 9F27/9F36/9F26; [`Error::Length`]
+    /// for a field of the wrong length or an IAD over 32 bytes.
+    pub fn parse(resp: &'r [u8]) -> Result<Self, Error> {
+        let mut objs = siblings(resp);
+        let top = objs
+            .next()
+            .ok_or(malformed("empty GENERATE AC response"))??;
+        if objs.next().is_some() {
+            return Err(malformed(
+                "GENERATE AC response: data after the response template",
+            ));
+        }
+        let r = match top.tag {
+            0x80 => {
+                let v = top.value;
+                let f: [u8; 11] =
+                    v.get(..11)
+                        .and_then(|s| s.try_into().ok())
+                        .ok_or(Error::Length {
+                            field: "GENERATE AC response format 1 (80)",
+                            expected: "11 to 43",
+                            got: v.len(),
+                        })?;
+                GenerateAcResponse {
+                    cid: f[0],
+                    atc: Atc([f[1], f[2]]),
+                    ac: Cryptogram::from_slice(&f[3..])?,
+                    iad: v.get(11..).unwrap_or(&[]),
+                }
+            }
+            0x77 => {
+                let v = top.value;
+                let need = |tag: u32, what: &'static str| -> Result<&'r [u8], Error> {
+                    find_unique(v, tag)?.ok_or(malformed(what))
+                };
+                let cid = need(0x9F27, "9F27 CID missing from the response")?;
+                let [cid] = <[u8; 1]>::try_from(cid).map_err(|_| Error::Length {
+                    field: "9F27 cryptogram information data",
+                    expected: "1",
+                    got: cid.len(),
+                })?;
+                GenerateAcResponse {
+                    cid,
+                    atc: Atc::from_slice(need(0x9F36, "9F36 ATC missing from the response")?)?,
+                    ac: Cryptogram::from_slice(need(
+                        0x9F26,
+                        "9F26 cryptogram missing from the response",
+                    )?)?,
+                    iad: find_unique(v, 0x9F10)?.unwrap_or(&[]),
+                }
+            }
+            _ => {
+                return Err(malformed("GENERATE AC response must be template 80 or 77"));
+            }
+        };
+        if r.iad.len() > 32 {
+            return Err(Error::Length {
+                field: "IAD (9F10)",
+                expected: "at most 32",
+                got: r.iad.len(),
+            });
+        }
+        Ok(r)
     }
 }

@@ -4,6 +4,7 @@
 use tapcrypt::emv::cvv::{self, CardVerificationKey};
 use tapcrypt::emv::derive::{self, MkDerivation};
 use tapcrypt::emv::script::{self, Pin, ScriptEncryption};
+use tapcrypt::emv::tlv::{self, GenerateAcResponse, Scheme};
 use tapcrypt::emv::{Atc, UnpredictableNumber};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
 
@@ -46,6 +47,22 @@ pub(crate) static GROUPS: &[Group] = &[
         name: "cvc3",
         outputs: &["icc_cvc3_key", "ivcvc3", "cvc3"],
         run: cvc3,
+    },
+    // emv_tlv.json: published TLV examples (see its `source` fields).
+    Group {
+        name: "tlv_walk",
+        outputs: &["objects"],
+        run: tlv_walk,
+    },
+    Group {
+        name: "tlv_dol",
+        outputs: &["out"],
+        run: tlv_dol,
+    },
+    Group {
+        name: "tlv_generate_ac_response",
+        outputs: &["cid", "atc", "ac", "iad", "cvn", "card_data"],
+        run: tlv_gac,
     },
 ];
 
@@ -189,4 +206,66 @@ fn cvc3(v: &Vector<'_>) -> R {
         }
     }
     all(checks)
+}
+
+/// `tlv::walk` in the file's notation: primitive `TAG=VALUE`, constructed
+/// `TAG/LENGTH`, in walk order, space-separated.
+fn tlv_walk(v: &Vector<'_>) -> R {
+    let data = v.hex("data")?;
+    let mut objs = Vec::new();
+    api!(tlv::walk(&data, |t| {
+        let tag = format!("{:X}", t.tag);
+        objs.push(if t.is_constructed() {
+            format!("{tag}/{}", t.value.len())
+        } else {
+            format!("{tag}={}", crate::hex::encode(t.value))
+        });
+    }));
+    check_str(v, "objects", &objs.join(" "))
+}
+
+fn tlv_dol(v: &Vector<'_>) -> R {
+    let values = v.hex("values")?;
+    // Malformed terminal data is an error, not a run of missing tags.
+    api!(tlv::walk(&values, |_| {}));
+    let dol = if v.has("dol") {
+        v.hex("dol")?
+    } else {
+        let record = v.hex("record")?;
+        let tag = u32::from_str_radix(v.str("dol_tag")?, 16)
+            .map_err(|_| "field `dol_tag`: not hex".to_string())?;
+        match api!(tlv::find_unique(&record, tag)) {
+            Some(d) => d.to_vec(),
+            None => return Ok(crate::rejected("the record has no such DOL")),
+        }
+    };
+    let mut out = [0u8; 256];
+    let n = api!(tlv::assemble_dol(
+        &dol,
+        |t| tlv::find_unique(&values, t).ok().flatten(),
+        &mut out
+    ));
+    check_hex(v, "out", &out[..n])
+}
+
+fn tlv_gac(v: &Vector<'_>) -> R {
+    let resp = v.hex("response")?;
+    let r = api!(GenerateAcResponse::parse(&resp));
+    let scheme = match v.str("scheme")? {
+        "visa" => Scheme::Visa,
+        "mastercard" => Scheme::Mastercard,
+        "interac" => Scheme::Interac,
+        o => return Err(format!("field `scheme`: unknown {o:?}")),
+    };
+    let cvn = api!(tlv::detect_cvn(scheme, r.iad));
+    let mut buf = [0u8; 32];
+    let cd = api!(tlv::card_data_from_iad(cvn, r.iad, &mut buf));
+    all([
+        check_hex(v, "cid", &[r.cid]),
+        check_hex(v, "atc", &r.atc.0),
+        check_hex(v, "ac", &r.ac.0),
+        check_hex(v, "iad", r.iad),
+        check_hex(v, "cvn", &[cvn.id]),
+        check_hex(v, "card_data", cd),
+    ])
 }
