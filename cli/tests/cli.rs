@@ -143,6 +143,12 @@ fn demo_runs_and_verifies() {
         "{out}"
     );
     assert!(out.contains("rejected, as it must be"), "{out}");
-    assert!(out.contains("detokenize the DPAN") && out.contains("-> token account"), "{out}");
-    assert!(out.contains("same ARQC presented with another DPAN: rejected"), "{out}");
+    assert!(
+        out.contains("detokenize the DPAN") && out.contains("-> token account"),
+        "{out}"
+    );
+    assert!(
+        out.contains("same ARQC presented with another DPAN: rejected"),
+        "{out}"
+    );
 }
