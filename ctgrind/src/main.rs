@@ -19,12 +19,14 @@ mod vg;
 use std::hint::black_box;
 use std::process::ExitCode;
 
+use tapcrypt::emv::cryptogram::CipherFamily;
 use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::emv::derive::{self, TreeParams};
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, EMV_COMMON_AES, INTERAC_CVN_133,
-    MASTERCARD_CVN_16, MASTERCARD_CVN_17, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber,
-    VISA_CVN_10, VISA_CVN_18, VISA_CVN_22, arpc, cvv, script,
+    Arc, ArpcMethod, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, EMV_COMMON_AES,
+    EMV_COMMON_TDES, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
+    MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber, VISA_CVN_10,
+    VISA_CVN_18, VISA_CVN_22, arpc, cvv, script,
 };
 use tapcrypt::mac::{self, MacKey, Padding};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
@@ -54,7 +56,7 @@ fn txn() -> TransactionData {
 
 /// A DPAN we are about to send is public: declassify the bytes.
 fn declassify_vec(b: &[u8]) -> Vec<u8> {
-    vg::unpoison(b);
+    vg::declassify_bytes(b);
     b.to_vec()
 }
 
@@ -126,12 +128,21 @@ fn parity() {
 fn hex_key() {
     let hex = SecretStr::new("0123456789ABCDEFFEDCBA9876543210");
     let k = SessionKey::from_hex(Algorithm::Tdes2, hex.as_str()).unwrap();
-    black_box(&k);
+    out(k.kcv().0);
+    let hex = SecretStr::new("603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4");
+    let k = IssuerMasterKey::from_hex(Algorithm::Aes256, hex.as_str()).unwrap();
+    out(k.kcv().0);
+    // A bad character anywhere: the whole string is still decoded.
+    let bad = SecretStr::new("0123456789ABCDEFFEDCBA987654321G");
+    black_box(SessionKey::from_hex(Algorithm::Tdes2, bad.as_str()).is_err());
 }
 
 fn pan_parse() {
     let p = secret_pan("5413330089010608");
-    black_box(&p);
+    let mut ascii = [0u8; 19];
+    out(*p.write_ascii(&mut ascii).first_chunk::<16>().unwrap());
+    let bad = SecretStr::new("54133300890106O8");
+    black_box(Pan::parse(bad.as_str()).is_err());
     let psn = Psn::parse(SecretStr::new("01").as_str()).unwrap();
     black_box(psn);
 }
@@ -238,54 +249,127 @@ fn emv2000_tree() {
 
 // ------------------------------------------------- cryptograms and ARPC
 
-fn ac_for(cvn: &Cvn, mk: &CardMasterKey, card_data: &[u8]) {
+/// A public card-data block of an allowed length for `cvn`.
+fn card_data_for(cvn: &Cvn) -> Vec<u8> {
+    let n = cvn.card_data.only.map_or(cvn.card_data.min, |[a, _]| a);
+    (0..n).map(|i| 0xA0 ^ i as u8).collect()
+}
+
+/// The card key a CVN needs: two-key TDES or AES-128.
+fn mk_for(cvn: &Cvn) -> CardMasterKey {
+    match cvn.cipher {
+        CipherFamily::Tdes => tdes_mk(),
+        CipherFamily::Aes => aes_mk(),
+    }
+}
+
+/// The ARPC response a CVN's method takes.
+fn response_for(cvn: &Cvn) -> ArpcResponse<'static> {
+    match cvn.arpc {
+        ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+        ArpcMethod::Method2 => ArpcResponse::Method2 {
+            csu: Csu([0x00, 0x02, 0x00, 0x00]),
+            proprietary: &[0x11, 0x22],
+        },
+    }
+}
+
+/// The ARPC as it arrives at the device: under verification, so secret.
+fn secret_arpc(a: arpc::Arpc) -> arpc::Arpc {
+    match a {
+        arpc::Arpc::Method1(b) => arpc::Arpc::Method1(secret(b)),
+        arpc::Arpc::Method2(b) => arpc::Arpc::Method2(secret(b)),
+    }
+}
+
+fn flip(a: arpc::Arpc) -> arpc::Arpc {
+    match a {
+        arpc::Arpc::Method1(mut b) => {
+            b[7] ^= 1;
+            arpc::Arpc::Method1(b)
+        }
+        arpc::Arpc::Method2(mut b) => {
+            b[3] ^= 1;
+            arpc::Arpc::Method2(b)
+        }
+    }
+}
+
+/// One CVN end to end with secret keys: card key derived from a secret IMK
+/// and PAN, session key, AC generate, AC verify (a matching and a
+/// non-matching cryptogram under verification, both secret), ARPC generate,
+/// ARPC verify (matching and non-matching).
+fn ac_for(cvn: &Cvn) {
     let t = txn();
-    let cd = cvn.card_data(card_data).unwrap();
-    let keys = cvn.transaction_keys(mk, t.atc, t.un).unwrap();
-    let ac = keys.generate_ac(&t, &cd).unwrap();
-    let public_ac = declassify(ac);
-    black_box(public_ac);
-    // Verify a cryptogram under verification (secret) that matches, and one that doesn't.
+    let imk = match cvn.cipher {
+        CipherFamily::Tdes => tdes_imk(),
+        CipherFamily::Aes => aes_imk(),
+    };
+    let derived = cvn
+        .derive_card_key(&imk, &secret_pan("4761739001010010"), Psn::ABSENT)
+        .unwrap();
+    out(derived.kcv().0);
+    let mk = mk_for(cvn);
+    let card_data = card_data_for(cvn);
+    let mut bound = [0u8; 42];
+    let cd = if cvn.binds_dpan() {
+        let dpan = secret_pan("5399991208050893");
+        cvn.card_data_bound(&dpan, &card_data, &mut bound).unwrap()
+    } else {
+        cvn.card_data(&card_data).unwrap()
+    };
+    let keys = cvn.transaction_keys(&mk, t.atc, t.un).unwrap();
+    let ac = declassify(keys.generate_ac(&t, &cd).unwrap());
+    // A cryptogram under verification is secret: one that matches, one that doesn't.
     let good = Cryptogram(secret(ac.0));
     assert!(declassify(keys.verify_ac(&t, &cd, &good).is_ok()));
     let mut bad_bytes = ac.0;
     bad_bytes[7] ^= 1;
     let bad = Cryptogram(secret(bad_bytes));
     assert!(declassify(keys.verify_ac(&t, &cd, &bad).is_err()));
+    // The issuer answers; the device checks the answer.
+    let resp = response_for(cvn);
+    let a = declassify(keys.arpc(&ac, &resp).unwrap());
+    assert!(declassify(
+        keys.verify_arpc(&ac, &resp, &secret_arpc(a)).is_ok()
+    ));
+    assert!(declassify(
+        keys.verify_arpc(&ac, &resp, &secret_arpc(flip(a))).is_err()
+    ));
 }
 
 fn ac_visa_10() {
-    ac_for(&VISA_CVN_10, &tdes_mk(), &[0x03, 0xA0, 0x60, 0x10]);
+    ac_for(&VISA_CVN_10);
 }
 fn ac_visa_18() {
-    ac_for(
-        &VISA_CVN_18,
-        &tdes_mk(),
-        &[0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00],
-    );
+    ac_for(&VISA_CVN_18);
 }
-fn ac_mastercard_17() {
-    ac_for(&MASTERCARD_CVN_17, &tdes_mk(), &[0xA0; 14]);
+fn ac_visa_22() {
+    ac_for(&VISA_CVN_22);
 }
 fn ac_mastercard_16() {
-    ac_for(&MASTERCARD_CVN_16, &tdes_mk(), &[0xA0; 6]);
+    ac_for(&MASTERCARD_CVN_16);
+}
+fn ac_mastercard_17() {
+    ac_for(&MASTERCARD_CVN_17);
+}
+fn ac_mastercard_20() {
+    ac_for(&MASTERCARD_CVN_20);
+}
+fn ac_mastercard_21() {
+    ac_for(&MASTERCARD_CVN_21);
 }
 fn ac_interac_133() {
-    ac_for(&INTERAC_CVN_133, &tdes_mk(), &[0x15; 22]);
+    ac_for(&INTERAC_CVN_133);
+}
+fn ac_emv_tdes() {
+    ac_for(&EMV_COMMON_TDES);
 }
 fn ac_emv_aes() {
-    ac_for(&EMV_COMMON_AES, &aes_mk(), &[0x0F; 8]);
+    ac_for(&EMV_COMMON_AES);
 }
-
-fn ac_dpan_bound() {
-    let cvn = &TAPCRYPT_DPAN_AES;
-    let dpan = secret_pan("5399991208050893");
-    let mut buf = [0u8; 42];
-    let cd = cvn.card_data_bound(&dpan, &[0x0F; 8], &mut buf).unwrap();
-    let t = txn();
-    let mk = aes_mk();
-    let keys = cvn.transaction_keys(&mk, t.atc, t.un).unwrap();
-    out(keys.generate_ac(&t, &cd).unwrap());
+fn ac_dpan_aes() {
+    ac_for(&TAPCRYPT_DPAN_AES);
 }
 
 fn device_tap_with_schedule() {
@@ -359,8 +443,20 @@ fn cvv_static() {
 
 fn dcvv() {
     let pan = secret_pan("4123456789012345");
-    let d = cvv::dcvv(&tdes_mk(), &pan, "8701", "101", Atc::from_u16(0xABCD)).unwrap();
-    out(d.to_ascii());
+    let mk = tdes_mk();
+    let d = cvv::dcvv(&mk, &pan, "8701", "101", Atc::from_u16(0xABCD)).unwrap();
+    let ascii = declassify(d.to_ascii());
+    // The value under verification is secret.
+    let given = SecretStr::new(std::str::from_utf8(&ascii).unwrap());
+    let ok = cvv::verify_dcvv(
+        &mk,
+        &pan,
+        "8701",
+        "101",
+        Atc::from_u16(0xABCD),
+        given.as_str(),
+    );
+    assert!(declassify(ok.is_ok()));
 }
 
 fn cvc3() {
@@ -485,7 +581,148 @@ fn wallet_take() {
     w.to_bytes(&mut flash).unwrap();
     let r = w.reserve().unwrap();
     let (d, atc) = w.take(r).unwrap();
-    black_box((&d, atc));
+    // The DPAN taken for a tap is sent to the terminal: public from here on.
+    let mut b = [0u8; 19];
+    out(*d.write_ascii(&mut b).first_chunk::<16>().unwrap());
+    black_box(atc);
+}
+
+fn script_macs() {
+    let sk_smi = SessionKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let data = secret([0x44u8; 21]);
+    out(script::command_mac(&sk_smi, &data).unwrap());
+    let arqc = Cryptogram(secret([0x29; 8]));
+    for cvn in [&VISA_CVN_18, &MASTERCARD_CVN_17, &INTERAC_CVN_133] {
+        let m = script::script_command_mac(
+            &cvn.script,
+            &sk_smi,
+            &[0x84, 0x1E, 0x00, 0x00, 0x08],
+            Atc::from_u16(0x1C),
+            &arqc,
+            &data,
+        )
+        .unwrap();
+        out(m);
+        let sk = script::script_session_key(&cvn.script, &tdes_mk(), Atc::from_u16(0x1C), &arqc, 2)
+            .unwrap();
+        out(sk.kcv().0);
+    }
+    let mut enc = [0u8; 64];
+    for layout in [
+        script::ScriptEncryption::Visa,
+        script::ScriptEncryption::Mastercard,
+    ] {
+        let n = script::encrypt_command_data(&sk_smi, layout, &data, &mut enc).unwrap();
+        out(enc);
+        black_box(n);
+    }
+}
+
+/// An authorisation request as the issuer receives it (field 55): the
+/// ARQC inside is under verification, so it is secret; the IMK and PAN are
+/// secret; the rest of the message is public.
+fn tlv_authorisation_verify() {
+    use tapcrypt::emv::tlv::{AuthorisationRequest, Scheme};
+    let cvn = &VISA_CVN_18;
+    let t = txn();
+    let iad = [0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00];
+    let imk = tdes_imk();
+    let pan = secret_pan("4761739001010010");
+    let mk = cvn.derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
+    let keys = cvn.transaction_keys(&mk, t.atc, t.un).unwrap();
+    let ac = declassify(keys.generate_ac(&t, &cvn.card_data(&iad).unwrap()).unwrap());
+    let mut msg = Vec::new();
+    let mut put = |tag: &[u8], v: &[u8]| {
+        msg.extend_from_slice(tag);
+        msg.push(v.len() as u8);
+        msg.extend_from_slice(v);
+    };
+    put(&[0x9F, 0x02], &t.amount_authorised);
+    put(&[0x9F, 0x03], &t.amount_other);
+    put(&[0x9F, 0x1A], &t.terminal_country);
+    put(&[0x95], &t.tvr);
+    put(&[0x5F, 0x2A], &t.currency);
+    put(&[0x9A], &t.date);
+    put(&[0x9C], &[t.transaction_type]);
+    put(&[0x9F, 0x37], &t.un.0);
+    put(&[0x82], &t.aip);
+    put(&[0x9F, 0x36], &t.atc.0);
+    put(&[0x9F, 0x10], &iad);
+    put(&[0x9F, 0x26], &ac.0);
+    let at = msg.len() - 8;
+    vg::poison(&msg[at..]);
+    let req = AuthorisationRequest::parse(&msg, Some(Scheme::Visa)).unwrap();
+    assert!(declassify(req.verify(&mk).is_ok()));
+    assert!(declassify(
+        req.verify_with_issuer_key(&imk, &pan, Psn::ABSENT).is_ok()
+    ));
+}
+
+fn ff1_strings() {
+    let f = tapcrypt::token::ff1::Ff1::new(&ff1_range_key()).unwrap();
+    let pt = SecretStr::new("0000001234567890");
+    let mut ct = [0u8; 19];
+    let c = f.encrypt_str(b"5399991|v1", pt.as_str(), &mut ct).unwrap();
+    // The ciphertext is the token that is sent: public.
+    let c = String::from_utf8(declassify_vec(c.as_bytes())).unwrap();
+    let incoming = SecretStr::new(&c);
+    let mut back = [0u8; 19];
+    let p = f
+        .decrypt_str(b"5399991|v1", incoming.as_str(), &mut back)
+        .unwrap();
+    black_box(p.len());
+    out(back);
+}
+
+fn dpan_range_ops() {
+    use tapcrypt::token::{Bin, Dpan, DpanRange};
+    let mut r = DpanRange::new(
+        Bin::parse("53999912").unwrap(),
+        &ff1_range_key(),
+        1,
+        "w1",
+        40,
+    )
+    .unwrap();
+    let d = r.issue_next().unwrap();
+    let mut b = [0u8; 19];
+    declassify_vec(d.write_ascii(&mut b));
+    let mut batch = [
+        Dpan::parse("5399991200000006").unwrap(),
+        Dpan::parse("5399991200000006").unwrap(),
+    ];
+    out(r.issue_batch(&mut batch).unwrap());
+    for d in &batch {
+        declassify_vec(d.write_ascii(&mut b));
+    }
+    // A DPAN arriving at the backend is secret: Luhn check, PAN view, detokenize.
+    let s = String::from_utf8(b[..16].to_vec()).unwrap();
+    let incoming = Dpan::parse(SecretStr::new(&s).as_str()).unwrap();
+    black_box(incoming.luhn_ok());
+    let pan = incoming.to_pan().unwrap();
+    let mut pa = [0u8; 19];
+    out(*pan.write_ascii(&mut pa).first_chunk::<16>().unwrap());
+    out(r.detokenize(&incoming).unwrap());
+}
+
+fn wallet_restore() {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    let d = Dpan::parse(SecretStr::new("5399991236331793").as_str()).unwrap();
+    let mut w: DpanWallet<2> = DpanWallet::new(Atc::from_u16(1), 0);
+    w.receive_batch(&[d]).unwrap();
+    let mut flash = [0u8; 128];
+    let n = w.to_bytes(&mut flash).unwrap();
+    // The DPAN digits in flash are secret when read back; the header and the
+    // slot lengths (11 + 20 * i, the DPAN length) are public.
+    for slot in flash[11..n].chunks(20) {
+        vg::poison(&slot[1..]);
+    }
+    let mut w: DpanWallet<2> = DpanWallet::from_bytes(&flash[..n]).unwrap();
+    let r = w.reserve().unwrap();
+    let (d, atc) = w.take(r).unwrap();
+    let mut b = [0u8; 19];
+    out(*d.write_ascii(&mut b).first_chunk::<16>().unwrap());
+    black_box(atc);
 }
 
 const CASES: &[(&str, fn())] = &[
@@ -506,11 +743,15 @@ const CASES: &[(&str, fn())] = &[
     ("emv2000_tree", emv2000_tree),
     ("ac_visa_10", ac_visa_10),
     ("ac_visa_18", ac_visa_18),
+    ("ac_visa_22", ac_visa_22),
     ("ac_mastercard_16", ac_mastercard_16),
     ("ac_mastercard_17", ac_mastercard_17),
+    ("ac_mastercard_20", ac_mastercard_20),
+    ("ac_mastercard_21", ac_mastercard_21),
     ("ac_interac_133", ac_interac_133),
+    ("ac_emv_tdes", ac_emv_tdes),
     ("ac_emv_aes", ac_emv_aes),
-    ("ac_dpan_bound", ac_dpan_bound),
+    ("ac_dpan_aes", ac_dpan_aes),
     ("device_tap_with_schedule", device_tap_with_schedule),
     ("arpc_methods", arpc_methods),
     ("raw_mac_cryptogram", raw_mac_cryptogram),
@@ -522,6 +763,11 @@ const CASES: &[(&str, fn())] = &[
     ("luhn", luhn),
     ("dpan_issue_detokenize", dpan_issue_detokenize),
     ("wallet_take", wallet_take),
+    ("wallet_restore", wallet_restore),
+    ("script_macs", script_macs),
+    ("tlv_authorisation_verify", tlv_authorisation_verify),
+    ("ff1_strings", ff1_strings),
+    ("dpan_range_ops", dpan_range_ops),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[
@@ -549,6 +795,7 @@ fn main() -> ExitCode {
             match all.into_iter().find(|(n, _)| *n == name) {
                 Some((_, f)) => {
                     let _ = vg::running_on_valgrind();
+                    vg::set_canary(std::env::var_os("CTGRIND_CANARY").is_some());
                     f();
                     ExitCode::SUCCESS
                 }
