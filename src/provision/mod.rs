@@ -11,8 +11,15 @@
 //!   KBPK, TR-31 version D key blocks, and an ECDSA P-256/SHA-256 signature.
 
 mod cipher;
+pub mod ecdsa;
+pub mod keypair;
 pub mod tr31;
 
+/// The `rand_core` version this module's RNG parameters use.
+pub use rand_core;
+
+pub use ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
+pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
 pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
 
 use core::fmt;
