@@ -1,13 +1,19 @@
 //! KDF and MAC known-answer vectors: kdf_mac.json and the Wycheproof HMAC,
 //! HKDF and AES-CMAC files, run whole.
 #![cfg(feature = "provision")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod provision_common;
 use provision_common::*;
 
+use tapcrypt::Algorithm;
 use tapcrypt::kdf::{self, Prf};
 use tapcrypt::mac::MacKey;
-use tapcrypt::Algorithm;
 
 const KDF_MAC: &str = include_str!("../test-vectors/data/kdf_mac.json");
 const WP_HMAC: &str = include_str!("../test-vectors/data/wycheproof/hmac_sha256_test.json");
@@ -15,7 +21,10 @@ const WP_HKDF: &str = include_str!("../test-vectors/data/wycheproof/hkdf_sha256_
 const WP_CMAC: &str = include_str!("../test-vectors/data/wycheproof/aes_cmac_test.json");
 
 fn section(name: &str) -> Vec<serde_json::Value> {
-    json(KDF_MAC)["sections"][name]["vectors"].as_array().unwrap().clone()
+    json(KDF_MAC)["sections"][name]["vectors"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn s<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
@@ -45,8 +54,13 @@ fn kdf_mac_hkdf_sha256() {
     assert_eq!(vs.len(), 3);
     for v in vs {
         let mut okm = vec![0u8; v["L"].as_u64().unwrap() as usize];
-        kdf::hkdf_sha256(&hex(s(&v, "salt")), &hex(s(&v, "ikm")), &hex(s(&v, "info")), &mut okm)
-            .unwrap();
+        kdf::hkdf_sha256(
+            &hex(s(&v, "salt")),
+            &hex(s(&v, "ikm")),
+            &hex(s(&v, "info")),
+            &mut okm,
+        )
+        .unwrap();
         assert_eq!(to_hex(&okm), s(&v, "okm"), "{}", s(&v, "id"));
     }
 }
@@ -87,8 +101,15 @@ fn kdf_mac_kbkdf_cavp() {
         let l_bits = v["L_bits"].as_u64().unwrap() as usize;
         assert_eq!(l_bits % 8, 0);
         let mut out = vec![0u8; l_bits / 8];
-        kdf::sp800_108_counter(prf, &ki, &before, &after, v["rlen_bits"].as_u64().unwrap() as u32, &mut out)
-            .unwrap();
+        kdf::sp800_108_counter(
+            prf,
+            &ki,
+            &before,
+            &after,
+            v["rlen_bits"].as_u64().unwrap() as u32,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(to_hex(&out), s(&v, "KO").to_lowercase(), "{}", s(&v, "id"));
     }
 }
@@ -98,7 +119,11 @@ fn kdf_mac_kbkdf_structured() {
     let vs = section("kbkdf_counter_structured_computed");
     assert_eq!(vs.len(), 9);
     for v in vs {
-        let prf = if s(&v, "prf").starts_with("CMAC") { Prf::CmacAes } else { Prf::HmacSha256 };
+        let prf = if s(&v, "prf").starts_with("CMAC") {
+            Prf::CmacAes
+        } else {
+            Prf::HmacSha256
+        };
         let mut out = vec![0u8; v["L_bits"].as_u64().unwrap() as usize / 8];
         kdf::sp800_108_counter_kdf(
             prf,
@@ -156,7 +181,12 @@ fn wycheproof_hkdf_sha256_whole_file() {
     let (mut valid, mut invalid) = (0, 0);
     for (_g, t) in wycheproof_tests(&f) {
         let mut okm = vec![0u8; t["size"].as_u64().unwrap() as usize];
-        let r = kdf::hkdf_sha256(&hex(s(&t, "salt")), &hex(s(&t, "ikm")), &hex(s(&t, "info")), &mut okm);
+        let r = kdf::hkdf_sha256(
+            &hex(s(&t, "salt")),
+            &hex(s(&t, "ikm")),
+            &hex(s(&t, "info")),
+            &mut okm,
+        );
         match s(&t, "result") {
             "valid" => {
                 r.unwrap();

@@ -2,6 +2,12 @@
 //! p256.json subset (ECDH SEC1 points, ECDSA P1363, supplemental SEC1 cases),
 //! key pairs, KBPK agreement and ECDSA sign/verify.
 #![cfg(all(feature = "provision", feature = "__internal"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod provision_common;
 use provision_common::*;
@@ -34,7 +40,10 @@ fn check(result: &str, accepted: bool, what: &str) -> &'static str {
             "invalid"
         }
         "acceptable" => {
-            assert!(!accepted, "acceptable vector accepted (policy is reject): {what}");
+            assert!(
+                !accepted,
+                "acceptable vector accepted (policy is reject): {what}"
+            );
             "acceptable"
         }
         r => panic!("result {r}"),
@@ -59,7 +68,11 @@ fn wycheproof_ecdh_x509_whole_file() {
     let mut counts = std::collections::BTreeMap::new();
     for (_g, t) in wycheproof_tests(&f) {
         let ok = ecdh(&t, PeerKeyEncoding::SpkiDer);
-        let k = check(s(&t, "result"), ok, &format!("tcId {} {}", t["tcId"], s(&t, "comment")));
+        let k = check(
+            s(&t, "result"),
+            ok,
+            &format!("tcId {} {}", t["tcId"], s(&t, "comment")),
+        );
         *counts.entry(k).or_insert(0) += 1;
     }
     assert_eq!(counts["valid"], 330);
@@ -73,8 +86,14 @@ fn wycheproof_ecdsa_der_whole_file() {
     let mut counts = std::collections::BTreeMap::new();
     for (g, t) in wycheproof_tests(&f) {
         let key = EcdsaVerifyingKey::from_sec1(&hex(s(&g["publicKey"], "uncompressed"))).unwrap();
-        let ok = key.verify_der(&hex(s(&t, "msg")), &hex(s(&t, "sig"))).is_ok();
-        let k = check(s(&t, "result"), ok, &format!("tcId {} {}", t["tcId"], s(&t, "comment")));
+        let ok = key
+            .verify_der(&hex(s(&t, "msg")), &hex(s(&t, "sig")))
+            .is_ok();
+        let k = check(
+            s(&t, "result"),
+            ok,
+            &format!("tcId {} {}", t["tcId"], s(&t, "comment")),
+        );
         *counts.entry(k).or_insert(0) += 1;
     }
     assert_eq!((counts["valid"], counts["invalid"]), (174, 310));
@@ -89,10 +108,15 @@ fn p256_json_subset_and_supplemental() {
         let ok = match s(v, "kind") {
             "ecdh" => ecdh(
                 v,
-                if s(v, "encoding") == "asn" { PeerKeyEncoding::SpkiDer } else { PeerKeyEncoding::Sec1 },
+                if s(v, "encoding") == "asn" {
+                    PeerKeyEncoding::SpkiDer
+                } else {
+                    PeerKeyEncoding::Sec1
+                },
             ),
             "ecdsa" => {
-                let key = EcdsaVerifyingKey::from_sec1(&hex(s(v, "public_key_uncompressed"))).unwrap();
+                let key =
+                    EcdsaVerifyingKey::from_sec1(&hex(s(v, "public_key_uncompressed"))).unwrap();
                 let (msg, sig) = (hex(s(v, "msg")), hex(s(v, "sig")));
                 match s(v, "sig_format") {
                     "der" => key.verify_der(&msg, &sig).is_ok(),
@@ -110,30 +134,59 @@ fn p256_json_subset_and_supplemental() {
 
 #[test]
 fn sec1_decoding_errors_are_typed() {
-    let g = hex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+    let g = hex(
+        "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+    );
     let pk = EcPublicKey::from_sec1(&g).unwrap();
     assert_eq!(pk.to_sec1().to_vec(), g);
     let m = |what| Error::Malformed { what };
-    assert_eq!(EcPublicKey::from_sec1(&[0]), Err(m("P-256 point at infinity")));
-    assert!(matches!(EcPublicKey::from_sec1(&[]), Err(Error::Length { got: 0, .. })));
+    assert_eq!(
+        EcPublicKey::from_sec1(&[0]),
+        Err(m("P-256 point at infinity"))
+    );
+    assert!(matches!(
+        EcPublicKey::from_sec1(&[]),
+        Err(Error::Length { got: 0, .. })
+    ));
     let mut c = vec![0x03];
     c.extend_from_slice(&g[1..33]);
-    assert_eq!(EcPublicKey::from_sec1(&c), Err(m("compressed P-256 point not accepted")));
+    assert_eq!(
+        EcPublicKey::from_sec1(&c),
+        Err(m("compressed P-256 point not accepted"))
+    );
     let mut h = g.clone();
     h[0] = 0x06;
-    assert_eq!(EcPublicKey::from_sec1(&h), Err(m("hybrid P-256 point not accepted")));
+    assert_eq!(
+        EcPublicKey::from_sec1(&h),
+        Err(m("hybrid P-256 point not accepted"))
+    );
     h[0] = 0x05;
-    assert_eq!(EcPublicKey::from_sec1(&h), Err(m("unknown SEC1 point prefix")));
+    assert_eq!(
+        EcPublicKey::from_sec1(&h),
+        Err(m("unknown SEC1 point prefix"))
+    );
     let mut off = g.clone();
     off[64] ^= 1;
-    assert_eq!(EcPublicKey::from_sec1(&off), Err(m("point not on the P-256 curve")));
+    assert_eq!(
+        EcPublicKey::from_sec1(&off),
+        Err(m("point not on the P-256 curve"))
+    );
     let mut big = g.clone();
     big[1..33].copy_from_slice(&[0xff; 32]);
-    assert_eq!(EcPublicKey::from_sec1(&big), Err(m("P-256 coordinate not below p")));
-    assert!(matches!(EcPublicKey::from_sec1(&g[..64]), Err(Error::Length { .. })));
+    assert_eq!(
+        EcPublicKey::from_sec1(&big),
+        Err(m("P-256 coordinate not below p"))
+    );
+    assert!(matches!(
+        EcPublicKey::from_sec1(&g[..64]),
+        Err(Error::Length { .. })
+    ));
     let mut long = g.clone();
     long.push(0);
-    assert!(matches!(EcPublicKey::from_sec1(&long), Err(Error::Length { .. })));
+    assert!(matches!(
+        EcPublicKey::from_sec1(&long),
+        Err(Error::Length { .. })
+    ));
 }
 
 #[test]
@@ -152,7 +205,10 @@ fn key_pairs_round_trip_and_reject_bad_scalars() {
     DeviceKeyPair::from_secret_bytes(&nm1.try_into().unwrap()).unwrap();
     // Debug never shows the secret.
     let dbg = format!("{d:?}");
-    assert!(dbg.starts_with("DeviceKeyPair { public: EcPublicKey(04"), "{dbg}");
+    assert!(
+        dbg.starts_with("DeviceKeyPair { public: EcPublicKey(04"),
+        "{dbg}"
+    );
     assert!(!dbg.contains(&to_hex(&*d.expose_secret_bytes())));
     let sk = EcdsaSigningKey::generate(&mut rng);
     assert!(!format!("{sk:?}").contains(&to_hex(&*sk.expose_secret_bytes())));
@@ -163,8 +219,17 @@ fn both_sides_derive_the_same_kbpk() {
     let mut rng = TestRng::new(2);
     let device = DeviceKeyPair::generate(&mut rng);
     for kdf in [KbpkKdf::OneStepSha256, KbpkKdf::HkdfSha256] {
-        for alg in [Algorithm::Aes128, Algorithm::Aes192, Algorithm::Aes256, Algorithm::Tdes2] {
-            let params = KbpkParams { kdf, algorithm: alg, context: b"token-ref-123" };
+        for alg in [
+            Algorithm::Aes128,
+            Algorithm::Aes192,
+            Algorithm::Aes256,
+            Algorithm::Tdes2,
+        ] {
+            let params = KbpkParams {
+                kdf,
+                algorithm: alg,
+                context: b"token-ref-123",
+            };
             let eph = EphemeralKeyPair::generate(&mut rng);
             let eph_pub = eph.public_key();
             let tsp = eph.derive_kbpk(&device.public_key(), &params).unwrap();
@@ -173,15 +238,28 @@ fn both_sides_derive_the_same_kbpk() {
             assert_eq!(dev.algorithm(), alg);
             // A different context gives a different key.
             let other = device
-                .derive_kbpk(&eph_pub, &KbpkParams { context: b"token-ref-124", ..params })
+                .derive_kbpk(
+                    &eph_pub,
+                    &KbpkParams {
+                        context: b"token-ref-124",
+                        ..params
+                    },
+                )
                 .unwrap();
             assert_ne!(other.expose_secret(), dev.expose_secret());
         }
     }
     let eph = EphemeralKeyPair::generate(&mut rng);
     let long = [0u8; 256];
-    let params = KbpkParams { kdf: KbpkKdf::OneStepSha256, algorithm: Algorithm::Aes256, context: &long };
-    assert!(matches!(device.derive_kbpk(&eph.public_key(), &params), Err(Error::Length { .. })));
+    let params = KbpkParams {
+        kdf: KbpkKdf::OneStepSha256,
+        algorithm: Algorithm::Aes256,
+        context: &long,
+    };
+    assert!(matches!(
+        device.derive_kbpk(&eph.public_key(), &params),
+        Err(Error::Length { .. })
+    ));
 }
 
 /// Pins the fixed-info layout: recompute the one-step KDF by hand from the
@@ -206,13 +284,23 @@ fn kbpk_fixed_info_layout_is_pinned() {
     fixed.extend_from_slice(&256u32.to_be_bytes());
     let mut want = [0u8; 32];
     tapcrypt::kdf::one_step_sha256(&z, &[&fixed], &mut want).unwrap();
-    let params = KbpkParams { kdf: KbpkKdf::OneStepSha256, algorithm: Algorithm::Aes256, context: ctx };
+    let params = KbpkParams {
+        kdf: KbpkKdf::OneStepSha256,
+        algorithm: Algorithm::Aes256,
+        context: ctx,
+    };
     let got = eph.derive_kbpk(&device.public_key(), &params).unwrap();
     assert_eq!(got.expose_secret(), &want);
     let mut want_h = [0u8; 32];
     tapcrypt::kdf::hkdf_sha256(&[], &z, &fixed, &mut want_h).unwrap();
     let got_h = device
-        .derive_kbpk(&EcPublicKey::from_sec1(&eph_pub).unwrap(), &KbpkParams { kdf: KbpkKdf::HkdfSha256, ..params })
+        .derive_kbpk(
+            &EcPublicKey::from_sec1(&eph_pub).unwrap(),
+            &KbpkParams {
+                kdf: KbpkKdf::HkdfSha256,
+                ..params
+            },
+        )
         .unwrap();
     assert_eq!(got_h.expose_secret(), &want_h);
 }
@@ -237,7 +325,8 @@ fn ecdsa_sign_verify_low_s_and_formats() {
     assert_ne!(hedged, sig);
     assert!(!hedged.is_high_s());
     vk.verify(msg, &hedged).unwrap();
-    vk.verify_parts(&[b"provisioning ", b"request: device 42"], &sig).unwrap();
+    vk.verify_parts(&[b"provisioning ", b"request: device 42"], &sig)
+        .unwrap();
     // Every single-bit flip of the signature fails.
     let p = sig.to_p1363();
     for i in 0..512 {

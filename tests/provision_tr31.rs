@@ -1,6 +1,12 @@
 //! TR-31 / X9.143 key blocks: the psec vectors (unwrap, exact re-wrap with the
 //! same padding, tampered blocks) and malformed-input cases.
 #![cfg(feature = "provision")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod provision_common;
 use provision_common::*;
@@ -41,21 +47,44 @@ fn run_version(version: &str) -> (usize, usize) {
             continue;
         }
         let u = r.unwrap_or_else(|e| panic!("{id}: {e:?}"));
-        assert_eq!(to_hex(u.key.expose_secret()), v["key"].as_str().unwrap().to_lowercase(), "{id}");
+        assert_eq!(
+            to_hex(u.key.expose_secret()),
+            v["key"].as_str().unwrap().to_lowercase(),
+            "{id}"
+        );
         let h = &u.header;
-        assert_eq!(h.key_usage(), v["key_usage"].as_str().unwrap().as_bytes(), "{id}");
-        assert_eq!(h.algorithm(), v["algorithm"].as_str().unwrap().as_bytes()[0]);
-        assert_eq!(h.mode_of_use(), v["mode_of_use"].as_str().unwrap().as_bytes()[0]);
+        assert_eq!(
+            h.key_usage(),
+            v["key_usage"].as_str().unwrap().as_bytes(),
+            "{id}"
+        );
+        assert_eq!(
+            h.algorithm(),
+            v["algorithm"].as_str().unwrap().as_bytes()[0]
+        );
+        assert_eq!(
+            h.mode_of_use(),
+            v["mode_of_use"].as_str().unwrap().as_bytes()[0]
+        );
 
         // Re-wrap with the padding psec used: must reproduce the block exactly.
         let mut clear = [0u8; tr31::MAX_PAYLOAD];
-        let n = tapcrypt::__internal::tr31_clear_payload(&kbpk, block.as_bytes(), &mut clear).unwrap();
+        let n =
+            tapcrypt::__internal::tr31_clear_payload(&kbpk, block.as_bytes(), &mut clear).unwrap();
         let key_len = u.key.expose_secret().len();
         let padding = &clear[2 + key_len..n];
-        assert_eq!(padding.len(), tr31::padding_len(h.version(), u.key.algorithm()), "{id}");
+        assert_eq!(
+            padding.len(),
+            tr31::padding_len(h.version(), u.key.algorithm()),
+            "{id}"
+        );
         let mut out = [0u8; tr31::MAX_KEY_BLOCK_LEN];
         let len = tr31::wrap_with_padding(&kbpk, h, &u.key, padding, &mut out).unwrap();
-        assert_eq!(std::str::from_utf8(&out[..len]).unwrap(), block, "{id} re-wrap");
+        assert_eq!(
+            core::str::from_utf8(&out[..len]).unwrap(),
+            block,
+            "{id} re-wrap"
+        );
 
         // Every single-character change anywhere in the block is rejected.
         for i in (0..block.len()).step_by(7) {
@@ -97,7 +126,10 @@ fn psec_version_b() {
 
 fn d_vector() -> (KeyBlockProtectionKey, String) {
     let v = &vectors()[0];
-    (kbpk_for("D", v["kbpk"].as_str().unwrap()), v["key_block"].as_str().unwrap().to_owned())
+    (
+        kbpk_for("D", v["kbpk"].as_str().unwrap()),
+        v["key_block"].as_str().unwrap().to_owned(),
+    )
 }
 
 fn input_err(r: Result<tr31::Unwrapped, ProvisionError>) -> Error {
@@ -113,11 +145,20 @@ fn malformed_blocks_are_typed_errors() {
     let b = block.as_bytes();
     // Truncated and extended.
     for cut in [0, 1, 15, 16, 17, b.len() - 1] {
-        assert!(matches!(tr31::unwrap(&kbpk, &b[..cut]), Err(ProvisionError::Input(_))), "cut {cut}");
+        assert!(
+            matches!(
+                tr31::unwrap(&kbpk, &b[..cut]),
+                Err(ProvisionError::Input(_))
+            ),
+            "cut {cut}"
+        );
     }
     let mut ext = b.to_vec();
     ext.extend_from_slice(b"00");
-    assert!(matches!(input_err(tr31::unwrap(&kbpk, &ext)), Error::Length { .. }));
+    assert!(matches!(
+        input_err(tr31::unwrap(&kbpk, &ext)),
+        Error::Length { .. }
+    ));
     // Extended, with the declared length fixed up: payload no longer whole blocks.
     let mut ext2 = b.to_vec();
     ext2.extend_from_slice(b"00");
@@ -127,22 +168,37 @@ fn malformed_blocks_are_typed_errors() {
     // Unknown version.
     let mut v = b.to_vec();
     v[0] = b'A';
-    assert!(matches!(input_err(tr31::unwrap(&kbpk, &v)), Error::Malformed { .. }));
+    assert!(matches!(
+        input_err(tr31::unwrap(&kbpk, &v)),
+        Error::Malformed { .. }
+    ));
     // Lower-case hex is refused (one encoding per block).
     let lower = block.to_lowercase();
     let mut l = b[..16].to_vec();
     l.extend_from_slice(&lower.as_bytes()[16..]);
-    assert!(matches!(input_err(tr31::unwrap(&kbpk, &l)), Error::Malformed { .. }));
+    assert!(matches!(
+        input_err(tr31::unwrap(&kbpk, &l)),
+        Error::Malformed { .. }
+    ));
     // Unsupported key algorithm.
     let mut a = b.to_vec();
     a[7] = b'H';
-    assert!(matches!(input_err(tr31::unwrap(&kbpk, &a)), Error::Malformed { .. }));
+    assert!(matches!(
+        input_err(tr31::unwrap(&kbpk, &a)),
+        Error::Malformed { .. }
+    ));
     // Wrong KBPK type for the version.
     let tdes = KeyBlockProtectionKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
-    assert!(matches!(input_err(tr31::unwrap(&tdes, b)), Error::KeyAlgorithm { .. }));
+    assert!(matches!(
+        input_err(tr31::unwrap(&tdes, b)),
+        Error::KeyAlgorithm { .. }
+    ));
     // Wrong KBPK: MAC failure, opaque.
     let other = KeyBlockProtectionKey::new(Algorithm::Aes192, &[7; 24]).unwrap();
-    assert_eq!(tr31::unwrap(&other, b).unwrap_err(), ProvisionError::Verify(VerifyError));
+    assert_eq!(
+        tr31::unwrap(&other, b).unwrap_err(),
+        ProvisionError::Verify(VerifyError)
+    );
     // Non-digit number of optional blocks / reserved field.
     let mut o = b.to_vec();
     o[12] = b'X';
@@ -167,25 +223,44 @@ fn optional_blocks_round_trip_and_bind() {
     let n = tr31::wrap_with_padding(&kbpk, &header, &key, &pad, &mut out).unwrap();
     let block = &out[..n];
     assert_eq!(n, tr31::wrapped_len(&header, Algorithm::Aes128));
-    let s = std::str::from_utf8(block).unwrap();
-    assert!(s.starts_with(&format!("D{n:04}E0AX01N0300KS18FFFF9876543210E00001TS13")), "{s}");
+    let s = core::str::from_utf8(block).unwrap();
+    assert!(
+        s.starts_with(&format!("D{n:04}E0AX01N0300KS18FFFF9876543210E00001TS13")),
+        "{s}"
+    );
     let hlen = s.find("PB").unwrap();
     let pb_len = usize::from_str_radix(&s[hlen + 2..hlen + 4], 16).unwrap();
     assert_eq!((hlen + pb_len) % 16, 0);
     let u = tr31::unwrap(&kbpk, block).unwrap();
     assert_eq!(u.header, header);
-    let opts: Vec<_> = u.header.optional_blocks().map(|o| (o.id, o.data.to_vec())).collect();
-    assert_eq!(opts, vec![(*b"KS", b"FFFF9876543210E00001".to_vec()), (*b"TS", b"20260101120000Z".to_vec())]);
+    let opts: Vec<_> = u
+        .header
+        .optional_blocks()
+        .map(|o| (o.id, o.data.to_vec()))
+        .collect();
+    assert_eq!(
+        opts,
+        vec![
+            (*b"KS", b"FFFF9876543210E00001".to_vec()),
+            (*b"TS", b"20260101120000Z".to_vec())
+        ]
+    );
     assert_eq!(u.key.expose_secret(), &[0x11; 16]);
     // The header is authenticated: change one optional-block character.
     let mut t = block.to_vec();
     t[20] = b'E';
-    assert_eq!(tr31::unwrap(&kbpk, &t).unwrap_err(), ProvisionError::Verify(VerifyError));
+    assert_eq!(
+        tr31::unwrap(&kbpk, &t).unwrap_err(),
+        ProvisionError::Verify(VerifyError)
+    );
     // Optional-block length pointing past the header.
     let mut t = block.to_vec();
     t[18] = b'F';
     t[19] = b'F';
-    assert!(matches!(tr31::unwrap(&kbpk, &t), Err(ProvisionError::Input(_))));
+    assert!(matches!(
+        tr31::unwrap(&kbpk, &t),
+        Err(ProvisionError::Input(_))
+    ));
 }
 
 #[test]

@@ -141,10 +141,10 @@ impl EcPublicKey {
     /// [`Error::Malformed`] for any other encoding (BER, explicit parameters,
     /// other curves, compressed points), then as [`EcPublicKey::from_sec1`].
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        if let Some(rest) = der.strip_prefix(&SPKI_PREFIX[..]) {
-            if rest.len() == SEC1_UNCOMPRESSED_LEN {
-                return Self::from_sec1(rest);
-            }
+        if let Some(rest) = der.strip_prefix(&SPKI_PREFIX[..])
+            && rest.len() == SEC1_UNCOMPRESSED_LEN
+        {
+            return Self::from_sec1(rest);
         }
         if der.starts_with(&SPKI_PREFIX_COMPRESSED) {
             return Err(malformed("compressed P-256 point not accepted"));
@@ -452,7 +452,10 @@ impl EphemeralKeyPair {
 
 /// Raw ECDH for vector checks (`__internal` only).
 #[cfg(feature = "__internal")]
-pub(crate) fn raw_ecdh_for_vectors(private: &[u8; 32], peer: &EcPublicKey) -> Result<[u8; 32], Error> {
+pub(crate) fn raw_ecdh_for_vectors(
+    private: &[u8; 32],
+    peer: &EcPublicKey,
+) -> Result<[u8; 32], Error> {
     let s = Secret(scalar_from_bytes(private)?);
     with_shared_secret(&s.0, peer, |z| {
         let mut o = [0u8; 32];

@@ -12,6 +12,7 @@
 
 mod cipher;
 pub mod ecdsa;
+pub mod envelope;
 pub mod keypair;
 pub mod tr31;
 
@@ -19,6 +20,10 @@ pub mod tr31;
 pub use rand_core;
 
 pub use ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
+pub use envelope::{
+    CredentialStore, Credentials, Dpan, EnvelopeContents, EnvelopeKey, build_envelope,
+    open_envelope,
+};
 pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
 pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
 

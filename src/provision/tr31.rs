@@ -85,7 +85,12 @@ mod sealed {
 
 /// Key types that can be wrapped into a key block (sealed: the crate's
 /// secret key types).
-pub trait WrapKey: sealed::Sealed {}
+pub trait WrapKey: sealed::Sealed {
+    /// The key's algorithm (public).
+    fn key_algorithm(&self) -> Algorithm {
+        self.key_ref().0.algorithm()
+    }
+}
 
 macro_rules! wrappable {
     ($($t:ty),*) => {$(
@@ -370,15 +375,33 @@ impl KeyBlockHeader {
 
     /// Parses the header at the start of `block`; returns it and its length.
     fn parse(block: &[u8]) -> Result<(Self, usize), Error> {
-        let fixed: &[u8; 16] = block
-            .get(..16)
-            .and_then(|s| s.try_into().ok())
-            .ok_or(Error::Length {
-                field: "key block",
-                expected: "at least 16",
-                got: block.len(),
-            })?;
-        let [v, l0, l1, l2, l3, u0, u1, alg, mode, kv0, kv1, exp, n0, n1, r0, r1] = *fixed;
+        let fixed: &[u8; 16] =
+            block
+                .get(..16)
+                .and_then(|s| s.try_into().ok())
+                .ok_or(Error::Length {
+                    field: "key block",
+                    expected: "at least 16",
+                    got: block.len(),
+                })?;
+        let [
+            v,
+            l0,
+            l1,
+            l2,
+            l3,
+            u0,
+            u1,
+            alg,
+            mode,
+            kv0,
+            kv1,
+            exp,
+            n0,
+            n1,
+            r0,
+            r1,
+        ] = *fixed;
         let version = match v {
             b'D' => Version::D,
             b'B' => Version::B,
@@ -402,7 +425,12 @@ impl KeyBlockHeader {
         let mut pos = 16usize;
         let mut saw_pb = false;
         for _ in 0..n_opt {
-            let at = |i: usize| block.get(i).copied().ok_or(malformed("optional block truncated"));
+            let at = |i: usize| {
+                block
+                    .get(i)
+                    .copied()
+                    .ok_or(malformed("optional block truncated"))
+            };
             let id = [at(pos)?, at(pos + 1)?];
             if !is_field_char(id[0]) || !is_field_char(id[1]) || saw_pb {
                 return Err(malformed("optional block id invalid or after PB"));
@@ -439,20 +467,22 @@ impl KeyBlockHeader {
                 saw_pb = true;
             } else {
                 let raw = block.get(pos..end).unwrap_or(&[]);
-                let dst = h
-                    .opt
-                    .get_mut(h.opt_len..h.opt_len + raw.len())
-                    .ok_or(Error::Exhausted {
-                        what: "optional block space",
-                    })?;
+                let dst =
+                    h.opt
+                        .get_mut(h.opt_len..h.opt_len + raw.len())
+                        .ok_or(Error::Exhausted {
+                            what: "optional block space",
+                        })?;
                 dst.copy_from_slice(raw);
                 h.opt_len += raw.len();
                 h.n_opt += 1;
             }
             pos = end;
         }
-        if n_opt > 0 && pos % version.block_len() != 0 {
-            return Err(malformed("key block header is not a whole number of cipher blocks"));
+        if n_opt > 0 && !pos.is_multiple_of(version.block_len()) {
+            return Err(malformed(
+                "key block header is not a whole number of cipher blocks",
+            ));
         }
         Ok((h, pos))
     }
@@ -476,8 +506,7 @@ impl<'a> Iterator for OptIter<'a> {
 
 fn decimal(d: &[u8]) -> Option<usize> {
     d.iter().try_fold(0usize, |acc, c| {
-        c.is_ascii_digit()
-            .then(|| acc * 10 + usize::from(c - b'0'))
+        c.is_ascii_digit().then(|| acc * 10 + usize::from(c - b'0'))
     })
 }
 
@@ -492,8 +521,9 @@ fn hex_digit(c: u8) -> Option<u8> {
 }
 
 fn hex_value(d: &[u8]) -> Option<usize> {
-    d.iter()
-        .try_fold(0usize, |acc, c| Some(acc * 16 + usize::from(hex_digit(*c)?)))
+    d.iter().try_fold(0usize, |acc, c| {
+        Some(acc * 16 + usize::from(hex_digit(*c)?))
+    })
 }
 
 fn hex_upper(n: usize) -> u8 {
@@ -510,7 +540,9 @@ fn hex_decode_upper(src: &[u8], dst: &mut [u8]) -> Result<(), Error> {
             pair.first().copied().and_then(hex_digit),
             pair.get(1).copied().and_then(hex_digit),
         ) else {
-            return Err(malformed("key block contains a character that is not upper-case hex"));
+            return Err(malformed(
+                "key block contains a character that is not upper-case hex",
+            ));
         };
         *o = (h << 4) | l;
     }
@@ -605,7 +637,10 @@ impl Drop for ClearPayload {
 }
 
 /// Decrypts and verifies; returns the header and the clear payload.
-fn open(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<(KeyBlockHeader, ClearPayload), ProvisionError> {
+fn open(
+    kbpk: &KeyBlockProtectionKey,
+    block: &[u8],
+) -> Result<(KeyBlockHeader, ClearPayload), ProvisionError> {
     let (header, hlen) = KeyBlockHeader::parse(block)?;
     let version = header.version;
     check_kbpk(version, kbpk)?;
@@ -660,10 +695,11 @@ fn open(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<(KeyBlockHeader, C
 /// modified block); [`ProvisionError::Input`] for everything malformed.
 pub fn unwrap(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<Unwrapped, ProvisionError> {
     // Refuse unsupported key algorithms before any cryptography.
-    if let Some(&alg) = block.get(7) {
-        if alg != b'A' && alg != b'T' {
-            return Err(malformed("key block algorithm not supported (only A and T)").into());
-        }
+    if let Some(&alg) = block.get(7)
+        && alg != b'A'
+        && alg != b'T'
+    {
+        return Err(malformed("key block algorithm not supported (only A and T)").into());
     }
     let (header, clear) = open(kbpk, block)?;
     // MAC verified: the payload is authentic; its key length is not secret.
@@ -718,7 +754,7 @@ pub fn wrapped_len(header: &KeyBlockHeader, key_alg: Algorithm) -> usize {
 pub fn wrap_with_rng<R: rand_core::CryptoRng + ?Sized>(
     kbpk: &KeyBlockProtectionKey,
     header: &KeyBlockHeader,
-    key: &impl WrapKey,
+    key: &(impl WrapKey + ?Sized),
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<usize, Error> {
@@ -742,7 +778,7 @@ pub fn wrap_with_rng<R: rand_core::CryptoRng + ?Sized>(
 pub fn wrap_with_padding(
     kbpk: &KeyBlockProtectionKey,
     header: &KeyBlockHeader,
-    key: &impl WrapKey,
+    key: &(impl WrapKey + ?Sized),
     padding: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {

@@ -1,8 +1,14 @@
 //! Helpers shared by the provisioning integration tests.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -18,7 +24,9 @@ pub(crate) fn json(s: &str) -> serde_json::Value {
 }
 
 /// Iterates over every test of a Wycheproof file, with its group.
-pub(crate) fn wycheproof_tests(v: &serde_json::Value) -> Vec<(serde_json::Value, serde_json::Value)> {
+pub(crate) fn wycheproof_tests(
+    v: &serde_json::Value,
+) -> Vec<(serde_json::Value, serde_json::Value)> {
     let mut out = Vec::new();
     for g in v["testGroups"].as_array().unwrap() {
         for t in g["tests"].as_array().unwrap() {
@@ -48,7 +56,10 @@ pub(crate) struct TestRng {
 
 impl TestRng {
     pub(crate) fn new(seed: u8) -> Self {
-        TestRng { seed: [seed; 32], ctr: 0 }
+        TestRng {
+            seed: [seed; 32],
+            ctr: 0,
+        }
     }
 }
 
