@@ -1,2 +1,113 @@
 //! Entry points for cargo-fuzz and the ctgrind harness. Not a stable API:
 //! everything here may change in any release.
+
+use crate::cipher::Tdes;
+use crate::{Error, Pan};
+
+fn tdes_key(key: &[u8]) -> Result<Tdes, Error> {
+    if key.len() == 16 || key.len() == 24 {
+        Ok(Tdes::from_slice(key))
+    } else {
+        Err(Error::KeyLength {
+            algorithm: "TDES",
+            got: key.len(),
+        })
+    }
+}
+
+/// One block of TDES encryption (`E_K3(D_K2(E_K1(x)))`) with our
+/// constant-time DES, on a raw 16- or 24-byte key.
+///
+/// # Errors
+/// [`Error::KeyLength`] for any other key length.
+pub fn tdes_encrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> {
+    tdes_key(key)?.encrypt_block(block);
+    Ok(())
+}
+
+/// One block of TDES decryption (`D_K1(E_K2(D_K3(x)))`) on a raw 16- or
+/// 24-byte key.
+///
+/// # Errors
+/// [`Error::KeyLength`] for any other key length.
+pub fn tdes_decrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> {
+    tdes_key(key)?.decrypt_block(block);
+    Ok(())
+}
+
+/// The digit values (0–9) of a PAN, one per byte; the harness poisons them.
+#[must_use]
+pub fn pan_digit_values(pan: &Pan) -> &[u8] {
+    pan.digit_values()
+}
+
+#[cfg(feature = "provision")]
+pub use self::provision::*;
+
+#[cfg(feature = "provision")]
+mod provision {
+    use crate::Error;
+    use crate::provision::ProvisionError;
+    use crate::provision::keypair::{self, EcPublicKey};
+    use crate::provision::tr31::{self, KeyBlockProtectionKey};
+
+    /// Decrypts and MAC-checks a key block and copies out its clear payload
+    /// (`[len]_16 ‖ key ‖ padding`), for tests that re-wrap with the same
+    /// padding and compare byte for byte. Test use only.
+    ///
+    /// # Errors
+    /// As [`tr31::unwrap`].
+    pub fn tr31_clear_payload(
+        kbpk: &KeyBlockProtectionKey,
+        block: &[u8],
+        out: &mut [u8; tr31::MAX_PAYLOAD],
+    ) -> Result<usize, ProvisionError> {
+        tr31::clear_payload_for_tests(kbpk, block, out)
+    }
+
+    /// How the peer key of an ECDH vector is encoded.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum PeerKeyEncoding {
+        /// SEC1 point (Wycheproof `ecpoint` files).
+        Sec1,
+        /// X.509 SubjectPublicKeyInfo DER (Wycheproof `ecdh_secp256r1_test`).
+        SpkiDer,
+    }
+
+    /// Raw ECDH shared secret `x(d·Q)` for Wycheproof checks. **Never use
+    /// outside vector tests**: the production API only ever returns a KBPK.
+    ///
+    /// `private` is big-endian and may carry leading zero bytes (Wycheproof's
+    /// ASN.1 sign byte); it is reduced to 32 bytes.
+    ///
+    /// # Errors
+    /// Any decoding error of the peer key or the scalar.
+    pub fn ecdh_shared_secret_for_vectors(
+        private: &[u8],
+        peer: &[u8],
+        encoding: PeerKeyEncoding,
+    ) -> Result<[u8; 32], Error> {
+        let mut s = private;
+        while s.len() > 32 {
+            match s.split_first() {
+                Some((0, rest)) => s = rest,
+                _ => {
+                    return Err(Error::Length {
+                        field: "private scalar",
+                        expected: "at most 32 significant bytes",
+                        got: private.len(),
+                    });
+                }
+            }
+        }
+        let mut d = zeroize::Zeroizing::new([0u8; 32]);
+        if let Some(dst) = d.get_mut(32 - s.len()..) {
+            dst.copy_from_slice(s);
+        }
+        let q = match encoding {
+            PeerKeyEncoding::Sec1 => EcPublicKey::from_sec1(peer)?,
+            PeerKeyEncoding::SpkiDer => EcPublicKey::from_spki_der(peer)?,
+        };
+        keypair::raw_ecdh_for_vectors(&d, &q)
+    }
+}

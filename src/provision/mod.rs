@@ -1,1 +1,82 @@
-//! P-256 provisioning: device keys, ECDH, TR-31 key blocks, signed envelopes.
+//! P-256 provisioning: device keys, ECDH → KBPK, TR-31 key blocks, ECDSA and
+//! the signed provisioning envelope.
+//!
+//! Two sides use this module:
+//!
+//! * the **device** (Cortex-M, `no_std`, no heap): holds a static P-256 key
+//!   pair and a pinned token-service verifying key, and installs envelopes
+//!   atomically into fixed-capacity storage ([`envelope`]);
+//! * the **token service** (backend): builds envelopes — an ephemeral key per
+//!   envelope, ECDH with the device's public key, SP 800-56C one-step KDF to a
+//!   KBPK, TR-31 version D key blocks, and an ECDSA P-256/SHA-256 signature.
+
+mod cipher;
+pub mod ecdsa;
+pub mod envelope;
+pub mod keypair;
+pub mod tr31;
+
+/// The `rand_core` version this module's RNG parameters use.
+pub use rand_core;
+
+pub use ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
+pub use envelope::{
+    CredentialStore, Credentials, Dpan, EnvelopeContents, EnvelopeKey, build_envelope,
+    open_envelope,
+};
+pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
+pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
+
+use core::fmt;
+
+use crate::{Error, VerifyError};
+
+/// Why a provisioning operation failed.
+///
+/// Malformed public input keeps its precise [`Error`]; a failed MAC or
+/// signature is the opaque [`VerifyError`]; a replayed envelope says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProvisionError {
+    /// Malformed public input (lengths, encodings, points, versions, …).
+    Input(Error),
+    /// A MAC or signature did not verify.
+    Verify(VerifyError),
+    /// The envelope counter is not greater than the last one installed.
+    Replay {
+        /// Counter in the rejected envelope.
+        envelope: u64,
+        /// Last counter the device accepted.
+        last_installed: u64,
+    },
+}
+
+impl From<Error> for ProvisionError {
+    fn from(e: Error) -> Self {
+        ProvisionError::Input(e)
+    }
+}
+
+impl From<VerifyError> for ProvisionError {
+    fn from(e: VerifyError) -> Self {
+        ProvisionError::Verify(e)
+    }
+}
+
+impl fmt::Display for ProvisionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProvisionError::Input(e) => fmt::Display::fmt(e, f),
+            ProvisionError::Verify(e) => fmt::Display::fmt(e, f),
+            ProvisionError::Replay {
+                envelope,
+                last_installed,
+            } => write!(
+                f,
+                "envelope counter {envelope} is not above the last installed {last_installed}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ProvisionError {}

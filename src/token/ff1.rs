@@ -80,6 +80,9 @@ pub struct Ff1 {
     aes: AesKey,
 }
 
+// The expanded key is an `aes` crate schedule, which wipes itself on drop.
+impl zeroize::ZeroizeOnDrop for Ff1 {}
+
 impl core::fmt::Debug for Ff1 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Ff1 { .. }")

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 mod emv;
 mod emv_extra;
 pub mod hex;
+mod provision;
 mod token;
 
 /// What running one vector gave.
@@ -190,6 +191,7 @@ pub fn groups() -> Vec<&'static Group> {
     g.extend(emv::GROUPS.iter());
     g.extend(emv_extra::GROUPS.iter());
     g.extend(token::GROUPS.iter());
+    g.extend(provision::GROUPS.iter());
     g
 }
 

@@ -1,0 +1,103 @@
+//! AC generate/verify over arbitrary CVN, key, transaction data, card data and
+//! cryptogram: never panics; `verify_ac` accepts exactly the generated AC.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tapcrypt::emv::cryptogram::{ALL_CVNS, CardKeySchedule, CipherFamily};
+use tapcrypt::emv::{Cryptogram, TransactionData};
+use tapcrypt::{Algorithm, CardMasterKey, Error};
+
+const ALGS: [Algorithm; 5] = [
+    Algorithm::Tdes2,
+    Algorithm::Tdes3,
+    Algorithm::Aes128,
+    Algorithm::Aes192,
+    Algorithm::Aes256,
+];
+
+/// Takes `n` bytes, zero-padded when the input runs out.
+fn take<'a>(data: &mut &'a [u8], n: usize) -> Vec<u8> {
+    let k = n.min(data.len());
+    let (a, b) = data.split_at(k);
+    *data = b;
+    let mut v = a.to_vec();
+    v.resize(n, 0);
+    v
+}
+
+fuzz_target!(|input: &[u8]| {
+    let mut data = input;
+    let hdr = take(&mut data, 4);
+    let cvn = ALL_CVNS[usize::from(hdr[0]) % ALL_CVNS.len()];
+    let alg = ALGS[usize::from(hdr[1]) % ALGS.len()];
+    let cd_len = usize::from(hdr[2]) % 40;
+    let flags = hdr[3];
+    let key = take(&mut data, alg.key_len());
+    let txn_bytes = take(&mut data, usize::from(flags >> 4) + 26); // 26..=41: hits bad lengths
+    let ac = Cryptogram::from_slice(&take(&mut data, 8)).expect("8 bytes");
+    let cd_bytes = take(&mut data, cd_len);
+
+    let txn = match TransactionData::from_slice(&txn_bytes) {
+        Ok(t) => {
+            assert_eq!(txn_bytes.len(), TransactionData::LEN);
+            assert_eq!(t.to_bytes().as_slice(), txn_bytes.as_slice());
+            t
+        }
+        Err(Error::Length { got, .. }) => {
+            assert_ne!(got, TransactionData::LEN);
+            TransactionData::default()
+        }
+        Err(e) => panic!("unexpected {e:?}"),
+    };
+
+    let card = CardMasterKey::new(alg, &key).expect("length");
+    let fits = match cvn.cipher {
+        CipherFamily::Tdes => alg == Algorithm::Tdes2,
+        CipherFamily::Aes => !alg.is_tdes(),
+    };
+    let sched;
+    let keys = if flags & 1 == 0 {
+        cvn.transaction_keys(&card, txn.atc, txn.un)
+    } else {
+        sched = CardKeySchedule::new(CardMasterKey::new(alg, &key).expect("length"));
+        cvn.transaction_keys_with(&sched, txn.atc, txn.un)
+    };
+    let keys = match keys {
+        Ok(k) => {
+            assert!(fits, "{} accepted {alg:?}", cvn.name);
+            k
+        }
+        Err(Error::KeyAlgorithm { .. }) => {
+            assert!(!fits);
+            return;
+        }
+        Err(e) => panic!("unexpected {e:?}"),
+    };
+
+    match cvn.card_data(&cd_bytes) {
+        Ok(cd) => {
+            let want = keys.generate_ac(&txn, &cd).expect("validated card data");
+            assert!(keys.verify_ac(&txn, &cd, &want).is_ok());
+            assert_eq!(keys.verify_ac(&txn, &cd, &ac).is_ok(), want == ac);
+            let mut bad = want;
+            bad.0[usize::from(flags >> 1) % 8] ^= 1 << (flags % 8);
+            assert!(keys.verify_ac(&txn, &cd, &bad).is_err());
+        }
+        Err(Error::Length { got, .. }) => {
+            assert_eq!(got, cd_len);
+        }
+        Err(e) => panic!("unexpected {e:?}"),
+    }
+
+    // Card data validated for another CVN is refused, never misused.
+    let other = ALL_CVNS[(usize::from(hdr[0]) + 1) % ALL_CVNS.len()];
+    if other.id != cvn.id
+        && let Ok(cd) = other.card_data(&cd_bytes)
+    {
+        assert!(matches!(
+            keys.generate_ac(&txn, &cd),
+            Err(Error::Parameter { .. })
+        ));
+        assert!(keys.verify_ac(&txn, &cd, &ac).is_err());
+    }
+});

@@ -1,0 +1,759 @@
+//! The signed provisioning envelope, **tapcrypt profile v1**.
+//!
+//! The token service builds one envelope per (device, provisioning event);
+//! the device verifies it against a pinned token-service key and installs its
+//! content atomically.
+//!
+//! # Byte layout (all integers big-endian)
+//!
+//! ```text
+//! offset  size  field
+//! 0       4     magic "TCPE"
+//! 4       1     profile version = 0x01
+//! 5       1     KDF: 0x01 SP 800-56C one-step SHA-256, 0x02 HKDF-SHA256
+//! 6       1     KBPK algorithm: 0x01 AES-128, 0x02 AES-192, 0x03 AES-256
+//! 7       1     reserved, 0x00
+//! 8       8     envelope counter, u64, >= 1; strictly increasing per device
+//! 16      32    device key id = SHA-256(device public key, 65-byte SEC1)
+//! 48      65    token-service ephemeral public key, SEC1 uncompressed 04‖X‖Y
+//! 113     1     context length c, 0..=64
+//! 114     c     context (bound into the KBPK derivation)
+//! ..      1     number of key blocks k, 1..=16
+//!               k × { u16 length m (16..=MAX_KEY_BLOCK_LEN) ‖ m bytes:
+//!                     TR-31 key block, version D, ASCII }
+//! ..      1     number of DPANs n, 0..=255
+//!               n × { u8 digit count d (13..=19) ‖ d ASCII digits, Luhn-valid }
+//! end-64  64    ECDSA P-256/SHA-256 signature r‖s (P1363, low-S) over
+//!               "tapcrypt/envelope/v1" ‖ bytes[0 .. end-64]
+//! ```
+//!
+//! Nothing may follow the signature. The KBPK is derived as described in
+//! [`super::keypair`] with the envelope's KDF, KBPK algorithm and context;
+//! every key block is then unwrapped under it.
+//!
+//! # What the device checks, in order
+//!
+//! 1. structure: magic, version, every length and count, reserved byte, the
+//!    ephemeral point (strict SEC1), DPAN digits and Luhn — typed
+//!    [`Error`]s;
+//! 2. the signature under the **pinned** token-service key over the exact
+//!    received bytes — opaque [`VerifyError`](crate::VerifyError);
+//! 3. replay: the counter must exceed the last installed one —
+//!    [`ProvisionError::Replay`];
+//! 4. the device key id must be this device's;
+//! 5. ECDH + KDF → KBPK; unwrap every key block (MAC checked before use),
+//!    usages unique, capacity available.
+//!
+//! Only when all of that succeeded is the new credential set swapped in
+//! ([`CredentialStore::install`]): on any error nothing changes and the
+//! previous keys and DPANs stay usable. For power-loss safety the caller
+//! persists [`Credentials`] (which carries the counter) with one atomic write
+//! (A/B slots) after `install` returns `Ok`.
+//!
+//! Integration point: [`Dpan`] is a minimal fixed-size stand-in; the DPAN
+//! wallet type of the `token` module should take over once merged.
+
+#[cfg(feature = "std")]
+extern crate alloc;
+
+use core::fmt;
+
+use sha2::Digest as _;
+
+use super::ProvisionError;
+use super::ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
+use super::keypair::{
+    self, DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams, SEC1_UNCOMPRESSED_LEN,
+};
+use super::tr31::{self, KeyBlockHeader, UnwrappedKey, Version, WrapKey};
+use crate::{Algorithm, Error};
+
+/// Envelope magic.
+pub const MAGIC: [u8; 4] = *b"TCPE";
+/// The profile version this module reads and writes.
+pub const PROFILE_V1: u8 = 0x01;
+/// Signature domain separation prefix.
+pub const SIGNATURE_DOMAIN: &[u8; 20] = b"tapcrypt/envelope/v1";
+/// Largest context.
+pub const MAX_ENVELOPE_CONTEXT: usize = 64;
+/// Largest number of key blocks in one envelope.
+pub const MAX_KEY_BLOCKS: usize = 16;
+/// Signature length.
+const SIG_LEN: usize = 64;
+/// Offset of the context length byte.
+const CTX_LEN_OFF: usize = 113;
+
+fn malformed(what: &'static str) -> Error {
+    Error::Malformed { what }
+}
+
+// ---------------------------------------------------------------------------
+// DPANs
+
+/// A one-time DPAN: 13 to 19 ASCII digits, Luhn-valid. Zeroized on drop;
+/// `Debug` shows only the length and the last four digits; not `Clone`.
+pub struct Dpan {
+    digits: [u8; 19],
+    len: u8,
+}
+
+impl Drop for Dpan {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.digits);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Dpan {}
+
+impl fmt::Debug for Dpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.digits();
+        let tail = d.get(d.len().saturating_sub(4)..).unwrap_or(&[]);
+        f.write_str("Dpan(")?;
+        for _ in 0..d.len().saturating_sub(4) {
+            f.write_str("*")?;
+        }
+        for c in tail {
+            write!(f, "{}", *c as char)?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl Dpan {
+    /// Parses 13–19 ASCII digits with a valid Luhn check digit. The digit
+    /// and Luhn checks accumulate a verdict without per-digit branches.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`], [`Error::NotDigits`], or [`Error::Malformed`]
+    /// for a bad check digit.
+    pub fn from_ascii(s: &[u8]) -> Result<Self, Error> {
+        if !(13..=19).contains(&s.len()) {
+            return Err(Error::DigitCount {
+                field: "DPAN",
+                min: 13,
+                max: 19,
+                got: s.len(),
+            });
+        }
+        let mut bad = 0u32;
+        let mut sum = 0u32;
+        for (i, c) in s.iter().rev().enumerate() {
+            let v = u32::from(c.wrapping_sub(b'0'));
+            // v > 9 (including wrap-around) as a 0/1 without a branch.
+            bad |= (9u32.wrapping_sub(v)) >> 31;
+            let v = v & 0xF;
+            // Every second digit from the right is doubled (public position);
+            // 2v - 9 when v >= 5, computed with a mask.
+            let ge5 = ((v + 3) >> 3) & 1;
+            let doubled = 2 * v - 9 * ge5;
+            sum += if i % 2 == 1 { doubled } else { v };
+        }
+        if bad != 0 {
+            return Err(Error::NotDigits { field: "DPAN" });
+        }
+        if !sum.is_multiple_of(10) {
+            return Err(malformed("DPAN check digit (Luhn) is wrong"));
+        }
+        let mut digits = [0u8; 19];
+        if let Some(dst) = digits.get_mut(..s.len()) {
+            dst.copy_from_slice(s);
+        }
+        Ok(Dpan {
+            digits,
+            len: s.len() as u8,
+        })
+    }
+
+    /// The digits, ASCII.
+    #[must_use]
+    pub fn digits(&self) -> &[u8] {
+        self.digits.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Installed credentials (device side, fixed capacity)
+
+/// One installed key with the header fields that say what it is for.
+#[derive(Debug)]
+pub struct InstalledKey {
+    usage: [u8; 2],
+    mode_of_use: u8,
+    key_version: [u8; 2],
+    key: UnwrappedKey,
+}
+
+impl InstalledKey {
+    /// TR-31 key usage (`*b"E0"` = EMV MK for application cryptograms, …).
+    #[must_use]
+    pub fn usage(&self) -> [u8; 2] {
+        self.usage
+    }
+    /// TR-31 mode of use.
+    #[must_use]
+    pub fn mode_of_use(&self) -> u8 {
+        self.mode_of_use
+    }
+    /// TR-31 key version number field.
+    #[must_use]
+    pub fn key_version(&self) -> [u8; 2] {
+        self.key_version
+    }
+    /// The key.
+    #[must_use]
+    pub fn key(&self) -> &UnwrappedKey {
+        &self.key
+    }
+}
+
+/// A complete credential set: up to `K` keys and `D` DPANs, plus the counter
+/// of the envelope they came from. No heap.
+#[derive(Debug)]
+pub struct Credentials<const K: usize, const D: usize> {
+    counter: u64,
+    keys: [Option<InstalledKey>; K],
+    dpans: [Option<Dpan>; D],
+    /// Index of the next unused DPAN (public).
+    next_dpan: usize,
+}
+
+impl<const K: usize, const D: usize> Default for Credentials<K, D> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl<const K: usize, const D: usize> Credentials<K, D> {
+    /// No keys, no DPANs, counter 0.
+    #[must_use]
+    pub fn empty() -> Self {
+        Credentials {
+            counter: 0,
+            keys: core::array::from_fn(|_| None),
+            dpans: core::array::from_fn(|_| None),
+            next_dpan: 0,
+        }
+    }
+
+    /// Counter of the envelope these credentials came from (0 = none yet).
+    #[must_use]
+    pub fn counter(&self) -> u64 {
+        self.counter
+    }
+
+    /// The installed key with this TR-31 usage, if any.
+    #[must_use]
+    pub fn key(&self, usage: [u8; 2]) -> Option<&InstalledKey> {
+        self.keys.iter().flatten().find(|k| k.usage == usage)
+    }
+
+    /// All installed keys.
+    pub fn keys(&self) -> impl Iterator<Item = &InstalledKey> {
+        self.keys.iter().flatten()
+    }
+
+    /// Number of DPANs not yet consumed.
+    #[must_use]
+    pub fn dpans_left(&self) -> usize {
+        self.dpans.iter().flatten().count()
+    }
+
+    /// Takes the next one-time DPAN (each is handed out once).
+    pub fn take_dpan(&mut self) -> Option<Dpan> {
+        let d = self.dpans.get_mut(self.next_dpan)?.take();
+        if d.is_some() {
+            self.next_dpan += 1;
+        }
+        d
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing (public data only)
+
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
+        let end = self.pos.checked_add(n).ok_or(malformed(what))?;
+        let s = self.buf.get(self.pos..end).ok_or(Error::Length {
+            field: what,
+            expected: "the length the envelope declares",
+            got: self.buf.len().saturating_sub(self.pos),
+        })?;
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
+        self.take(1, what)
+            .and_then(|s| s.first().copied().ok_or(malformed(what)))
+    }
+    fn u16(&mut self, what: &'static str) -> Result<u16, Error> {
+        let s = self.take(2, what)?;
+        let a: [u8; 2] = s.try_into().map_err(|_| malformed(what))?;
+        Ok(u16::from_be_bytes(a))
+    }
+}
+
+/// A structurally valid, not yet authenticated envelope.
+struct Parsed<'a> {
+    kdf: KbpkKdf,
+    kbpk_alg: Algorithm,
+    counter: u64,
+    device_id: &'a [u8],
+    ephemeral: EcPublicKey,
+    context: &'a [u8],
+    n_keys: usize,
+    keys_region: &'a [u8],
+    n_dpans: usize,
+    dpans_region: &'a [u8],
+    signed: &'a [u8],
+    signature: &'a [u8],
+}
+
+fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
+    let min = CTX_LEN_OFF + 1 + 1 + 1 + SIG_LEN;
+    if env.len() < min {
+        return Err(Error::Length {
+            field: "provisioning envelope",
+            expected: "at least 180",
+            got: env.len(),
+        });
+    }
+    let (signed, signature) = env.split_at(env.len() - SIG_LEN);
+    let mut c = Cursor {
+        buf: signed,
+        pos: 0,
+    };
+    if c.take(4, "envelope magic")? != MAGIC {
+        return Err(malformed("not a tapcrypt provisioning envelope"));
+    }
+    if c.u8("envelope version")? != PROFILE_V1 {
+        return Err(malformed("unsupported envelope profile version"));
+    }
+    let kdf = KbpkKdf::from_code(c.u8("envelope KDF")?).ok_or(malformed("unknown envelope KDF"))?;
+    let kbpk_alg = keypair::alg_from_code(c.u8("envelope KBPK algorithm")?)
+        .filter(|a| !a.is_tdes())
+        .ok_or(malformed("envelope KBPK algorithm must be AES"))?;
+    if c.u8("envelope reserved byte")? != 0 {
+        return Err(malformed("envelope reserved byte is not zero"));
+    }
+    let ctr: [u8; 8] = c
+        .take(8, "envelope counter")?
+        .try_into()
+        .map_err(|_| malformed("envelope counter"))?;
+    let counter = u64::from_be_bytes(ctr);
+    if counter == 0 {
+        return Err(malformed("envelope counter must be at least 1"));
+    }
+    let device_id = c.take(32, "device key id")?;
+    let ephemeral = EcPublicKey::from_sec1(c.take(SEC1_UNCOMPRESSED_LEN, "ephemeral key")?)?;
+    let ctx_len = usize::from(c.u8("context length")?);
+    if ctx_len > MAX_ENVELOPE_CONTEXT {
+        return Err(malformed("envelope context longer than 64 bytes"));
+    }
+    let context = c.take(ctx_len, "envelope context")?;
+    let n_keys = usize::from(c.u8("number of key blocks")?);
+    if n_keys == 0 || n_keys > MAX_KEY_BLOCKS {
+        return Err(malformed("envelope must carry 1 to 16 key blocks"));
+    }
+    let keys_start = c.pos;
+    for _ in 0..n_keys {
+        let m = usize::from(c.u16("key block length")?);
+        if !(16..=tr31::MAX_KEY_BLOCK_LEN).contains(&m) {
+            return Err(malformed("key block length out of range"));
+        }
+        let kb = c.take(m, "key block")?;
+        if kb.first() != Some(&b'D') {
+            return Err(malformed("envelope key blocks must be TR-31 version D"));
+        }
+    }
+    let keys_region = signed.get(keys_start..c.pos).unwrap_or(&[]);
+    let n_dpans = usize::from(c.u8("number of DPANs")?);
+    let dpans_start = c.pos;
+    for _ in 0..n_dpans {
+        let d = usize::from(c.u8("DPAN length")?);
+        Dpan::from_ascii(c.take(d, "DPAN")?)?;
+    }
+    let dpans_region = signed.get(dpans_start..c.pos).unwrap_or(&[]);
+    if c.pos != signed.len() {
+        return Err(Error::Length {
+            field: "provisioning envelope",
+            expected: "no bytes between the DPANs and the signature",
+            got: env.len(),
+        });
+    }
+    Ok(Parsed {
+        kdf,
+        kbpk_alg,
+        counter,
+        device_id,
+        ephemeral,
+        context,
+        n_keys,
+        keys_region,
+        n_dpans,
+        dpans_region,
+        signed,
+        signature,
+    })
+}
+
+fn device_key_id(pk: &EcPublicKey) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&sha2::Sha256::digest(pk.to_sec1()));
+    out
+}
+
+/// Verifies and opens an envelope into a fresh credential set, without
+/// touching any state. See the module docs for the order of checks.
+///
+/// # Errors
+/// [`ProvisionError::Input`] (structure, capacity, wrong device, duplicate
+/// usages), [`ProvisionError::Verify`] (signature or key block MAC),
+/// [`ProvisionError::Replay`].
+pub fn open_envelope<const K: usize, const D: usize>(
+    device: &DeviceKeyPair,
+    token_service: &EcdsaVerifyingKey,
+    last_counter: u64,
+    envelope: &[u8],
+) -> Result<Credentials<K, D>, ProvisionError> {
+    let p = parse(envelope)?;
+    let sig = EcdsaSignature::from_p1363(p.signature)
+        .map_err(|_| ProvisionError::Verify(crate::VerifyError))?;
+    token_service.verify_parts(&[SIGNATURE_DOMAIN, p.signed], &sig)?;
+    if p.counter <= last_counter {
+        return Err(ProvisionError::Replay {
+            envelope: p.counter,
+            last_installed: last_counter,
+        });
+    }
+    if p.device_id != device_key_id(&device.public_key()) {
+        return Err(malformed("envelope is addressed to another device").into());
+    }
+    if p.n_keys > K {
+        return Err(Error::Exhausted { what: "key slots" }.into());
+    }
+    if p.n_dpans > D {
+        return Err(Error::Exhausted { what: "DPAN slots" }.into());
+    }
+    let kbpk = device.derive_kbpk(
+        &p.ephemeral,
+        &KbpkParams {
+            kdf: p.kdf,
+            algorithm: p.kbpk_alg,
+            context: p.context,
+        },
+    )?;
+    let mut creds = Credentials::<K, D>::empty();
+    creds.counter = p.counter;
+    let mut c = Cursor {
+        buf: p.keys_region,
+        pos: 0,
+    };
+    for slot in creds.keys.iter_mut().take(p.n_keys) {
+        let m = usize::from(c.u16("key block length")?);
+        let u = tr31::unwrap(&kbpk, c.take(m, "key block")?)?;
+        *slot = Some(InstalledKey {
+            usage: u.header.key_usage(),
+            mode_of_use: u.header.mode_of_use(),
+            key_version: u.header.key_version(),
+            key: u.key,
+        });
+    }
+    // Usages must be unique (public header data).
+    for (i, a) in creds.keys.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if creds
+            .keys
+            .iter()
+            .skip(i + 1)
+            .flatten()
+            .any(|b| b.usage == a.usage)
+        {
+            return Err(malformed("two key blocks with the same key usage").into());
+        }
+    }
+    let mut c = Cursor {
+        buf: p.dpans_region,
+        pos: 0,
+    };
+    for slot in creds.dpans.iter_mut().take(p.n_dpans) {
+        let d = usize::from(c.u8("DPAN length")?);
+        *slot = Some(Dpan::from_ascii(c.take(d, "DPAN")?)?);
+    }
+    Ok(creds)
+}
+
+/// Device-side store: the device key pair, the pinned token-service key and
+/// the active credentials. [`install`](Self::install) is all-or-nothing.
+#[derive(Debug)]
+pub struct CredentialStore<const K: usize, const D: usize> {
+    device: DeviceKeyPair,
+    token_service: EcdsaVerifyingKey,
+    active: Credentials<K, D>,
+}
+
+/// What an install put in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstallSummary {
+    /// The envelope counter now recorded.
+    pub counter: u64,
+    /// Keys installed.
+    pub keys: usize,
+    /// DPANs installed.
+    pub dpans: usize,
+}
+
+impl<const K: usize, const D: usize> CredentialStore<K, D> {
+    /// A store with the given (restored) credentials.
+    #[must_use]
+    pub fn new(
+        device: DeviceKeyPair,
+        pinned_token_service: EcdsaVerifyingKey,
+        active: Credentials<K, D>,
+    ) -> Self {
+        CredentialStore {
+            device,
+            token_service: pinned_token_service,
+            active,
+        }
+    }
+
+    /// The device key pair.
+    #[must_use]
+    pub fn device(&self) -> &DeviceKeyPair {
+        &self.device
+    }
+
+    /// The active credentials.
+    #[must_use]
+    pub fn credentials(&self) -> &Credentials<K, D> {
+        &self.active
+    }
+
+    /// The active credentials, mutable (to take DPANs).
+    pub fn credentials_mut(&mut self) -> &mut Credentials<K, D> {
+        &mut self.active
+    }
+
+    /// Verifies, decrypts and installs `envelope`. On success the new set
+    /// replaces the old one (which is wiped); on any error nothing changes.
+    ///
+    /// # Errors
+    /// As [`open_envelope`].
+    pub fn install(&mut self, envelope: &[u8]) -> Result<InstallSummary, ProvisionError> {
+        let staged = open_envelope::<K, D>(
+            &self.device,
+            &self.token_service,
+            self.active.counter,
+            envelope,
+        )?;
+        let summary = InstallSummary {
+            counter: staged.counter,
+            keys: staged.keys().count(),
+            dpans: staged.dpans_left(),
+        };
+        self.active = staged;
+        Ok(summary)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Token-service side
+
+/// One key to put in an envelope: its TR-31 header (version D) and the key.
+#[derive(Clone, Copy)]
+pub struct EnvelopeKey<'a> {
+    /// Header; its algorithm must match the key (`A` AES, `T` TDES).
+    pub header: &'a KeyBlockHeader,
+    /// The key (any of the crate's secret key types).
+    pub key: &'a dyn WrapKey,
+}
+
+impl fmt::Debug for EnvelopeKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvelopeKey")
+            .field("header", self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the token service puts in an envelope.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvelopeContents<'a> {
+    /// Envelope counter for this device (>= 1, above every earlier one).
+    pub counter: u64,
+    /// KDF for the KBPK.
+    pub kdf: KbpkKdf,
+    /// KBPK algorithm (AES-128/192/256).
+    pub kbpk_algorithm: Algorithm,
+    /// Context bound into the KBPK (≤ 64 bytes).
+    pub context: &'a [u8],
+    /// 1 to 16 keys.
+    pub keys: &'a [EnvelopeKey<'a>],
+    /// 0 to 255 DPANs, ASCII digits.
+    pub dpans: &'a [&'a [u8]],
+}
+
+/// Exact length of the envelope [`build_envelope`] writes for `contents`.
+#[must_use]
+pub fn envelope_len(contents: &EnvelopeContents<'_>) -> usize {
+    let keys: usize = contents
+        .keys
+        .iter()
+        .map(|k| 2 + tr31::wrapped_len(k.header, k.key.key_algorithm()))
+        .sum();
+    let dpans: usize = contents.dpans.iter().map(|d| 1 + d.len()).sum();
+    CTX_LEN_OFF + 1 + contents.context.len() + 1 + keys + 1 + dpans + SIG_LEN
+}
+
+struct Writer<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, b: &[u8]) -> Result<(), Error> {
+        let end = self.pos + b.len();
+        let got = self.out.len();
+        self.out
+            .get_mut(self.pos..end)
+            .ok_or(Error::Length {
+                field: "envelope output buffer",
+                expected: "at least envelope_len(contents)",
+                got,
+            })?
+            .copy_from_slice(b);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+/// Builds and signs an envelope for `device` into `out`; returns its length.
+///
+/// A fresh ephemeral key is drawn from `rng` and destroyed after the KBPK is
+/// derived; key-block padding and the hedged signature nonce also use `rng`.
+///
+/// # Errors
+/// [`Error`] for contents outside the profile (counter 0, too many keys or
+/// DPANs, long context, non-D headers, TDES KBPK, bad DPANs) or a short `out`.
+pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
+    contents: &EnvelopeContents<'_>,
+    device: &EcPublicKey,
+    signer: &EcdsaSigningKey,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    if contents.counter == 0 {
+        return Err(malformed("envelope counter must be at least 1"));
+    }
+    if contents.kbpk_algorithm.is_tdes() {
+        return Err(Error::KeyAlgorithm {
+            operation: "envelope KBPK",
+            needs: "AES",
+        });
+    }
+    if contents.context.len() > MAX_ENVELOPE_CONTEXT {
+        return Err(Error::Length {
+            field: "envelope context",
+            expected: "at most 64",
+            got: contents.context.len(),
+        });
+    }
+    if contents.keys.is_empty() || contents.keys.len() > MAX_KEY_BLOCKS {
+        return Err(Error::Length {
+            field: "envelope keys",
+            expected: "1 to 16",
+            got: contents.keys.len(),
+        });
+    }
+    if contents.dpans.len() > 255 {
+        return Err(Error::Length {
+            field: "envelope DPANs",
+            expected: "at most 255",
+            got: contents.dpans.len(),
+        });
+    }
+    for k in contents.keys {
+        if k.header.version() != Version::D {
+            return Err(malformed("envelope key blocks must be TR-31 version D"));
+        }
+    }
+    for d in contents.dpans {
+        Dpan::from_ascii(d)?;
+    }
+    let total = envelope_len(contents);
+    if out.len() < total {
+        return Err(Error::Length {
+            field: "envelope output buffer",
+            expected: "at least envelope_len(contents)",
+            got: out.len(),
+        });
+    }
+
+    let eph = EphemeralKeyPair::generate(rng);
+    let eph_pub = eph.public_key();
+    let kbpk = eph.derive_kbpk(
+        device,
+        &KbpkParams {
+            kdf: contents.kdf,
+            algorithm: contents.kbpk_algorithm,
+            context: contents.context,
+        },
+    )?;
+
+    let mut w = Writer { out, pos: 0 };
+    w.put(&MAGIC)?;
+    w.put(&[
+        PROFILE_V1,
+        contents.kdf.code(),
+        keypair::alg_code(contents.kbpk_algorithm),
+        0,
+    ])?;
+    w.put(&contents.counter.to_be_bytes())?;
+    w.put(&device_key_id(device))?;
+    w.put(&eph_pub.to_sec1())?;
+    w.put(&[contents.context.len() as u8])?;
+    w.put(contents.context)?;
+    w.put(&[contents.keys.len() as u8])?;
+    for k in contents.keys {
+        let mut kb = [0u8; tr31::MAX_KEY_BLOCK_LEN];
+        let m = tr31::wrap_with_rng(&kbpk, k.header, k.key, rng, &mut kb)?;
+        w.put(&(m as u16).to_be_bytes())?;
+        w.put(kb.get(..m).unwrap_or(&[]))?;
+    }
+    w.put(&[contents.dpans.len() as u8])?;
+    for d in contents.dpans {
+        w.put(&[d.len() as u8])?;
+        w.put(d)?;
+    }
+    let body_len = w.pos;
+    let sig = signer.sign_parts_with_rng(
+        rng,
+        &[SIGNATURE_DOMAIN, w.out.get(..body_len).unwrap_or(&[])],
+    );
+    w.put(&sig.to_p1363())?;
+    Ok(w.pos)
+}
+
+/// [`build_envelope`] into a new `Vec` (token-service backends, `std`).
+///
+/// # Errors
+/// As [`build_envelope`].
+#[cfg(feature = "std")]
+pub fn build_envelope_vec<R: rand_core::CryptoRng + ?Sized>(
+    contents: &EnvelopeContents<'_>,
+    device: &EcPublicKey,
+    signer: &EcdsaSigningKey,
+    rng: &mut R,
+) -> Result<alloc::vec::Vec<u8>, Error> {
+    let mut v = alloc::vec![0u8; envelope_len(contents)];
+    let n = build_envelope(contents, device, signer, rng, &mut v)?;
+    v.truncate(n);
+    Ok(v)
+}

@@ -1,0 +1,88 @@
+//! Helpers shared by the provisioning integration tests.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+pub(crate) fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub(crate) fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap()
+}
+
+/// Iterates over every test of a Wycheproof file, with its group.
+pub(crate) fn wycheproof_tests(
+    v: &serde_json::Value,
+) -> Vec<(serde_json::Value, serde_json::Value)> {
+    let mut out = Vec::new();
+    for g in v["testGroups"].as_array().unwrap() {
+        for t in g["tests"].as_array().unwrap() {
+            out.push((g.clone(), t.clone()));
+        }
+    }
+    out
+}
+
+/// Left-pads or strips a big-endian integer to exactly 32 bytes.
+pub(crate) fn scalar32(b: &[u8]) -> [u8; 32] {
+    let mut s = b;
+    while s.len() > 32 && s[0] == 0 {
+        s = &s[1..];
+    }
+    assert!(s.len() <= 32);
+    let mut o = [0u8; 32];
+    o[32 - s.len()..].copy_from_slice(s);
+    o
+}
+
+/// A deterministic test RNG (HMAC-SHA256 in counter mode). Tests only.
+pub(crate) struct TestRng {
+    seed: [u8; 32],
+    ctr: u64,
+}
+
+impl TestRng {
+    pub(crate) fn new(seed: u8) -> Self {
+        TestRng {
+            seed: [seed; 32],
+            ctr: 0,
+        }
+    }
+}
+
+impl tapcrypt::provision::rand_core::TryRng for TestRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(32) {
+            self.ctr += 1;
+            let block = tapcrypt::kdf::hmac_sha256(&self.seed, &self.ctr.to_be_bytes());
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl tapcrypt::provision::rand_core::TryCryptoRng for TestRng {}

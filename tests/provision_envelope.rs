@@ -1,0 +1,539 @@
+//! The signed provisioning envelope: build → verify → install, and every
+//! tamper case leaves the previous credentials in place.
+#![cfg(feature = "provision")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod provision_common;
+use provision_common::*;
+
+use tapcrypt::provision::envelope::{self, SIGNATURE_DOMAIN};
+use tapcrypt::provision::tr31::Version;
+use tapcrypt::provision::{
+    CredentialStore, Credentials, DeviceKeyPair, EcPublicKey, EcdsaSigningKey, EnvelopeContents,
+    EnvelopeKey, KbpkKdf, KeyBlockHeader, ProvisionError, build_envelope, open_envelope,
+};
+use tapcrypt::{Algorithm, CardMasterKey, Error, VerifyError};
+
+const DPANS: [&[u8]; 3] = [
+    b"4895370012345671",
+    b"4895370012345689",
+    b"4895370012345697",
+];
+
+struct World {
+    device_secret: [u8; 32],
+    tsp: EcdsaSigningKey,
+    rng: TestRng,
+}
+
+fn world() -> World {
+    let mut rng = TestRng::new(9);
+    let device = DeviceKeyPair::generate(&mut rng);
+    let tsp = EcdsaSigningKey::generate(&mut rng);
+    World {
+        device_secret: *device.expose_secret_bytes(),
+        tsp,
+        rng,
+    }
+}
+
+impl World {
+    fn device(&self) -> DeviceKeyPair {
+        DeviceKeyPair::from_secret_bytes(&self.device_secret).unwrap()
+    }
+    fn store(&self) -> CredentialStore<4, 8> {
+        CredentialStore::new(
+            self.device(),
+            self.tsp.verifying_key(),
+            Credentials::empty(),
+        )
+    }
+    fn envelope(&mut self, counter: u64, mk_byte: u8, dpans: &[&[u8]]) -> Vec<u8> {
+        self.envelope_kdf(counter, mk_byte, dpans, KbpkKdf::OneStepSha256)
+    }
+    fn envelope_kdf(
+        &mut self,
+        counter: u64,
+        mk_byte: u8,
+        dpans: &[&[u8]],
+        kdf: KbpkKdf,
+    ) -> Vec<u8> {
+        let mk_ac = CardMasterKey::new(Algorithm::Aes128, &[mk_byte; 16]).unwrap();
+        let mk_smi = CardMasterKey::new(Algorithm::Tdes2, &[mk_byte ^ 0x0F; 16]).unwrap();
+        let h_ac = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+        let h_smi = KeyBlockHeader::new(Version::D, *b"E2", b'T', b'C', *b"01", b'N')
+            .unwrap()
+            .with_optional_block(*b"KS", b"00604B120F9292800000")
+            .unwrap();
+        let keys = [
+            EnvelopeKey {
+                header: &h_ac,
+                key: &mk_ac,
+            },
+            EnvelopeKey {
+                header: &h_smi,
+                key: &mk_smi,
+            },
+        ];
+        let contents = EnvelopeContents {
+            counter,
+            kdf,
+            kbpk_algorithm: Algorithm::Aes256,
+            context: b"tokenref:DNITHE000000000001",
+            keys: &keys,
+            dpans,
+        };
+        let device_pub = self.device().public_key();
+        let mut out = vec![0u8; envelope::envelope_len(&contents)];
+        let n = build_envelope(&contents, &device_pub, &self.tsp, &mut self.rng, &mut out).unwrap();
+        assert_eq!(n, out.len());
+        out
+    }
+    /// Re-signs a modified body with the real token-service key, to reach
+    /// the checks behind the signature.
+    fn resign(&self, env: &mut Vec<u8>) {
+        let body_len = env.len() - 64;
+        let sig = self.tsp.sign_parts(&[SIGNATURE_DOMAIN, &env[..body_len]]);
+        env.truncate(body_len);
+        env.extend_from_slice(&sig.to_p1363());
+    }
+}
+
+type Expect = Box<dyn Fn(&ProvisionError) -> bool>;
+type State = (u64, Vec<([u8; 2], Vec<u8>)>, usize);
+
+/// A fingerprint of the store's visible state.
+fn state(s: &CredentialStore<4, 8>) -> State {
+    let c = s.credentials();
+    (
+        c.counter(),
+        c.keys()
+            .map(|k| (k.usage(), k.key().expose_secret().to_vec()))
+            .collect(),
+        c.dpans_left(),
+    )
+}
+
+#[test]
+fn build_then_install_round_trip() {
+    for kdf in [KbpkKdf::OneStepSha256, KbpkKdf::HkdfSha256] {
+        let mut w = world();
+        let mut store = w.store();
+        let env = w.envelope_kdf(1, 0x11, &DPANS, kdf);
+        // Layout spot checks.
+        assert_eq!(&env[..4], b"TCPE");
+        assert_eq!(env[4], 1);
+        assert_eq!(&env[8..16], &1u64.to_be_bytes());
+        let s = store.install(&env).unwrap();
+        assert_eq!((s.counter, s.keys, s.dpans), (1, 2, 3));
+        let c = store.credentials();
+        assert_eq!(c.key(*b"E0").unwrap().key().expose_secret(), &[0x11; 16]);
+        assert_eq!(c.key(*b"E0").unwrap().key().algorithm(), Algorithm::Aes128);
+        assert_eq!(c.key(*b"E2").unwrap().key().expose_secret(), &[0x1E; 16]);
+        assert_eq!(c.key(*b"E2").unwrap().mode_of_use(), b'C');
+        let d = store.credentials_mut().take_dpan().unwrap();
+        assert_eq!(d.digits(), DPANS[0]);
+        assert_eq!(format!("{d:?}"), "Dpan(************5671)");
+        assert_eq!(store.credentials().dpans_left(), 2);
+    }
+}
+
+#[test]
+fn newer_envelope_replaces_older_and_replay_is_rejected() {
+    let mut w = world();
+    let mut store = w.store();
+    let e1 = w.envelope(1, 0x11, &DPANS);
+    let e2 = w.envelope(2, 0x22, &DPANS[..1]);
+    let e5 = w.envelope(5, 0x55, &[]);
+    store.install(&e1).unwrap();
+    store.install(&e2).unwrap();
+    assert_eq!(
+        store
+            .credentials()
+            .key(*b"E0")
+            .unwrap()
+            .key()
+            .expose_secret(),
+        &[0x22; 16]
+    );
+    let before = state(&store);
+    assert_eq!(
+        store.install(&e1).unwrap_err(),
+        ProvisionError::Replay {
+            envelope: 1,
+            last_installed: 2
+        }
+    );
+    assert_eq!(
+        store.install(&e2).unwrap_err(),
+        ProvisionError::Replay {
+            envelope: 2,
+            last_installed: 2
+        }
+    );
+    assert_eq!(state(&store), before);
+    store.install(&e5).unwrap();
+    assert_eq!(store.credentials().counter(), 5);
+    assert_eq!(store.credentials().dpans_left(), 0);
+}
+
+/// Every tamper case: typed error, nothing installed, old credentials intact.
+#[test]
+fn tampered_envelopes_change_nothing() {
+    let mut w = world();
+    let mut store = w.store();
+    store.install(&w.envelope(1, 0x11, &DPANS)).unwrap();
+    let before = state(&store);
+    let good = w.envelope(2, 0x22, &DPANS);
+
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    // Truncated at every length, and extended.
+    for cut in (0..good.len()).step_by(13) {
+        cases.push(("truncated", good[..cut].to_vec()));
+    }
+    let mut ext = good.clone();
+    ext.push(0);
+    cases.push(("extended by one byte", ext));
+    let mut ext2 = good.clone();
+    ext2.extend_from_slice(&good);
+    cases.push(("two envelopes concatenated", ext2));
+    // Every single bit flip in header, body and signature (sampled).
+    for i in (0..good.len()).step_by(5) {
+        let mut b = good.clone();
+        b[i] ^= 0x01;
+        cases.push(("bit flip", b));
+    }
+    // Signed by another key.
+    let mut rng = TestRng::new(77);
+    let rogue = EcdsaSigningKey::generate(&mut rng);
+    let mut forged = good.clone();
+    let body_len = forged.len() - 64;
+    let sig = rogue.sign_parts(&[SIGNATURE_DOMAIN, &forged[..body_len]]);
+    forged[body_len..].copy_from_slice(&sig.to_p1363());
+    cases.push(("signed by a rogue key", forged));
+    // Signature without the domain prefix.
+    let mut nodomain = good.clone();
+    let sig = w.tsp.sign(&nodomain[..body_len]);
+    nodomain[body_len..].copy_from_slice(&sig.to_p1363());
+    cases.push(("signature without domain", nodomain));
+    // High-S twin of the real signature is still valid ECDSA, so it is not a
+    // tamper case; r = 0 is.
+    let mut zero_sig = good.clone();
+    zero_sig[body_len..].fill(0);
+    cases.push(("zero signature", zero_sig));
+
+    for (what, env) in &cases {
+        let r = store.install(env);
+        assert!(r.is_err(), "{what} accepted");
+        assert_eq!(state(&store), before, "{what} changed the store");
+    }
+
+    // Cases behind a valid signature (re-signed by the real key).
+    let resigned = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut e = good.clone();
+        f(&mut e);
+        w.resign(&mut e);
+        e
+    };
+    let ctx_len = good[113] as usize;
+    let keys_off = 114 + ctx_len; // number of key blocks
+    let kb0_len = u16::from_be_bytes([good[keys_off + 1], good[keys_off + 2]]) as usize;
+    let kb0 = keys_off + 3; // first key block
+    let cases2: Vec<(&str, Vec<u8>, Expect)> = vec![
+        (
+            "unknown version",
+            resigned(&|e| e[4] = 2),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "bad magic",
+            resigned(&|e| e[0] = b'X'),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "unknown KDF",
+            resigned(&|e| e[5] = 9),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "TDES KBPK",
+            resigned(&|e| e[6] = 0x11),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "reserved byte",
+            resigned(&|e| e[7] = 1),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "counter 0",
+            resigned(&|e| e[8..16].fill(0)),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "other device",
+            resigned(&|e| e[16] ^= 1),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "ephemeral off curve",
+            resigned(&|e| e[112] ^= 1),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "ephemeral compressed",
+            resigned(&|e| e[48] = 2),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "ephemeral infinity",
+            resigned(&|e| e[48] = 0),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        // A different valid point: KBPK differs, so the key block MAC fails.
+        (
+            "ephemeral replaced by G",
+            resigned(&|e| {
+                e[48..113].copy_from_slice(&hex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"))
+            }),
+            Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
+        ),
+        (
+            "context changed",
+            resigned(&|e| e[114] ^= 1),
+            Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
+        ),
+        (
+            "context length too long",
+            resigned(&|e| e[113] = 200),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "zero key blocks",
+            resigned(&|e| e[keys_off] = 0),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "key block count too high",
+            resigned(&|e| e[keys_off] = 3),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "key block length short",
+            resigned(&|e| e[keys_off + 2] -= 1),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "key block MAC",
+            resigned(&|e| {
+                let i = kb0 + kb0_len - 1;
+                e[i] = if e[i] == b'0' { b'1' } else { b'0' };
+            }),
+            Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
+        ),
+        (
+            "key block ciphertext",
+            resigned(&|e| {
+                let i = kb0 + 20;
+                e[i] = if e[i] == b'0' { b'1' } else { b'0' };
+            }),
+            Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
+        ),
+        (
+            "key block header usage",
+            resigned(&|e| e[kb0 + 6] = b'1'),
+            Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
+        ),
+        (
+            "key block version B",
+            resigned(&|e| e[kb0] = b'B'),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "DPAN Luhn",
+            resigned(&|e| {
+                let n = e.len();
+                e[n - 65] = if e[n - 65] == b'0' { b'1' } else { b'0' };
+            }),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
+        ),
+        (
+            "DPAN not digits",
+            resigned(&|e| {
+                let n = e.len();
+                e[n - 66] = b'A';
+            }),
+            Box::new(|e| matches!(e, ProvisionError::Input(Error::NotDigits { .. }))),
+        ),
+        (
+            "DPAN count too high",
+            resigned(&|e| {
+                let i = e.len() - 64 - 3 * 17 - 1;
+                e[i] = 4;
+            }),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+        (
+            "trailing byte before signature",
+            resigned(&|e| {
+                let n = e.len() - 64;
+                e.insert(n, b'0');
+            }),
+            Box::new(|e| matches!(e, ProvisionError::Input(_))),
+        ),
+    ];
+    for (what, env, expect) in &cases2 {
+        let r = store.install(env);
+        match r {
+            Ok(_) => panic!("{what} accepted"),
+            Err(e) => assert!(expect(&e), "{what}: unexpected error {e:?}"),
+        }
+        assert_eq!(state(&store), before, "{what} changed the store");
+    }
+    // And the untampered envelope still installs afterwards.
+    store.install(&good).unwrap();
+    assert_eq!(store.credentials().counter(), 2);
+}
+
+#[test]
+fn duplicate_usage_and_capacity() {
+    let mut w = world();
+    let device_pub = w.device().public_key();
+    let k = CardMasterKey::new(Algorithm::Aes128, &[1; 16]).unwrap();
+    let h = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+    let keys = [
+        EnvelopeKey {
+            header: &h,
+            key: &k,
+        },
+        EnvelopeKey {
+            header: &h,
+            key: &k,
+        },
+    ];
+    let contents = EnvelopeContents {
+        counter: 3,
+        kdf: KbpkKdf::OneStepSha256,
+        kbpk_algorithm: Algorithm::Aes128,
+        context: b"",
+        keys: &keys,
+        dpans: &DPANS,
+    };
+    let mut out = vec![0u8; envelope::envelope_len(&contents)];
+    build_envelope(&contents, &device_pub, &w.tsp, &mut w.rng, &mut out).unwrap();
+    let mut store = w.store();
+    assert!(matches!(
+        store.install(&out),
+        Err(ProvisionError::Input(Error::Malformed { .. }))
+    ));
+    // Capacity: 1 key slot, 2 DPAN slots.
+    let r = open_envelope::<1, 8>(&w.device(), &w.tsp.verifying_key(), 0, &out);
+    assert_eq!(
+        r.unwrap_err(),
+        ProvisionError::Input(Error::Exhausted { what: "key slots" })
+    );
+    let r = open_envelope::<4, 2>(&w.device(), &w.tsp.verifying_key(), 0, &out);
+    assert_eq!(
+        r.unwrap_err(),
+        ProvisionError::Input(Error::Exhausted { what: "DPAN slots" })
+    );
+    assert_eq!(store.credentials().counter(), 0);
+}
+
+#[test]
+fn builder_rejects_out_of_profile_contents() {
+    let mut w = world();
+    let device_pub: EcPublicKey = w.device().public_key();
+    let k = CardMasterKey::new(Algorithm::Aes128, &[1; 16]).unwrap();
+    let h = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+    let hb = KeyBlockHeader::new(Version::B, *b"E0", b'T', b'X', *b"01", b'N').unwrap();
+    let tk = CardMasterKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
+    let keys = [EnvelopeKey {
+        header: &h,
+        key: &k,
+    }];
+    let base = EnvelopeContents {
+        counter: 1,
+        kdf: KbpkKdf::OneStepSha256,
+        kbpk_algorithm: Algorithm::Aes256,
+        context: b"",
+        keys: &keys,
+        dpans: &[],
+    };
+    let mut out = vec![0u8; 4096];
+    let mut build =
+        |c: &EnvelopeContents| build_envelope(c, &device_pub, &w.tsp, &mut w.rng, &mut out);
+    assert!(build(&base).is_ok());
+    assert!(build(&EnvelopeContents { counter: 0, ..base }).is_err());
+    assert!(
+        build(&EnvelopeContents {
+            kbpk_algorithm: Algorithm::Tdes3,
+            ..base
+        })
+        .is_err()
+    );
+    assert!(
+        build(&EnvelopeContents {
+            context: &[0; 65],
+            ..base
+        })
+        .is_err()
+    );
+    assert!(build(&EnvelopeContents { keys: &[], ..base }).is_err());
+    let bkeys = [EnvelopeKey {
+        header: &hb,
+        key: &tk,
+    }];
+    assert!(
+        build(&EnvelopeContents {
+            keys: &bkeys,
+            ..base
+        })
+        .is_err()
+    );
+    assert!(
+        build(&EnvelopeContents {
+            dpans: &[b"4895370012345675"],
+            ..base
+        })
+        .is_err()
+    );
+    assert!(
+        build(&EnvelopeContents {
+            dpans: &[b"489537001234"],
+            ..base
+        })
+        .is_err()
+    );
+    let mut small = [0u8; 100];
+    assert!(build_envelope(&base, &device_pub, &w.tsp, &mut w.rng, &mut small).is_err());
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn vec_builder_matches_length() {
+    let mut w = world();
+    let k = CardMasterKey::new(Algorithm::Aes256, &[3; 32]).unwrap();
+    let h = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+    let keys = [EnvelopeKey {
+        header: &h,
+        key: &k,
+    }];
+    let c = EnvelopeContents {
+        counter: 7,
+        kdf: KbpkKdf::HkdfSha256,
+        kbpk_algorithm: Algorithm::Aes128,
+        context: b"x",
+        keys: &keys,
+        dpans: &DPANS,
+    };
+    let v = envelope::build_envelope_vec(&c, &w.device().public_key(), &w.tsp, &mut w.rng).unwrap();
+    assert_eq!(v.len(), envelope::envelope_len(&c));
+    let creds = open_envelope::<2, 3>(&w.device(), &w.tsp.verifying_key(), 6, &v).unwrap();
+    assert_eq!(creds.key(*b"E0").unwrap().key().expose_secret(), &[3; 32]);
+}

@@ -1,0 +1,232 @@
+//! KDF and MAC known-answer vectors: kdf_mac.json and the Wycheproof HMAC,
+//! HKDF and AES-CMAC files, run whole.
+#![cfg(feature = "provision")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod provision_common;
+use provision_common::*;
+
+use tapcrypt::Algorithm;
+use tapcrypt::kdf::{self, Prf};
+use tapcrypt::mac::MacKey;
+
+const KDF_MAC: &str = include_str!("../test-vectors/data/kdf_mac.json");
+const WP_HMAC: &str = include_str!("../test-vectors/data/wycheproof/hmac_sha256_test.json");
+const WP_HKDF: &str = include_str!("../test-vectors/data/wycheproof/hkdf_sha256_test.json");
+const WP_CMAC: &str = include_str!("../test-vectors/data/wycheproof/aes_cmac_test.json");
+
+fn section(name: &str) -> Vec<serde_json::Value> {
+    json(KDF_MAC)["sections"][name]["vectors"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn s<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_else(|| panic!("field {k}"))
+}
+
+#[test]
+fn kdf_mac_hmac_sha256() {
+    let vs = section("hmac_sha256");
+    assert_eq!(vs.len(), 7);
+    for v in vs {
+        let key = hex(s(&v, "key"));
+        let data = hex(s(&v, "data"));
+        let want = hex(s(&v, "mac"));
+        let got = kdf::hmac_sha256(&key, &data);
+        assert_eq!(got[..want.len()], want[..], "{}", s(&v, "id"));
+        kdf::hmac_sha256_verify(&key, &data, &want).unwrap();
+        let mut bad = want.clone();
+        bad[0] ^= 1;
+        assert!(kdf::hmac_sha256_verify(&key, &data, &bad).is_err());
+    }
+}
+
+#[test]
+fn kdf_mac_hkdf_sha256() {
+    let vs = section("hkdf_sha256");
+    assert_eq!(vs.len(), 3);
+    for v in vs {
+        let mut okm = vec![0u8; v["L"].as_u64().unwrap() as usize];
+        kdf::hkdf_sha256(
+            &hex(s(&v, "salt")),
+            &hex(s(&v, "ikm")),
+            &hex(s(&v, "info")),
+            &mut okm,
+        )
+        .unwrap();
+        assert_eq!(to_hex(&okm), s(&v, "okm"), "{}", s(&v, "id"));
+    }
+}
+
+#[test]
+fn kdf_mac_aes_cmac() {
+    let vs = section("aes_cmac");
+    assert_eq!(vs.len(), 28);
+    for v in vs {
+        let key = hex(s(&v, "key"));
+        let key = MacKey::new(Algorithm::aes_for_len(key.len()).unwrap(), &key).unwrap();
+        let msg = hex(s(&v, "msg"));
+        let tag = hex(s(&v, "tag"));
+        kdf::aes_cmac_verify(&key, &msg, &tag).unwrap();
+        let mut bad = tag.clone();
+        bad[15] ^= 0x80;
+        assert!(kdf::aes_cmac_verify(&key, &msg, &bad).is_err());
+    }
+}
+
+#[test]
+fn kdf_mac_kbkdf_cavp() {
+    let vs = section("kbkdf_counter_sp800_108");
+    assert_eq!(vs.len(), 144);
+    for v in vs {
+        let prf = match s(&v, "prf") {
+            "CMAC_AES128" | "CMAC_AES256" => Prf::CmacAes,
+            "HMAC_SHA256" => Prf::HmacSha256,
+            p => panic!("prf {p}"),
+        };
+        let ki = hex(s(&v, "KI"));
+        let (before, after) = match s(&v, "ctr_location") {
+            "BEFORE_FIXED" => (Vec::new(), hex(s(&v, "fixed_input"))),
+            "AFTER_FIXED" => (hex(s(&v, "fixed_input")), Vec::new()),
+            "MIDDLE_FIXED" => (hex(s(&v, "data_before_ctr")), hex(s(&v, "data_after_ctr"))),
+            l => panic!("location {l}"),
+        };
+        let l_bits = v["L_bits"].as_u64().unwrap() as usize;
+        assert_eq!(l_bits % 8, 0);
+        let mut out = vec![0u8; l_bits / 8];
+        kdf::sp800_108_counter(
+            prf,
+            &ki,
+            &before,
+            &after,
+            v["rlen_bits"].as_u64().unwrap() as u32,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(to_hex(&out), s(&v, "KO").to_lowercase(), "{}", s(&v, "id"));
+    }
+}
+
+#[test]
+fn kdf_mac_kbkdf_structured() {
+    let vs = section("kbkdf_counter_structured_computed");
+    assert_eq!(vs.len(), 9);
+    for v in vs {
+        let prf = if s(&v, "prf").starts_with("CMAC") {
+            Prf::CmacAes
+        } else {
+            Prf::HmacSha256
+        };
+        let mut out = vec![0u8; v["L_bits"].as_u64().unwrap() as usize / 8];
+        kdf::sp800_108_counter_kdf(
+            prf,
+            &hex(s(&v, "KI")),
+            &hex(s(&v, "label_hex")),
+            &hex(s(&v, "context_hex")),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(to_hex(&out), s(&v, "KO").to_lowercase(), "{}", s(&v, "id"));
+    }
+}
+
+#[test]
+fn kbkdf_rejects_bad_parameters() {
+    let mut out = [0u8; 16];
+    assert!(kdf::sp800_108_counter(Prf::CmacAes, &[0; 15], &[], &[], 32, &mut out).is_err());
+    assert!(kdf::sp800_108_counter(Prf::HmacSha256, &[0; 32], &[], &[], 12, &mut out).is_err());
+    // An 8-bit counter counts at most 255 blocks.
+    let mut big = vec![0u8; 256 * 32];
+    assert!(kdf::sp800_108_counter(Prf::HmacSha256, &[0; 32], &[], &[], 8, &mut big).is_err());
+    let mut ok = vec![0u8; 255 * 32];
+    kdf::sp800_108_counter(Prf::HmacSha256, &[0; 32], &[], &[], 8, &mut ok).unwrap();
+}
+
+#[test]
+fn wycheproof_hmac_sha256_whole_file() {
+    let f = json(WP_HMAC);
+    let (mut valid, mut invalid) = (0, 0);
+    for (g, t) in wycheproof_tests(&f) {
+        let tag_bytes = g["tagSize"].as_u64().unwrap() as usize / 8;
+        let key = hex(s(&t, "key"));
+        let msg = hex(s(&t, "msg"));
+        let tag = hex(s(&t, "tag"));
+        assert_eq!(tag.len(), tag_bytes);
+        let ok = kdf::hmac_sha256_verify(&key, &msg, &tag).is_ok();
+        match s(&t, "result") {
+            "valid" => {
+                assert!(ok, "tcId {}", t["tcId"]);
+                valid += 1;
+            }
+            "invalid" => {
+                assert!(!ok, "tcId {}", t["tcId"]);
+                invalid += 1;
+            }
+            r => panic!("unexpected result {r}"),
+        }
+    }
+    assert_eq!((valid, invalid), (66, 108));
+}
+
+#[test]
+fn wycheproof_hkdf_sha256_whole_file() {
+    let f = json(WP_HKDF);
+    let (mut valid, mut invalid) = (0, 0);
+    for (_g, t) in wycheproof_tests(&f) {
+        let mut okm = vec![0u8; t["size"].as_u64().unwrap() as usize];
+        let r = kdf::hkdf_sha256(
+            &hex(s(&t, "salt")),
+            &hex(s(&t, "ikm")),
+            &hex(s(&t, "info")),
+            &mut okm,
+        );
+        match s(&t, "result") {
+            "valid" => {
+                r.unwrap();
+                assert_eq!(to_hex(&okm), s(&t, "okm"), "tcId {}", t["tcId"]);
+                valid += 1;
+            }
+            "invalid" => {
+                assert!(r.is_err(), "tcId {}", t["tcId"]);
+                invalid += 1;
+            }
+            r => panic!("unexpected result {r}"),
+        }
+    }
+    assert_eq!((valid, invalid), (83, 3));
+}
+
+#[test]
+fn wycheproof_aes_cmac_whole_file() {
+    let f = json(WP_CMAC);
+    let (mut valid, mut invalid) = (0, 0);
+    for (_g, t) in wycheproof_tests(&f) {
+        let key = hex(s(&t, "key"));
+        let ok = match Algorithm::aes_for_len(key.len()) {
+            None => false,
+            Some(alg) => {
+                let k = MacKey::new(alg, &key).unwrap();
+                kdf::aes_cmac_verify(&k, &hex(s(&t, "msg")), &hex(s(&t, "tag"))).is_ok()
+            }
+        };
+        match s(&t, "result") {
+            "valid" => {
+                assert!(ok, "tcId {}", t["tcId"]);
+                valid += 1;
+            }
+            "invalid" => {
+                assert!(!ok, "tcId {}", t["tcId"]);
+                invalid += 1;
+            }
+            r => panic!("unexpected result {r}"),
+        }
+    }
+    assert_eq!((valid, invalid), (63, 248));
+}

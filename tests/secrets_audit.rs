@@ -1,0 +1,224 @@
+//! Secrets audit: every secret type is zeroized on drop, is neither `Copy` nor
+//! `Clone` (so no silent, un-zeroized copies), and prints no secret in `Debug`.
+//!
+//! The first two are compile-time proofs: this file does not build if a secret
+//! type loses `ZeroizeOnDrop` or gains `Copy`/`Clone`. To see the check fail,
+//! add `tapcrypt::Kcv` (a public, `Copy` type) to the `not_copy!` list below:
+//! rustc stops with E0283 "type annotations needed" on that line, because two
+//! impls of `AmbiguousIfImpl<_>` then apply.
+
+use tapcrypt::emv::cryptogram::{CardKeySchedule, TransactionKeys};
+use tapcrypt::emv::{Atc, UnpredictableNumber, VISA_CVN_18};
+use tapcrypt::mac::MacKey;
+use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, SessionKey};
+use zeroize::ZeroizeOnDrop;
+
+// ---------------------------------------------------------------- ZeroizeOnDrop
+
+fn assert_zeroize_on_drop<T: ZeroizeOnDrop + ?Sized>() {}
+
+/// Compile-time: each secret type implements `ZeroizeOnDrop`.
+#[test]
+fn secret_types_zeroize_on_drop() {
+    assert_zeroize_on_drop::<IssuerMasterKey>();
+    assert_zeroize_on_drop::<CardMasterKey>();
+    assert_zeroize_on_drop::<SessionKey>();
+    assert_zeroize_on_drop::<MacKey>();
+    assert_zeroize_on_drop::<Pan>();
+    assert_zeroize_on_drop::<CardKeySchedule>();
+    assert_zeroize_on_drop::<tapcrypt::token::DpanRangeKey>();
+    assert_zeroize_on_drop::<tapcrypt::token::Dpan>();
+    assert_zeroize_on_drop::<tapcrypt::token::ff1::Ff1>();
+    assert_zeroize_on_drop::<tapcrypt::emv::cvv::CardVerificationKey>();
+    assert_zeroize_on_drop::<tapcrypt::emv::cvv::Digits<3>>();
+    assert_zeroize_on_drop::<tapcrypt::emv::script::Pin>();
+}
+
+// ---------------------------------------------------------------- not Copy, not Clone
+
+/// `<T as AmbiguousIfCopy<_>>::some_item` resolves only if exactly one impl
+/// applies: the blanket `()` impl always does, the `u8` impl only if `T`
+/// implements the trait under test. Two candidates = a compile error.
+trait AmbiguousIfCopy<A> {
+    fn some_item() {}
+}
+impl<T: ?Sized> AmbiguousIfCopy<()> for T {}
+impl<T: Copy> AmbiguousIfCopy<u8> for T {}
+
+trait AmbiguousIfClone<A> {
+    fn some_item() {}
+}
+impl<T: ?Sized> AmbiguousIfClone<()> for T {}
+impl<T: Clone> AmbiguousIfClone<u8> for T {}
+
+macro_rules! not_copy {
+    ($($t:ty),* $(,)?) => {
+        $( let _ = <$t as AmbiguousIfCopy<_>>::some_item; )*
+    };
+}
+
+macro_rules! not_clone {
+    ($($t:ty),* $(,)?) => {
+        $( let _ = <$t as AmbiguousIfClone<_>>::some_item; )*
+    };
+}
+
+/// Compile-time: no secret type is `Copy`.
+#[test]
+fn secret_types_are_not_copy() {
+    not_copy!(
+        IssuerMasterKey,
+        CardMasterKey,
+        SessionKey,
+        MacKey,
+        Pan,
+        CardKeySchedule,
+        TransactionKeys<'static>,
+        tapcrypt::token::DpanRangeKey,
+        tapcrypt::token::Dpan,
+        tapcrypt::token::ff1::Ff1,
+        tapcrypt::emv::cvv::CardVerificationKey,
+        tapcrypt::emv::cvv::Digits<3>,
+        tapcrypt::emv::script::Pin,
+    );
+}
+
+/// Compile-time: no secret type is `Clone`. (`Dpan` is deliberately `Clone`:
+/// the device wallet copies a provisioning batch into its slots; every copy
+/// zeroizes itself on drop.)
+#[test]
+fn secret_types_are_not_clone() {
+    not_clone!(
+        IssuerMasterKey,
+        CardMasterKey,
+        SessionKey,
+        MacKey,
+        Pan,
+        CardKeySchedule,
+        TransactionKeys<'static>,
+        tapcrypt::token::DpanRangeKey,
+        tapcrypt::token::ff1::Ff1,
+        tapcrypt::emv::cvv::CardVerificationKey,
+        tapcrypt::emv::cvv::Digits<3>,
+        tapcrypt::emv::script::Pin,
+    );
+}
+
+// ---------------------------------------------------------------- Debug
+
+/// Key bytes whose every rendering is distinctive: decimals of three digits,
+/// hex pairs that spell nothing in a type or field name.
+const KEY: [u8; 32] = [
+    0xA5, 0xC3, 0xE7, 0xB4, 0xD2, 0xF1, 0x9C, 0x8E, 0xA5, 0xC3, 0xE7, 0xB4, 0xD2, 0xF1, 0x9C, 0x8E,
+    0xA5, 0xC3, 0xE7, 0xB4, 0xD2, 0xF1, 0x9C, 0x8E, 0xA5, 0xC3, 0xE7, 0xB4, 0xD2, 0xF1, 0x9C, 0x8E,
+];
+
+fn assert_no_key_bytes(what: &str, dbg: &str, key: &[u8]) {
+    for b in key {
+        for needle in [
+            format!("{b:02x}"),
+            format!("{b:02X}"),
+            format!("{b}"),
+            format!("{b:#x}"),
+            format!("{b:08b}"),
+        ] {
+            assert!(
+                !dbg.contains(&needle),
+                "{what}: Debug output {dbg:?} contains {needle:?} (a rendering of key byte {b:#04x})"
+            );
+        }
+    }
+}
+
+#[test]
+fn key_debug_prints_no_key_bytes() {
+    for alg in [
+        Algorithm::Tdes2,
+        Algorithm::Tdes3,
+        Algorithm::Aes128,
+        Algorithm::Aes192,
+        Algorithm::Aes256,
+    ] {
+        let k = &KEY[..alg.key_len()];
+        let imk = IssuerMasterKey::new(alg, k).unwrap();
+        let cmk = CardMasterKey::new(alg, k).unwrap();
+        let sk = SessionKey::new(alg, k).unwrap();
+        let mk = MacKey::new(alg, k).unwrap();
+        for (what, dbg) in [
+            ("IssuerMasterKey", format!("{imk:?}")),
+            ("IssuerMasterKey (alternate)", format!("{imk:#?}")),
+            ("CardMasterKey", format!("{cmk:?}")),
+            ("SessionKey", format!("{sk:?}")),
+            ("MacKey", format!("{mk:#?}")),
+        ] {
+            assert_no_key_bytes(what, &dbg, k);
+            assert!(dbg.contains(&format!("{alg:?}")), "{what}: {dbg}");
+        }
+        let sched = CardKeySchedule::new(cmk);
+        assert_no_key_bytes("CardKeySchedule", &format!("{sched:?}"), k);
+        assert_no_key_bytes("CardKeySchedule (alternate)", &format!("{sched:#?}"), k);
+    }
+
+    // Transaction keys hold a derived session key: nothing of it in Debug.
+    let cmk = CardMasterKey::new(Algorithm::Tdes2, &KEY[..16]).unwrap();
+    let keys = VISA_CVN_18
+        .transaction_keys(&cmk, Atc::from_u16(1), UnpredictableNumber([0; 4]))
+        .unwrap();
+    let sk = keys.session_key().unwrap().expose_secret().to_vec();
+    let dbg = format!("{keys:?}");
+    assert_no_key_bytes("TransactionKeys (card key)", &dbg, &KEY[..16]);
+    // The session key's bytes are pseudo-random: check only 2-byte hex runs.
+    for w in sk.windows(2) {
+        for needle in [
+            format!("{:02x}{:02x}", w[0], w[1]),
+            format!("{:02X}{:02X}", w[0], w[1]),
+            format!("{}, {}", w[0], w[1]),
+        ] {
+            assert!(!dbg.contains(&needle), "TransactionKeys: {dbg}");
+        }
+    }
+}
+
+#[test]
+fn pan_debug_prints_no_digits() {
+    let digits = "4761739001010010123";
+    let pan = Pan::parse(digits).unwrap();
+    for dbg in [format!("{pan:?}"), format!("{pan:#?}")] {
+        // No run of 4 or more consecutive PAN digits (BIN, last four, ...).
+        for n in 4..=digits.len() {
+            for w in digits.as_bytes().windows(n) {
+                let w = core::str::from_utf8(w).unwrap();
+                assert!(!dbg.contains(w), "Pan Debug {dbg:?} contains {w:?}");
+            }
+        }
+        assert!(dbg.contains("19"), "length is public: {dbg}");
+    }
+}
+
+/// `Dpan`, `Pin` and CVV digits print no digits either.
+#[test]
+fn dpan_pin_and_cvv_debug_print_no_digits() {
+    let d = tapcrypt::token::Dpan::parse("5399991247011610").unwrap();
+    let s = format!("{d:?} {d:#?}");
+    for needle in ["5399991247011610", "53999912", "4701", "1610"] {
+        assert!(!s.contains(needle), "Dpan Debug leaks digits: {s}");
+    }
+    let p = tapcrypt::emv::script::Pin::parse("739182").unwrap();
+    let s = format!("{p:?}");
+    assert!(
+        !s.contains("7391") && !s.contains("9182"),
+        "Pin Debug leaks digits: {s}"
+    );
+    let cvk = tapcrypt::emv::cvv::CardVerificationKey::new(tapcrypt::Algorithm::Tdes2, &[0x11; 16])
+        .unwrap();
+    let v = tapcrypt::emv::cvv::cvv(
+        &cvk,
+        &Pan::parse("4123456789012345").unwrap(),
+        "8701",
+        "101",
+    )
+    .unwrap();
+    let digits = String::from_utf8(v.to_ascii().to_vec()).unwrap();
+    let s = format!("{v:?}");
+    assert!(!s.contains(&digits), "CVV Debug leaks the value: {s}");
+}
