@@ -35,3 +35,36 @@ fn wallet_restore_rejects_any_non_digit_in_any_position() {
         }
     }
 }
+
+/// ctgrind `ecdh_kbpk` / `ecdsa_sign`: decoding a secret P-256 scalar
+/// branched on the secret `CtOption` (`Option::from`). Validity now goes
+/// through `ct::public_verdict` and the value through a constant-time select;
+/// 0 and n must still be refused, 1 and n-1 accepted, by both key types.
+#[test]
+fn p256_secret_scalar_validity_unchanged() {
+    use tapcrypt::provision::{DeviceKeyPair, EcdsaSigningKey};
+    const N: [u8; 32] = [
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63,
+        0x25, 0x51,
+    ];
+    let mut n_minus_1 = N;
+    n_minus_1[31] -= 1;
+    let mut one = [0u8; 32];
+    one[31] = 1;
+    for (bytes, ok) in [
+        ([0u8; 32], false),
+        (N, false),
+        ([0xFF; 32], false),
+        (one, true),
+        (n_minus_1, true),
+    ] {
+        assert_eq!(DeviceKeyPair::from_secret_bytes(&bytes).is_ok(), ok);
+        let sk = EcdsaSigningKey::from_secret_bytes(&bytes);
+        assert_eq!(sk.is_ok(), ok);
+        if let Ok(sk) = sk {
+            // The value, not the fallback, was taken.
+            assert_eq!(*sk.expose_secret_bytes(), bytes);
+        }
+    }
+}

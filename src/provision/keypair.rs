@@ -289,10 +289,23 @@ fn derive_kbpk(
 }
 
 /// Decodes a secret scalar in constant time (`Scalar::from_repr` + `CtOption`).
-fn scalar_from_bytes(bytes: &[u8; 32]) -> Result<p256::NonZeroScalar, Error> {
-    let fb = p256::FieldBytes::from(*bytes);
-    Option::from(p256::NonZeroScalar::from_repr(fb))
-        .ok_or(malformed("P-256 secret scalar is zero or not below n"))
+///
+/// Whether the bytes are a valid scalar is public (the caller gets an error):
+/// that one bit is decided through `ct::public_verdict`, and the value is then
+/// taken with a constant-time select, not a branch on the secret `CtOption`.
+pub(crate) fn scalar_from_bytes(bytes: &[u8; 32]) -> Result<p256::NonZeroScalar, Error> {
+    let bad = || malformed("P-256 secret scalar is zero or not below n");
+    // A public constant (1), so converting its CtOption may branch.
+    let mut one = [0u8; 32];
+    one[31] = 1;
+    let fallback: Option<p256::NonZeroScalar> =
+        p256::NonZeroScalar::from_repr(p256::FieldBytes::from(one)).into();
+    let fallback = fallback.ok_or_else(bad)?;
+    let s = p256::NonZeroScalar::from_repr(p256::FieldBytes::from(*bytes));
+    if !crate::ct::public_verdict(s.is_some()) {
+        return Err(bad());
+    }
+    Ok(s.unwrap_or(fallback))
 }
 
 /// A P-256 scalar that is wiped on drop and never copied.

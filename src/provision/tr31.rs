@@ -676,7 +676,7 @@ fn open(
         .get(..bs)
         .unwrap_or(&[])
         .ct_eq(mac.get(..bs).unwrap_or(&[]));
-    if !bool::from(ok) {
+    if !crate::ct::public_verdict(ok) {
         // `clear` is wiped on drop.
         return Err(VerifyError.into());
     }
@@ -707,9 +707,16 @@ pub fn unwrap(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<Unwrapped, P
     let (&[hi, lo], rest) = payload
         .split_first_chunk::<2>()
         .ok_or(malformed("key block payload too short"))?;
-    let bits = usize::from(u16::from_be_bytes([hi, lo]));
-    let n = bits / 8;
-    if bits % 8 != 0 || n > rest.len() {
+    // The key length travels encrypted, but key lengths are public in this
+    // crate (`UnwrappedKey::algorithm()` reveals it): it is declassified
+    // through ct::public_verdict, one candidate length at a time, instead of
+    // being branched and indexed on directly.
+    let bits = u16::from_be_bytes([hi, lo]);
+    let n = [128u16, 192, 256]
+        .into_iter()
+        .find(|b| crate::ct::public_verdict(bits.ct_eq(b)))
+        .map_or(0, |b| usize::from(b / 8));
+    if n == 0 || n > rest.len() {
         return Err(malformed("key block key length does not fit the payload").into());
     }
     let alg = match header.algorithm {
