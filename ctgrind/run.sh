@@ -40,6 +40,35 @@ SUPP=ctgrind/valgrind.supp
 VG=(valgrind --error-exitcode=42 --suppressions="$SUPP")
 fail=0
 
+KNOWN=ctgrind/known-findings.txt
+# known CASE LOG: every memcheck report in LOG must match an entry for CASE in
+# $KNOWN (see that file). Prints the number of reports; fails on any other.
+known() {
+  perl -e '
+    my ($known, $case, $log) = @ARGV;
+    my @pats;
+    open(my $k, "<", $known) or die "$known: $!";
+    while (<$k>) {
+      next if /^\s*(#|$)/;
+      my ($c, $p) = split /\s{2,}/;
+      push @pats, $p if $c eq $case;
+    }
+    local $/;
+    open(my $l, "<", $log) or die "$log: $!";
+    my ($n, $bad, %used) = (0, 0);
+    for my $b (split /==\d+== \n/, <$l>) {
+      next unless $b =~ /depends on uninitialised|Use of uninitialised/;
+      my $chain = join " < ", ($b =~ /\(([^()\s]+:\d+)\)/g);
+      $n++;
+      my ($p) = grep { index($chain, $_) >= 0 } @pats;
+      if (defined $p) { $used{$p}++ } else { $bad++; print STDERR "  unlisted: $chain\n" }
+    }
+    print STDERR "  stale known-findings entry for $case: $_\n" for grep { !$used{$_} } @pats;
+    print "$n\n";
+    exit($bad ? 1 : 0);
+  ' "$KNOWN" "$@"
+}
+
 # summary LOG -> "errors suppressed" from memcheck's ERROR SUMMARY line.
 summary() {
   sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*suppressed: \([0-9]*\) from.*/\1 \2/p' "$1" | tail -n1
@@ -47,15 +76,19 @@ summary() {
 
 run_all() {
   local label=$1 bin=$2 n=0 c rc errs supp
-  printf '\n[%s] %-30s %-8s %s\n' "$label" case result "verdicts declassified in ct::public_verdict"
+  printf '\n[%s] %-30s %-8s %s\n' "$label" case result "suppressed reports (ct::public_verdict; sec1 public-key tag)"
   for c in $("$bin" list); do
     local log="$LOGS/$label-$c.log"
     rc=0; "${VG[@]}" --log-file="$log" "$bin" "$c" >/dev/null 2>&1 || rc=$?
     read -r errs supp < <(summary "$log") || true
     if [ "$rc" -eq 0 ]; then
       printf '[%s] %-30s %-8s %s\n' "$label" "$c" clean "${supp:-?}"
+    elif [ "$rc" -eq 42 ] && k=$(known "$c" "$log" 2>"$log.known"); then
+      printf '[%s] %-30s %-8s %s\n' "$label" "$c" known "${supp:-?}; $k known report(s), each listed with its reason in $KNOWN"
+      sed 's/^/    /' "$log.known"
     elif [ "$rc" -eq 42 ]; then
       printf '[%s] %-30s %-8s %s\n' "$label" "$c" LEAK "$errs error(s); origins below"
+      cat "$log.known"
       # Re-run with origins for the report.
       { "${VG[@]}" --track-origins=yes "$bin" "$c" 2>&1 || true; } | sed -n '1,60p'
       fail=1
