@@ -1,6 +1,12 @@
 //! Provisioning benches: envelope build (token service), envelope verify +
 //! install (device), ECDH → KBPK, ECDSA sign and verify, TR-31 unwrap.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use core::hint::black_box;
 
@@ -37,7 +43,11 @@ impl TryRng for BenchRng {
 }
 impl TryCryptoRng for BenchRng {}
 
-const DPANS: [&[u8]; 3] = [b"4895370012345671", b"4895370012345689", b"4895370012345697"];
+const DPANS: [&[u8]; 3] = [
+    b"4895370012345671",
+    b"4895370012345689",
+    b"4895370012345697",
+];
 
 fn benches(c: &mut Criterion) {
     let mut rng = BenchRng(0);
@@ -52,9 +62,18 @@ fn benches(c: &mut Criterion) {
     let h2 = KeyBlockHeader::new(Version::D, *b"E2", b'A', b'C', *b"01", b'N').unwrap();
     let h1 = KeyBlockHeader::new(Version::D, *b"E1", b'A', b'E', *b"01", b'N').unwrap();
     let keys = [
-        EnvelopeKey { header: &h0, key: &mk_ac },
-        EnvelopeKey { header: &h2, key: &mk_smi },
-        EnvelopeKey { header: &h1, key: &mk_smc },
+        EnvelopeKey {
+            header: &h0,
+            key: &mk_ac,
+        },
+        EnvelopeKey {
+            header: &h2,
+            key: &mk_smi,
+        },
+        EnvelopeKey {
+            header: &h1,
+            key: &mk_smc,
+        },
     ];
     let contents = EnvelopeContents {
         counter: 1,
@@ -97,7 +116,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| device.derive_kbpk(black_box(&eph_pub), &params).unwrap())
     });
     let msg = [0x5Au8; 256];
-    c.bench_function("ECDSA sign (RFC 6979, 256 B)", |b| b.iter(|| tsp.sign(black_box(&msg))));
+    c.bench_function("ECDSA sign (RFC 6979, 256 B)", |b| {
+        b.iter(|| tsp.sign(black_box(&msg)))
+    });
     let sig = tsp.sign(&msg);
     c.bench_function("ECDSA verify (256 B)", |b| {
         b.iter(|| tsp_vk.verify(black_box(&msg), &sig).unwrap())
