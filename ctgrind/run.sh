@@ -23,6 +23,10 @@ run_all() {
       echo "flagged [$label] control $c (as it must be)"
     fi
   done
+  for c in $("$bin" known); do
+    "${VG[@]}" "$bin" "$c" >"/tmp/ctgrind-$label-$c.log" 2>&1 || true
+    echo "known [$label] $c: $(grep -c 'uninitialised' "/tmp/ctgrind-$label-$c.log") reports inside dependencies (reviewed; see valgrind.supp)"
+  done
   echo "[$label] $n entry-point cases checked"
 }
 

@@ -198,12 +198,9 @@ impl EcdsaSigningKey {
     /// # Errors
     /// [`Error::Malformed`] if the scalar is 0 or ≥ n.
     pub fn from_secret_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
-        let fb = p256::FieldBytes::from(*bytes);
-        let nz: Option<p256::NonZeroScalar> = p256::NonZeroScalar::from_repr(fb).into();
-        nz.map(|s| EcdsaSigningKey(p256::ecdsa::SigningKey::from(s)))
-            .ok_or(Error::Malformed {
-                what: "P-256 secret scalar is zero or not below n",
-            })
+        // Constant-time decode; the validity verdict is public (see keypair).
+        let s = super::keypair::scalar_from_bytes(bytes)?;
+        Ok(EcdsaSigningKey(p256::ecdsa::SigningKey::from(s)))
     }
 
     /// The secret scalar, big-endian.

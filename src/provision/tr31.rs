@@ -27,7 +27,7 @@
 //!
 //! Unwrapping decrypts, recomputes the MAC and compares it in constant time
 //! **before** any byte of the decrypted payload is interpreted; on a mismatch
-//! the buffer is wiped and an opaque [`VerifyError`](crate::VerifyError) is
+//! the buffer is wiped and an opaque [`VerifyError`] is
 //! returned.
 //!
 //! The key length is hidden as psec and most HSMs do: the payload is padded as
@@ -676,7 +676,7 @@ fn open(
         .get(..bs)
         .unwrap_or(&[])
         .ct_eq(mac.get(..bs).unwrap_or(&[]));
-    if !bool::from(ok) {
+    if !crate::ct::public_verdict(ok) {
         // `clear` is wiped on drop.
         return Err(VerifyError.into());
     }
@@ -707,7 +707,9 @@ pub fn unwrap(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<Unwrapped, P
     let (&[hi, lo], rest) = payload
         .split_first_chunk::<2>()
         .ok_or(malformed("key block payload too short"))?;
-    let bits = usize::from(u16::from_be_bytes([hi, lo]));
+    // Declassified: after the MAC check the key length is public metadata
+    // (the header already names the algorithm).
+    let bits = usize::from(crate::ct::public_u16(u16::from_be_bytes([hi, lo])));
     let n = bits / 8;
     if bits % 8 != 0 || n > rest.len() {
         return Err(malformed("key block key length does not fit the payload").into());
