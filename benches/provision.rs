@@ -1,2 +1,135 @@
-//! Provisioning benches (filled in with the envelope).
-fn main() {}
+//! Provisioning benches: envelope build (token service), envelope verify +
+//! install (device), ECDH → KBPK, ECDSA sign and verify, TR-31 unwrap.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use core::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tapcrypt::provision::envelope::{self, envelope_len};
+use tapcrypt::provision::rand_core::{TryCryptoRng, TryRng};
+use tapcrypt::provision::tr31::{self, Version};
+use tapcrypt::provision::{
+    CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
+    EphemeralKeyPair, KbpkKdf, KbpkParams, KeyBlockHeader, open_envelope,
+};
+use tapcrypt::{Algorithm, CardMasterKey};
+
+/// Deterministic HMAC-counter RNG; benches only.
+struct BenchRng(u64);
+impl TryRng for BenchRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for c in dst.chunks_mut(32) {
+            self.0 += 1;
+            let b = tapcrypt::kdf::hmac_sha256(b"bench", &self.0.to_be_bytes());
+            c.copy_from_slice(&b[..c.len()]);
+        }
+        Ok(())
+    }
+}
+impl TryCryptoRng for BenchRng {}
+
+const DPANS: [&[u8]; 3] = [
+    b"4895370012345671",
+    b"4895370012345689",
+    b"4895370012345697",
+];
+
+fn benches(c: &mut Criterion) {
+    let mut rng = BenchRng(0);
+    let device = DeviceKeyPair::generate(&mut rng);
+    let device_pub = device.public_key();
+    let tsp = EcdsaSigningKey::generate(&mut rng);
+    let tsp_vk = tsp.verifying_key();
+    let mk_ac = CardMasterKey::new(Algorithm::Aes128, &[0x11; 16]).unwrap();
+    let mk_smi = CardMasterKey::new(Algorithm::Aes128, &[0x22; 16]).unwrap();
+    let mk_smc = CardMasterKey::new(Algorithm::Aes128, &[0x33; 16]).unwrap();
+    let h0 = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+    let h2 = KeyBlockHeader::new(Version::D, *b"E2", b'A', b'C', *b"01", b'N').unwrap();
+    let h1 = KeyBlockHeader::new(Version::D, *b"E1", b'A', b'E', *b"01", b'N').unwrap();
+    let keys = [
+        EnvelopeKey {
+            header: &h0,
+            key: &mk_ac,
+        },
+        EnvelopeKey {
+            header: &h2,
+            key: &mk_smi,
+        },
+        EnvelopeKey {
+            header: &h1,
+            key: &mk_smc,
+        },
+    ];
+    let contents = EnvelopeContents {
+        counter: 1,
+        kdf: KbpkKdf::OneStepSha256,
+        kbpk_algorithm: Algorithm::Aes256,
+        context: b"tokenref:DNITHE000000000001",
+        keys: &keys,
+        dpans: &DPANS,
+    };
+    let mut buf = vec![0u8; envelope_len(&contents)];
+
+    c.bench_function("envelope build (3 keys, 3 DPANs)", |b| {
+        b.iter(|| {
+            envelope::build_envelope(&contents, &device_pub, &tsp, &mut rng, &mut buf).unwrap()
+        })
+    });
+    let env = envelope::build_envelope_vec(&contents, &device_pub, &tsp, &mut rng).unwrap();
+    c.bench_function("envelope verify + open (device)", |b| {
+        b.iter(|| open_envelope::<4, 8>(&device, &tsp_vk, 0, black_box(&env)).unwrap())
+    });
+    let mut store = CredentialStore::<4, 8>::new(
+        DeviceKeyPair::from_secret_bytes(&device.expose_secret_bytes()).unwrap(),
+        tsp_vk,
+        Credentials::empty(),
+    );
+    c.bench_function("envelope install (store swap)", |b| {
+        b.iter(|| {
+            // Fresh store state each time so the counter check passes.
+            *store.credentials_mut() = Credentials::empty();
+            store.install(black_box(&env)).unwrap()
+        })
+    });
+    let eph_pub = EphemeralKeyPair::generate(&mut rng).public_key();
+    let params = KbpkParams {
+        kdf: KbpkKdf::OneStepSha256,
+        algorithm: Algorithm::Aes256,
+        context: b"ctx",
+    };
+    c.bench_function("ECDH + one-step KDF -> KBPK (device)", |b| {
+        b.iter(|| device.derive_kbpk(black_box(&eph_pub), &params).unwrap())
+    });
+    let msg = [0x5Au8; 256];
+    c.bench_function("ECDSA sign (RFC 6979, 256 B)", |b| {
+        b.iter(|| tsp.sign(black_box(&msg)))
+    });
+    let sig = tsp.sign(&msg);
+    c.bench_function("ECDSA verify (256 B)", |b| {
+        b.iter(|| tsp_vk.verify(black_box(&msg), &sig).unwrap())
+    });
+    let kbpk = device.derive_kbpk(&eph_pub, &params).unwrap();
+    let mut kb = [0u8; tr31::MAX_KEY_BLOCK_LEN];
+    let n = tr31::wrap_with_rng(&kbpk, &h0, &mk_ac, &mut rng, &mut kb).unwrap();
+    c.bench_function("TR-31 D unwrap (AES-256 KBPK)", |b| {
+        b.iter(|| tr31::unwrap(&kbpk, black_box(&kb[..n])).unwrap())
+    });
+}
+
+criterion_group!(provision, benches);
+criterion_main!(provision);

@@ -29,6 +29,21 @@ pub(crate) fn public_verdict(c: Choice) -> bool {
     }
 }
 
+/// Declassifies a 16-bit value that is public by design although computed
+/// from secrets (e.g. a key length read from an authenticated key block),
+/// one bit at a time through [`public_verdict`], so the crate keeps a single
+/// declassification point.
+#[cfg(feature = "provision")]
+pub(crate) fn public_u16(x: u16) -> u16 {
+    let mut v = 0u16;
+    for i in 0..16 {
+        if public_verdict(Choice::from(((x >> i) & 1) as u8)) {
+            v |= 1 << i;
+        }
+    }
+    v
+}
+
 /// Copies `min(dst.len(), src.len())` bytes. Callers pass equal lengths; the
 /// point is that, unlike `copy_from_slice`, there is no panic path for the
 /// optimiser to keep when it cannot prove that (the firmware's link-time

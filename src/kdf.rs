@@ -81,7 +81,7 @@ fn ct_prefix_eq<const N: usize>(full: &[u8; N], tag: &[u8], min: usize) -> Resul
         return Err(VerifyError);
     }
     let want = full.get(..tag.len()).ok_or(VerifyError)?;
-    if bool::from(want.ct_eq(tag)) {
+    if crate::ct::public_verdict(want.ct_eq(tag)) {
         Ok(())
     } else {
         Err(VerifyError)

@@ -9,6 +9,11 @@ use tapcrypt::emv::{
     Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, TAPCRYPT_DPAN_AES,
     TransactionData, UnpredictableNumber, VISA_CVN_18,
 };
+use tapcrypt::provision::tr31::Version;
+use tapcrypt::provision::{
+    CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
+    KbpkKdf, KeyBlockHeader, build_envelope,
+};
 use tapcrypt::token::wallet::DpanWallet;
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn};
@@ -51,6 +56,46 @@ pub(crate) fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// An HMAC-SHA256 DRBG seeded from the OS (/dev/urandom): enough for a demo
+/// without another dependency. Backends should use their platform's RNG.
+struct DemoRng {
+    seed: [u8; 32],
+    ctr: u64,
+}
+
+impl DemoRng {
+    fn from_os() -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut seed = [0u8; 32];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
+        Ok(DemoRng { seed, ctr: 0 })
+    }
+}
+
+impl tapcrypt::provision::rand_core::TryRng for DemoRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(32) {
+            self.ctr += 1;
+            let block = tapcrypt::kdf::hmac_sha256(&self.seed, &self.ctr.to_be_bytes());
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl tapcrypt::provision::rand_core::TryCryptoRng for DemoRng {}
+
 fn ascii(d: &Dpan) -> String {
     let mut b = [0u8; 19];
     String::from_utf8_lossy(d.write_ascii(&mut b)).into_owned()
@@ -59,7 +104,10 @@ fn ascii(d: &Dpan) -> String {
 /// The headline flow: a one-time DPAN from the band's wallet, bound into an
 /// AES cryptogram, detokenized and verified by the backend.
 fn dpan_tap() -> Result<(), ExitCode> {
-    println!("== one-time DPAN tap ({}) ==", TAPCRYPT_DPAN_AES.name);
+    println!(
+        "== provisioning, then a one-time DPAN tap ({}) ==",
+        TAPCRYPT_DPAN_AES.name
+    );
     // Token service: the DPAN range and the issuer key (never on the band).
     let range_key = DpanRangeKey::from_hex(
         Algorithm::Aes256,
@@ -97,11 +145,79 @@ fn dpan_tap() -> Result<(), ExitCode> {
     })
     .map_err(|e| fail("card key", e))?;
 
-    // The band: wallet and expanded card key, as provisioning left them.
-    let device = CardKeySchedule::new(card_key);
+    // Provisioning: the band has a P-256 key pair; the token service signs
+    // an envelope carrying the card key as a TR-31 block (wrapped under an
+    // ECDH-derived KBPK) and the DPAN batch; the band verifies and installs.
+    let mut rng = DemoRng::from_os().map_err(|e| fail("RNG", e))?;
+    let band_key = step("band: generate its P-256 key pair", || {
+        DeviceKeyPair::generate(&mut rng)
+    });
+    let band_pub = band_key.public_key();
+    let tsp_key = EcdsaSigningKey::generate(&mut rng);
+    let pinned = tsp_key.verifying_key();
+    let header = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N')
+        .map_err(|e| fail("key block header", e))?;
+    let keys = [EnvelopeKey {
+        header: &header,
+        key: &card_key,
+    }];
+    let ascii_batch: Vec<Vec<u8>> = batch.iter().map(|d| ascii(d).into_bytes()).collect();
+    let dpan_refs: Vec<&[u8]> = ascii_batch.iter().map(Vec::as_slice).collect();
+    let contents = EnvelopeContents {
+        counter: 1,
+        kdf: KbpkKdf::OneStepSha256,
+        kbpk_algorithm: Algorithm::Aes256,
+        context: b"tapcrypt-demo:token-account-4242",
+        keys: &keys,
+        dpans: &dpan_refs,
+    };
+    let mut envelope = vec![0u8; tapcrypt::provision::envelope::envelope_len(&contents)];
+    step(
+        "token service: ECDH, KDF, TR-31 wrap, ECDSA-sign envelope",
+        || build_envelope(&contents, &band_pub, &tsp_key, &mut rng, &mut envelope),
+    )
+    .map_err(|e| fail("envelope", e))?;
+    println!(
+        "    envelope: {} bytes, counter 1, 1 key block, {} DPANs",
+        envelope.len(),
+        batch.len()
+    );
+    let mut store: CredentialStore<2, 8> =
+        CredentialStore::new(band_key, pinned, Credentials::empty());
+    let summary = step(
+        "band: verify signature, ECDH, unwrap, install atomically",
+        || store.install(&envelope),
+    )
+    .map_err(|e| fail("install", e))?;
+    println!(
+        "    installed {} key, {} DPANs (envelope counter {})",
+        summary.keys, summary.dpans, summary.counter
+    );
+    match store.install(&envelope) {
+        Err(e) => println!("    the same envelope again: rejected ({e})"),
+        Ok(_) => {
+            eprintln!("demo failed: a replayed envelope installed");
+            return Err(ExitCode::from(1));
+        }
+    }
+
+    // The band: expanded card key and DPAN wallet, from what it installed.
+    let installed = store
+        .credentials()
+        .key(*b"E0")
+        .ok_or_else(|| fail("install", "no E0 key"))?;
+    let provisioned =
+        CardMasterKey::new(installed.key().algorithm(), installed.key().expose_secret())
+            .map_err(|e| fail("card key", e))?;
+    let device = CardKeySchedule::new(provisioned);
+    let mut received = Vec::new();
+    while let Some(d) = store.credentials_mut().take_dpan() {
+        let s = String::from_utf8_lossy(d.digits()).into_owned();
+        received.push(Dpan::parse(&s).map_err(|e| fail("DPAN", e))?);
+    }
     let mut wallet: DpanWallet<8> = DpanWallet::new(Atc::from_u16(0x0001), 1);
     wallet
-        .receive_batch(&batch)
+        .receive_batch(&received)
         .map_err(|e| fail("wallet", e))?;
     let mut flash = vec![0u8; DpanWallet::<8>::STATE_BYTES];
     let (dpan, atc) = step("band: reserve DPAN + ATC, persist, take", || {

@@ -198,10 +198,9 @@ impl EcdsaSigningKey {
     /// # Errors
     /// [`Error::Malformed`] if the scalar is 0 or ≥ n.
     pub fn from_secret_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
-        // Validity decided once through ct::public_verdict; no branch on the
-        // secret CtOption.
-        super::keypair::scalar_from_bytes(bytes)
-            .map(|s| EcdsaSigningKey(p256::ecdsa::SigningKey::from(s)))
+        // Constant-time decode; the validity verdict is public (see keypair).
+        let s = super::keypair::scalar_from_bytes(bytes)?;
+        Ok(EcdsaSigningKey(p256::ecdsa::SigningKey::from(s)))
     }
 
     /// The secret scalar, big-endian.

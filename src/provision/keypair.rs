@@ -290,22 +290,27 @@ fn derive_kbpk(
 
 /// Decodes a secret scalar in constant time (`Scalar::from_repr` + `CtOption`).
 ///
-/// Whether the bytes are a valid scalar is public (the caller gets an error):
-/// that one bit is decided through `ct::public_verdict`, and the value is then
-/// taken with a constant-time select, not a branch on the secret `CtOption`.
+/// Whether the bytes are a valid key (0 < x < n) is public: it decides Ok or
+/// Err. The decision goes through `ct::public_verdict`, the crate's one
+/// declassification point, and the scalar itself is taken with a
+/// constant-time select, never through `CtOption -> Option` (which branches
+/// inside `subtle` on the secret-derived flag; ctgrind flagged it).
 pub(crate) fn scalar_from_bytes(bytes: &[u8; 32]) -> Result<p256::NonZeroScalar, Error> {
-    let bad = || malformed("P-256 secret scalar is zero or not below n");
-    // A public constant (1), so converting its CtOption may branch.
-    let mut one = [0u8; 32];
-    one[31] = 1;
-    let fallback: Option<p256::NonZeroScalar> =
-        p256::NonZeroScalar::from_repr(p256::FieldBytes::from(one)).into();
-    let fallback = fallback.ok_or_else(bad)?;
-    let s = p256::NonZeroScalar::from_repr(p256::FieldBytes::from(*bytes));
-    if !crate::ct::public_verdict(s.is_some()) {
-        return Err(bad());
+    let fb = p256::FieldBytes::from(*bytes);
+    let ct = p256::NonZeroScalar::from_repr(fb);
+    let valid = ct.is_some();
+    // A fixed valid scalar to select when the input is not one (never used:
+    // the verdict below rejects it).
+    let fallback = p256::NonZeroScalar::from_uint(p256::U256::ONE);
+    let scalar = ct.unwrap_or(match Option::from(fallback) {
+        Some(f) => f,
+        None => return Err(malformed("P-256 secret scalar is zero or not below n")),
+    });
+    if crate::ct::public_verdict(valid) {
+        Ok(scalar)
+    } else {
+        Err(malformed("P-256 secret scalar is zero or not below n"))
     }
-    Ok(s.unwrap_or(fallback))
 }
 
 /// A P-256 scalar that is wiped on drop and never copied.

@@ -27,7 +27,7 @@
 //!
 //! Unwrapping decrypts, recomputes the MAC and compares it in constant time
 //! **before** any byte of the decrypted payload is interpreted; on a mismatch
-//! the buffer is wiped and an opaque [`VerifyError`](crate::VerifyError) is
+//! the buffer is wiped and an opaque [`VerifyError`] is
 //! returned.
 //!
 //! The key length is hidden as psec and most HSMs do: the payload is padded as
@@ -707,16 +707,11 @@ pub fn unwrap(kbpk: &KeyBlockProtectionKey, block: &[u8]) -> Result<Unwrapped, P
     let (&[hi, lo], rest) = payload
         .split_first_chunk::<2>()
         .ok_or(malformed("key block payload too short"))?;
-    // The key length travels encrypted, but key lengths are public in this
-    // crate (`UnwrappedKey::algorithm()` reveals it): it is declassified
-    // through ct::public_verdict, one candidate length at a time, instead of
-    // being branched and indexed on directly.
-    let bits = u16::from_be_bytes([hi, lo]);
-    let n = [128u16, 192, 256]
-        .into_iter()
-        .find(|b| crate::ct::public_verdict(bits.ct_eq(b)))
-        .map_or(0, |b| usize::from(b / 8));
-    if n == 0 || n > rest.len() {
+    // Declassified: after the MAC check the key length is public metadata
+    // (the header already names the algorithm).
+    let bits = usize::from(crate::ct::public_u16(u16::from_be_bytes([hi, lo])));
+    let n = bits / 8;
+    if bits % 8 != 0 || n > rest.len() {
         return Err(malformed("key block key length does not fit the payload").into());
     }
     let alg = match header.algorithm {

@@ -1,0 +1,35 @@
+//! Attacker-controlled provisioning input: TR-31 key blocks, SEC1 and SPKI
+//! public keys, DER/P1363 signatures and whole envelopes. Typed errors only,
+//! never a panic, and nothing installed from a forged envelope.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::{Mutex, OnceLock};
+use tapcrypt::Algorithm;
+use tapcrypt::provision::tr31::{self, KeyBlockProtectionKey};
+use tapcrypt::provision::{
+    CredentialStore, Credentials, DeviceKeyPair, EcPublicKey, EcdsaSignature, EcdsaSigningKey,
+};
+
+fuzz_target!(|data: &[u8]| {
+    for (alg, k) in [(Algorithm::Aes256, &[0x7F; 32][..]), (Algorithm::Tdes2, &[0x3C; 16][..])] {
+        let kbpk = KeyBlockProtectionKey::new(alg, k).unwrap();
+        let _ = tr31::unwrap(&kbpk, data);
+    }
+    let _ = EcPublicKey::from_sec1(data);
+    let _ = EcPublicKey::from_spki_der(data);
+    let _ = EcdsaSignature::from_der(data);
+    let _ = EcdsaSignature::from_p1363(data);
+    // A device with a pinned token-service key (built once: scalar
+    // multiplications are slow under ASan). No fuzzer input carries a valid
+    // signature, so every install must fail and change nothing.
+    static STORE: OnceLock<Mutex<CredentialStore<2, 4>>> = OnceLock::new();
+    let store = STORE.get_or_init(|| {
+        let device = DeviceKeyPair::from_secret_bytes(&[0x11; 32]).unwrap();
+        let tsp = EcdsaSigningKey::from_secret_bytes(&[0x22; 32]).unwrap();
+        Mutex::new(CredentialStore::new(device, tsp.verifying_key(), Credentials::empty()))
+    });
+    let mut store = store.lock().unwrap();
+    assert!(store.install(data).is_err());
+    assert_eq!(store.credentials().counter(), 0);
+    assert_eq!(store.credentials().dpans_left(), 0);
+});
