@@ -222,3 +222,111 @@ fn dpan_pin_and_cvv_debug_print_no_digits() {
     let s = format!("{v:?}");
     assert!(!s.contains(&digits), "CVV Debug leaks the value: {s}");
 }
+
+// ---------------------------------------------------------------- provisioning
+
+/// Provisioning secrets: the KBPK and every unwrapped key, the device's and
+/// the token service's P-256 secrets, and the DPANs an envelope installs.
+/// Compile-time, like the checks above.
+#[cfg(feature = "provision")]
+#[test]
+fn provisioning_secret_types_zeroize_and_are_not_copy_or_clone() {
+    use tapcrypt::provision::envelope::{CredentialStore, Credentials, Dpan, InstalledKey};
+    use tapcrypt::provision::{
+        DeviceKeyPair, EcdsaSigningKey, EphemeralKeyPair, KeyBlockProtectionKey, UnwrappedKey,
+    };
+    assert_zeroize_on_drop::<KeyBlockProtectionKey>();
+    assert_zeroize_on_drop::<UnwrappedKey>();
+    assert_zeroize_on_drop::<DeviceKeyPair>();
+    assert_zeroize_on_drop::<EphemeralKeyPair>();
+    assert_zeroize_on_drop::<EcdsaSigningKey>();
+    assert_zeroize_on_drop::<Dpan>();
+    // Containers of those (they hold only self-zeroizing values).
+    not_copy!(
+        KeyBlockProtectionKey,
+        UnwrappedKey,
+        DeviceKeyPair,
+        EphemeralKeyPair,
+        EcdsaSigningKey,
+        Dpan,
+        InstalledKey,
+        Credentials<2, 2>,
+        CredentialStore<2, 2>,
+        tapcrypt::token::wallet::DpanWallet<2>,
+    );
+    not_clone!(
+        KeyBlockProtectionKey,
+        UnwrappedKey,
+        DeviceKeyPair,
+        EphemeralKeyPair,
+        EcdsaSigningKey,
+        Dpan,
+        InstalledKey,
+        Credentials<2, 2>,
+        CredentialStore<2, 2>,
+        tapcrypt::token::wallet::DpanWallet<2>,
+    );
+}
+
+/// The KBPK, unwrapped keys and P-256 secret keys print no secret bytes;
+/// the P-256 key pairs print only their public key.
+#[cfg(feature = "provision")]
+#[test]
+fn provisioning_debug_prints_no_secret_bytes() {
+    use tapcrypt::provision::{
+        DeviceKeyPair, EcdsaSigningKey, EphemeralKeyPair, KeyBlockProtectionKey, UnwrappedKey,
+    };
+    for alg in [Algorithm::Aes128, Algorithm::Aes256, Algorithm::Tdes2] {
+        let k = &KEY[..alg.key_len()];
+        let kbpk = KeyBlockProtectionKey::new(alg, k).unwrap();
+        let uk = UnwrappedKey::new(alg, k).unwrap();
+        assert_no_key_bytes("KeyBlockProtectionKey", &format!("{kbpk:?} {kbpk:#?}"), k);
+        assert_no_key_bytes("UnwrappedKey", &format!("{uk:?} {uk:#?}"), k);
+    }
+    // A valid P-256 scalar (< n) with distinctive bytes.
+    let mut d = KEY;
+    d[0] = 0x7A;
+    let sk = EcdsaSigningKey::from_secret_bytes(&d).unwrap();
+    let dev = DeviceKeyPair::from_secret_bytes(&d).unwrap();
+    let eph = EphemeralKeyPair::from_secret_bytes_for_tests(&d).unwrap();
+    for (what, dbg) in [
+        ("EcdsaSigningKey", format!("{sk:?} {sk:#?}")),
+        ("DeviceKeyPair", format!("{dev:?} {dev:#?}")),
+        ("EphemeralKeyPair", format!("{eph:?} {eph:#?}")),
+    ] {
+        // The public key is printed in hex, so single bytes can collide by
+        // chance: check that no 3-byte run of the secret appears instead.
+        for w in d.windows(3) {
+            let hex = format!("{:02x}{:02x}{:02x}", w[0], w[1], w[2]);
+            assert!(
+                !dbg.to_lowercase().contains(&hex),
+                "{what}: Debug {dbg:?} contains secret bytes {hex}"
+            );
+        }
+        assert!(dbg.contains("public"), "{what}: {dbg}");
+    }
+}
+
+/// The device wallet and an envelope's DPANs print at most the last four
+/// digits.
+#[cfg(feature = "provision")]
+#[test]
+fn wallet_and_envelope_dpans_print_at_most_the_last_four() {
+    let digits = "4111111145671234";
+    let d = tapcrypt::provision::envelope::Dpan::from_ascii(digits.as_bytes());
+    // Luhn: pick a valid one if this is not.
+    let d = d.unwrap_or_else(|_| {
+        tapcrypt::provision::envelope::Dpan::from_ascii(b"4111111111111111").unwrap()
+    });
+    let shown = format!("{d:?} {d:#?}");
+    let full = String::from_utf8(d.digits().to_vec()).unwrap();
+    assert!(!shown.contains(&full[..12]), "envelope Dpan: {shown}");
+    let mut w: tapcrypt::token::wallet::DpanWallet<2> =
+        tapcrypt::token::wallet::DpanWallet::new(Atc::from_u16(1), 0);
+    w.receive_batch(&[tapcrypt::token::Dpan::parse("5399991247011610").unwrap()])
+        .unwrap();
+    let s = format!("{w:?} {w:#?}");
+    for needle in ["53999912", "99912470", "2470116"] {
+        assert!(!s.contains(needle), "DpanWallet Debug leaks digits: {s}");
+    }
+}
