@@ -106,6 +106,43 @@ fn csk_aes(runner: &mut CtRunner, rng: &mut BenchRng) {
     csk(runner, rng, Algorithm::Aes128);
 }
 
+/// FF1 (DPAN issue/detokenize core): one AES-256 range key; class Left = a
+/// fixed 16-digit numeral string, Right = random digits. Encrypt and decrypt.
+fn ff1(runner: &mut CtRunner, rng: &mut BenchRng, encrypt: bool) {
+    use tapcrypt::token::{DpanRangeKey, ff1::Ff1};
+    let key = DpanRangeKey::new(Algorithm::Aes256, &FIXED).expect("key");
+    let f = Ff1::new(&key).expect("ff1");
+    let fixed: [u8; 16] = core::array::from_fn(|i| FIXED[i] % 10);
+    let mut inputs = Vec::with_capacity(N);
+    for _ in 0..N {
+        if rng.random::<bool>() {
+            inputs.push((Class::Left, fixed));
+        } else {
+            let d: [u8; 16] = core::array::from_fn(|_| rng.random_range(0..10u8));
+            inputs.push((Class::Right, d));
+        }
+    }
+    for (class, x) in inputs {
+        runner.run_one(class, || {
+            let mut out = [0u8; 16];
+            let r = if encrypt {
+                f.encrypt_digits(b"53999912|v1", black_box(&x), &mut out)
+            } else {
+                f.decrypt_digits(b"53999912|v1", black_box(&x), &mut out)
+            };
+            black_box((r.is_ok(), out))
+        });
+    }
+}
+
+fn ff1_encrypt(runner: &mut CtRunner, rng: &mut BenchRng) {
+    ff1(runner, rng, true);
+}
+
+fn ff1_decrypt(runner: &mut CtRunner, rng: &mut BenchRng) {
+    ff1(runner, rng, false);
+}
+
 /// Control: an early-exit comparison must show a large |t|.
 fn control_leaky_eq(runner: &mut CtRunner, rng: &mut BenchRng) {
     fn leaky(a: &[u8; 64], b: &[u8; 64]) -> bool {
@@ -134,5 +171,7 @@ ctbench_main!(
     verify_ac_aes,
     csk_tdes,
     csk_aes,
+    ff1_encrypt,
+    ff1_decrypt,
     control_leaky_eq
 );
