@@ -25,6 +25,15 @@ for t in thumbv7em-none-eabihf thumbv8m.main-none-eabihf thumbv6m-none-eabi; do
   fi
 done
 
+echo "--- P-256 image (KATs under QEMU, Cortex-M4; links with the locating panic handler, see BENCHMARKS.md)"
+cargo build -q --release --target thumbv7em-none-eabihf --features ops-p256,allow-panic --target-dir target/p256
+./check-div.sh target/p256/thumbv7em-none-eabihf/release/no_std-check || fail=1
+if timeout 900 cargo run -q --release --target thumbv7em-none-eabihf --features ops-p256,allow-panic --target-dir target/p256 > target/kat-p256.log 2>&1; then
+  grep -c '^KAT .* ok' target/kat-p256.log | sed "s/^/    KATs passed: /"
+else
+  echo "    P-256 KAT run FAILED:"; cat target/kat-p256.log; fail=1
+fi
+
 echo "--- the no-division check must catch a planted division"
 cargo build -q --release --features planted-div --target thumbv7em-none-eabihf --target-dir target/planted
 if ./check-div.sh target/planted/thumbv7em-none-eabihf/release/no_std-check >/dev/null; then

@@ -373,6 +373,52 @@ fn ff1_nist_bench() {
     }
 }
 
+// ---------------------------------------------------------------- P-256
+
+/// Wycheproof ecdh_secp256r1_ecpoint_test tcId 1 (C2SP/wycheproof dac1dd4).
+#[cfg(feature = "ops-p256")]
+const ECDH_PRIV: [u8; 32] = h("0612465c89a023ab17855b0a6bcebfd3febb53aef84138647b5352e02c10c346");
+#[cfg(feature = "ops-p256")]
+const ECDH_PUB: [u8; 65] = h("0462d5bd3372af75fe85a040715d0f502428e07046868b0bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf");
+#[cfg(feature = "ops-p256")]
+const ECDH_SHARED: [u8; 32] = h("53020d908b0219328b658b525f26780e3ae12bcd952bb25a93bc0895e1714285");
+
+#[cfg(feature = "ops-p256")]
+fn p256_ecdh_kat() -> bool {
+    use tapcrypt::__internal::{PeerKeyEncoding, ecdh_shared_secret_for_vectors};
+    matches!(ecdh_shared_secret_for_vectors(&ECDH_PRIV, &ECDH_PUB, PeerKeyEncoding::Sec1), Ok(z) if z == ECDH_SHARED)
+}
+
+#[cfg(feature = "ops-p256")]
+fn p256_ecdh_bench() {
+    use tapcrypt::__internal::{PeerKeyEncoding, ecdh_shared_secret_for_vectors};
+    black_box(ecdh_shared_secret_for_vectors(black_box(&ECDH_PRIV), &ECDH_PUB, PeerKeyEncoding::Sec1).is_ok());
+}
+
+/// Wycheproof ecdsa_secp256r1_sha256_p1363_test tcId 1 (valid).
+#[cfg(feature = "ops-p256")]
+const ECDSA_PUB: [u8; 65] = h("042927b10512bae3eddcfe467828128bad2903269919f7086069c8c4df6c732838c7787964eaac00e5921fb1498a60f4606766b3d9685001558d1a974e7341513e");
+#[cfg(feature = "ops-p256")]
+const ECDSA_SIG: [u8; 64] = h("2ba3a8be6b94d5ec80a6d9d1190a436effe50d85a1eee859b8cc6af9bd5c2e184cd60b855d442f5b3c7b11eb6c4e0ae7525fe710fab9aa7c77a67f79e6fadd76");
+
+#[cfg(feature = "ops-p256")]
+fn p256_verify_kat() -> bool {
+    use tapcrypt::provision::EcdsaVerifyingKey;
+    let Ok(k) = EcdsaVerifyingKey::from_sec1(&ECDSA_PUB) else { return false };
+    let good = k.verify_p1363(b"123400", &ECDSA_SIG).is_ok();
+    let mut bad = ECDSA_SIG;
+    bad[63] ^= 1;
+    good && k.verify_p1363(b"123400", &bad).is_err()
+}
+
+#[cfg(feature = "ops-p256")]
+fn p256_verify_bench() {
+    use tapcrypt::provision::EcdsaVerifyingKey;
+    if let Ok(k) = EcdsaVerifyingKey::from_sec1(black_box(&ECDSA_PUB)) {
+        black_box(k.verify_p1363(b"123400", black_box(&ECDSA_SIG)).is_ok());
+    }
+}
+
 /// A division by a runtime value, to show `check-div.sh` failing.
 #[cfg(feature = "planted-div")]
 #[inline(never)]
@@ -407,6 +453,10 @@ pub static OPS: &[Op] = &[
     Op { name: "ff1_dpan_7_digits", kat: ff1_7_kat, bench: ff1_7_bench },
     #[cfg(feature = "ops-ff1")]
     Op { name: "ff1_nist_10_digits", kat: ff1_nist_kat, bench: ff1_nist_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "p256_ecdh", kat: p256_ecdh_kat, bench: p256_ecdh_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "p256_ecdsa_verify", kat: p256_verify_kat, bench: p256_verify_bench },
 ];
 
 #[allow(dead_code)]
