@@ -1,4 +1,4 @@
-//! P-256: the whole Wycheproof ECDH (X.509) and ECDSA (DER) files, the
+//! P-256 (the whole Wycheproof files run in test-vectors/tests/wycheproof.rs): the
 //! p256.json subset (ECDH SEC1 points, ECDSA P1363, supplemental SEC1 cases),
 //! key pairs, KBPK agreement and ECDSA sign/verify.
 #![cfg(all(feature = "provision", feature = "__internal"))]
@@ -19,9 +19,6 @@ use tapcrypt::provision::{
 };
 use tapcrypt::{Algorithm, Error};
 
-const WP_ECDH: &str = include_str!("../test-vectors/data/wycheproof/ecdh_secp256r1_test.json");
-const WP_ECDSA: &str =
-    include_str!("../test-vectors/data/wycheproof/ecdsa_secp256r1_sha256_test.json");
 const P256: &str = include_str!("../test-vectors/data/p256.json");
 
 fn s<'a>(v: &'a serde_json::Value, k: &str) -> &'a str {
@@ -60,43 +57,6 @@ fn ecdh(v: &serde_json::Value, enc: PeerKeyEncoding) -> bool {
         }
         Err(_) => false,
     }
-}
-
-#[test]
-fn wycheproof_ecdh_x509_whole_file() {
-    let f = json(WP_ECDH);
-    let mut counts = std::collections::BTreeMap::new();
-    for (_g, t) in wycheproof_tests(&f) {
-        let ok = ecdh(&t, PeerKeyEncoding::SpkiDer);
-        let k = check(
-            s(&t, "result"),
-            ok,
-            &format!("tcId {} {}", t["tcId"], s(&t, "comment")),
-        );
-        *counts.entry(k).or_insert(0) += 1;
-    }
-    assert_eq!(counts["valid"], 330);
-    assert_eq!(counts["invalid"], 52);
-    assert_eq!(counts["acceptable"], 230);
-}
-
-#[test]
-fn wycheproof_ecdsa_der_whole_file() {
-    let f = json(WP_ECDSA);
-    let mut counts = std::collections::BTreeMap::new();
-    for (g, t) in wycheproof_tests(&f) {
-        let key = EcdsaVerifyingKey::from_sec1(&hex(s(&g["publicKey"], "uncompressed"))).unwrap();
-        let ok = key
-            .verify_der(&hex(s(&t, "msg")), &hex(s(&t, "sig")))
-            .is_ok();
-        let k = check(
-            s(&t, "result"),
-            ok,
-            &format!("tcId {} {}", t["tcId"], s(&t, "comment")),
-        );
-        *counts.entry(k).or_insert(0) += 1;
-    }
-    assert_eq!((counts["valid"], counts["invalid"]), (174, 310));
 }
 
 #[test]

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   tapcrypt demo                 run a tap on the device and its authorisation on the backend
-  tapcrypt vectors FILE...      run known-answer vector files through tapcrypt's public API
-                                (layout of emv.json: {\"meta\": ..., \"vectors\": {group: [vector, ...]}})";
+  tapcrypt vectors PATH...      run known-answer vector files through tapcrypt's public API:
+                                files in the layout of emv.json ({\"meta\": ..., \"vectors\": {group: [vector, ...]}}),
+                                whole Wycheproof files (recognised by their \"schema\"), or directories of them";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,60 +1,130 @@
-//! `tapcrypt vectors FILE...`: one line per group, failures by id, and a last
+//! `tapcrypt vectors PATH...`: one line per group, failures by id, and a last
 //! line `N passed, N failed, N skipped`. Exit status 1 if anything failed.
+//!
+//! A PATH may be a file (tapcrypt's layout or a whole Wycheproof file) or a
+//! directory, which is searched recursively for `*.json` files, so
+//! `tapcrypt vectors wycheproof/testvectors_v1` runs every file tapcrypt
+//! understands in a checkout of the upstream repository and counts the rest as
+//! skipped.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tapcrypt_vectors::run_file;
+use serde_json::Value;
+use tapcrypt_vectors::{GroupReport, run_file};
 
-pub(crate) fn run(files: &[String]) -> ExitCode {
-    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for path in files {
-        let doc = match std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("not valid JSON: {e}")))
-        {
-            Ok(d) => d,
-            Err(e) => {
+#[derive(Default)]
+struct Totals {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+pub(crate) fn run(paths: &[String]) -> ExitCode {
+    let mut t = Totals::default();
+    for path in paths {
+        let p = Path::new(path);
+        if p.is_dir() {
+            let mut files = Vec::new();
+            if let Err(e) = json_files(p, &mut files) {
                 println!("{path}: {e}");
-                failed += 1;
+                t.failed += 1;
                 continue;
             }
-        };
-        let reports = match run_file(&doc) {
-            Ok(r) => r,
-            Err(e) => {
-                println!("{path}: {e}");
-                failed += 1;
-                continue;
+            for f in files {
+                run_one(&f, true, &mut t);
             }
-        };
-        println!("{path}:");
-        for r in reports {
-            if r.skipped {
-                println!(
-                    "  {:<28} skipped: unknown group ({} vectors)",
-                    r.name, r.skipped_count
-                );
-                skipped += r.skipped_count;
-                continue;
-            }
-            let status = if r.failed.is_empty() { "ok" } else { "FAILED" };
-            println!(
-                "  {:<28} {status}: {} passed, {} failed",
-                r.name,
-                r.passed,
-                r.failed.len()
-            );
-            for (id, why) in &r.failed {
-                println!("    {id}: {why}");
-            }
-            passed += r.passed;
-            failed += r.failed.len();
+        } else {
+            run_one(p, false, &mut t);
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
-    if failed == 0 {
+    println!(
+        "{} passed, {} failed, {} skipped",
+        t.passed, t.failed, t.skipped
+    );
+    if t.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Every `*.json` file under `dir`, sorted, recursively.
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            json_files(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Runs one file. Found by walking a directory (`walked`), a JSON file that is
+/// not a vector file at all (a JSON Schema, a config) is skipped silently; named
+/// on the command line, it is an error.
+fn run_one(path: &Path, walked: bool, t: &mut Totals) {
+    let name = path.display();
+    let doc: Value = match std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|s| serde_json::from_str(&s).map_err(|e| format!("not valid JSON: {e}")))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            println!("{name}: {e}");
+            t.failed += 1;
+            return;
+        }
+    };
+    let reports = match run_file(&doc) {
+        Ok(r) => r,
+        Err(_) if walked && doc.get("vectors").is_none() && doc.get("testGroups").is_none() => {
+            return;
+        }
+        Err(e) => {
+            println!("{name}: {e}");
+            t.failed += 1;
+            return;
+        }
+    };
+    println!("{name}:");
+    for r in reports {
+        print_report(&r, t);
+    }
+}
+
+fn print_report(r: &GroupReport, t: &mut Totals) {
+    if r.skipped {
+        let why = if r.wycheproof.is_none() && !r.name.starts_with("wycheproof") {
+            "unknown group"
+        } else {
+            "not supported"
+        };
+        println!(
+            "  {:<28} skipped: {why} ({} vectors)",
+            r.name, r.skipped_count
+        );
+        t.skipped += r.skipped_count;
+        return;
+    }
+    let status = if r.failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "  {:<28} {status}: {} passed, {} failed",
+        r.name,
+        r.passed,
+        r.failed.len()
+    );
+    if let Some(c) = &r.wycheproof {
+        println!("    ({c})");
+    }
+    for (id, why) in &r.failed {
+        println!("    {id}: {why}");
+    }
+    t.passed += r.passed;
+    t.failed += r.failed.len();
 }

@@ -117,6 +117,67 @@ fn unknown_groups_are_skipped_and_named() {
 }
 
 #[test]
+fn a_wycheproof_checkout_runs_what_is_supported_and_skips_the_rest() {
+    // A miniature checkout: a supported file, one for another curve, one with
+    // an unsupported schema and a JSON Schema definition (not a vector file).
+    let dir = std::env::temp_dir().join(format!("tapcrypt-cli-wp-{}", std::process::id()));
+    let sub = dir.join("testvectors_v1");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/data/wycheproof/"
+    );
+    std::fs::copy(
+        format!("{data}hmac_sha256_test.json"),
+        sub.join("hmac_sha256_test.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        sub.join("ecdh_secp384r1_test.json"),
+        r#"{"algorithm": "ECDH", "schema": "ecdh_test_schema_v1.json", "testGroups": [
+            {"curve": "secp384r1", "encoding": "asn", "tests": [{"tcId": 1}, {"tcId": 2}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        sub.join("x25519_test.json"),
+        r#"{"algorithm": "XDH", "schema": "xdh_comp_schema_v1.json", "testGroups": [
+            {"curve": "curve25519", "tests": [{"tcId": 1}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("schemas").join("mac_test_schema_v1.json"),
+        r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}"#,
+    )
+    .unwrap();
+    let (code, out) = tapcrypt(&["vectors", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("wycheproof HMAC-SHA256"), "{out}");
+    assert!(
+        out.contains("66 valid accepted, 108 invalid rejected"),
+        "{out}"
+    );
+    assert!(out.contains("wycheproof ECDH on secp384r1"), "{out}");
+    assert!(!out.contains("mac_test_schema_v1.json"), "{out}");
+    assert_eq!(last_line(&out), "174 passed, 0 failed, 3 skipped");
+
+    // The same file with one valid tag corrupted fails, by tcId.
+    let text = std::fs::read_to_string(sub.join("hmac_sha256_test.json")).unwrap();
+    let bad = text.replacen(
+        "b175b57d89ea6cb606fb3363f2538abd73a4c00b4a1386905bac809004cf1933",
+        "b175b57d89ea6cb606fb3363f2538abd73a4c00b4a1386905bac809004cf1932",
+        1,
+    );
+    assert_ne!(bad, text);
+    std::fs::write(sub.join("hmac_sha256_test.json"), bad).unwrap();
+    let (code, out) = tapcrypt(&["vectors", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tcId 1: valid test rejected"), "{out}");
+    assert_eq!(last_line(&out), "173 passed, 1 failed, 3 skipped");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn unreadable_and_non_json_files_fail() {
     let f = write("notjson.json", "{ this is not json");
     let (code, out) = tapcrypt(&["vectors", &f, "/nonexistent/file.json"]);

@@ -20,6 +20,7 @@ mod emv_extra;
 pub mod hex;
 mod provision;
 mod token;
+pub mod wycheproof;
 
 /// What running one vector gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,17 +238,24 @@ pub struct GroupReport {
     pub skipped: bool,
     /// Number of vectors in a skipped group.
     pub skipped_count: usize,
+    /// For Wycheproof files: how the passing tests split by expected result.
+    pub wycheproof: Option<wycheproof::Counts>,
 }
 
-/// Runs every vector of every known group in a parsed file.
+/// Runs every vector of every known group in a parsed file: either this
+/// crate's layout or a whole Wycheproof file (see [`wycheproof`]).
 ///
 /// # Errors
-/// A message if the file does not have the `{"vectors": {group: [...]}}` layout.
+/// A message if the file has neither the `{"vectors": {group: [...]}}` layout
+/// nor Wycheproof's `schema` and `testGroups`.
 pub fn run_file(doc: &Value) -> Result<Vec<GroupReport>, String> {
+    if wycheproof::is_wycheproof(doc) {
+        return wycheproof::run(doc);
+    }
     let vectors = doc
         .get("vectors")
         .and_then(Value::as_object)
-        .ok_or("the file has no \"vectors\" object (expected {\"meta\": …, \"vectors\": {group: [vector, …]}})")?;
+        .ok_or("the file has no \"vectors\" object (expected {\"meta\": …, \"vectors\": {group: [vector, …]}}, or a Wycheproof file with \"schema\" and \"testGroups\")")?;
     let mut out = Vec::new();
     for (name, list) in vectors {
         let list = list
