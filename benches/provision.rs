@@ -75,13 +75,17 @@ fn benches(c: &mut Criterion) {
             key: &mk_smc,
         },
     ];
+    let dpans: Vec<tapcrypt::token::Dpan> = DPANS
+        .iter()
+        .map(|d| tapcrypt::token::Dpan::from_ascii(d).unwrap())
+        .collect();
     let contents = EnvelopeContents {
         counter: 1,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tokenref:DNITHE000000000001",
         keys: &keys,
-        dpans: &DPANS,
+        dpans: &dpans,
     };
     let mut buf = vec![0u8; envelope_len(&contents)];
 

@@ -46,32 +46,28 @@ impl Pan {
     /// [`Error::DigitCount`] outside 12–19 digits, [`Error::NotDigits`] for any
     /// other character.
     pub fn parse(s: &str) -> Result<Self, Error> {
-        Self::parse_range(s, "PAN", Self::MIN_DIGITS, Self::MAX_DIGITS)
+        Self::parse_range(s.as_bytes(), "PAN", Self::MIN_DIGITS, Self::MAX_DIGITS)
     }
 
     pub(crate) fn parse_range(
-        s: &str,
+        s: &[u8],
         field: &'static str,
         min: usize,
         max: usize,
     ) -> Result<Self, Error> {
         let len = s.len();
-        if !(min..=max).contains(&len) {
-            return Err(Error::DigitCount {
-                field,
-                min,
-                max,
-                got: len,
-            });
-        }
-        let mut digits = [0u8; 19];
-        let dst = digits.get_mut(..len).ok_or(Error::DigitCount {
+        let count_err = Error::DigitCount {
             field,
             min,
             max,
             got: len,
-        })?;
-        if let Err(e) = parse_digits(s.as_bytes(), dst, field) {
+        };
+        if !(min..=max).contains(&len) {
+            return Err(count_err);
+        }
+        let mut digits = [0u8; 19];
+        let dst = digits.get_mut(..len).ok_or(count_err)?;
+        if let Err(e) = parse_digits(s, dst, field) {
             digits.zeroize();
             return Err(e);
         }
@@ -118,11 +114,18 @@ impl Pan {
                 got: len,
             });
         }
+        Ok(Self::from_values_truncated(d))
+    }
+
+    /// From validated digit values; more than 19 are cut to 19 (callers pass
+    /// lengths they control).
+    pub(crate) fn from_values_truncated(v: &[u8]) -> Self {
         let mut digits = [0u8; 19];
+        let len = v.len().min(19);
         if let Some(dst) = digits.get_mut(..len) {
-            dst.copy_from_slice(d);
+            crate::ct::copy(dst, v);
         }
-        Ok(Pan { digits, len })
+        Pan { digits, len }
     }
 }
 

@@ -17,6 +17,7 @@ use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcPublicKey, EcdsaSigningKey, EnvelopeContents,
     EnvelopeKey, KbpkKdf, KeyBlockHeader, ProvisionError, build_envelope, open_envelope,
 };
+use tapcrypt::token::Dpan;
 use tapcrypt::{Algorithm, CardMasterKey, Error, VerifyError};
 
 const DPANS: [&[u8]; 3] = [
@@ -24,6 +25,15 @@ const DPANS: [&[u8]; 3] = [
     b"4895370012345689",
     b"4895370012345697",
 ];
+
+fn to_dpans(list: &[&[u8]]) -> Vec<Dpan> {
+    list.iter().map(|d| Dpan::from_ascii(d).unwrap()).collect()
+}
+
+fn ascii(d: &Dpan) -> Vec<u8> {
+    let mut b = [0u8; 19];
+    d.write_ascii(&mut b).to_vec()
+}
 
 struct World {
     device_secret: [u8; 32],
@@ -80,13 +90,14 @@ impl World {
                 key: &mk_smi,
             },
         ];
+        let dpans = to_dpans(dpans);
         let contents = EnvelopeContents {
             counter,
             kdf,
             kbpk_algorithm: Algorithm::Aes256,
             context: b"tokenref:DNITHE000000000001",
             keys: &keys,
-            dpans,
+            dpans: &dpans,
         };
         let device_pub = self.device().public_key();
         let mut out = vec![0u8; envelope::envelope_len(&contents)];
@@ -137,8 +148,8 @@ fn build_then_install_round_trip() {
         assert_eq!(c.key(*b"E2").unwrap().key().expose_secret(), &[0x1E; 16]);
         assert_eq!(c.key(*b"E2").unwrap().mode_of_use(), b'C');
         let d = store.credentials_mut().take_dpan().unwrap();
-        assert_eq!(d.digits(), DPANS[0]);
-        assert_eq!(format!("{d:?}"), "Dpan(************5671)");
+        assert_eq!(ascii(&d), DPANS[0]);
+        assert_eq!(format!("{d:?}"), "Dpan { len: 16, .. }");
         assert_eq!(store.credentials().dpans_left(), 2);
     }
 }
@@ -422,7 +433,7 @@ fn duplicate_usage_and_capacity() {
         kbpk_algorithm: Algorithm::Aes128,
         context: b"",
         keys: &keys,
-        dpans: &DPANS,
+        dpans: &to_dpans(&DPANS),
     };
     let mut out = vec![0u8; envelope::envelope_len(&contents)];
     build_envelope(&contents, &device_pub, &w.tsp, &mut w.rng, &mut out).unwrap();
@@ -498,14 +509,17 @@ fn builder_rejects_out_of_profile_contents() {
     );
     assert!(
         build(&EnvelopeContents {
-            dpans: &[b"4895370012345675"],
+            // Wrong Luhn check digit.
+            dpans: &to_dpans(&[b"4895370012345675"]),
             ..base
         })
         .is_err()
     );
+    // 256 DPANs do not fit the one-byte count.
+    let many = vec![Dpan::from_ascii(DPANS[0]).unwrap(); 256];
     assert!(
         build(&EnvelopeContents {
-            dpans: &[b"489537001234"],
+            dpans: &many,
             ..base
         })
         .is_err()
@@ -530,7 +544,7 @@ fn vec_builder_matches_length() {
         kbpk_algorithm: Algorithm::Aes128,
         context: b"x",
         keys: &keys,
-        dpans: &DPANS,
+        dpans: &to_dpans(&DPANS),
     };
     let v = envelope::build_envelope_vec(&c, &w.device().public_key(), &w.tsp, &mut w.rng).unwrap();
     assert_eq!(v.len(), envelope::envelope_len(&c));

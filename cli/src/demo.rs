@@ -161,15 +161,13 @@ fn dpan_tap() -> Result<(), ExitCode> {
         header: &header,
         key: &card_key,
     }];
-    let ascii_batch: Vec<Vec<u8>> = batch.iter().map(|d| ascii(d).into_bytes()).collect();
-    let dpan_refs: Vec<&[u8]> = ascii_batch.iter().map(Vec::as_slice).collect();
     let contents = EnvelopeContents {
         counter: 1,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tapcrypt-demo:token-account-4242",
         keys: &keys,
-        dpans: &dpan_refs,
+        dpans: &batch,
     };
     let mut envelope = vec![0u8; tapcrypt::provision::envelope::envelope_len(&contents)];
     step(
@@ -210,11 +208,7 @@ fn dpan_tap() -> Result<(), ExitCode> {
         CardMasterKey::new(installed.key().algorithm(), installed.key().expose_secret())
             .map_err(|e| fail("card key", e))?;
     let device = CardKeySchedule::new(provisioned);
-    let mut received = Vec::new();
-    while let Some(d) = store.credentials_mut().take_dpan() {
-        let s = String::from_utf8_lossy(d.digits()).into_owned();
-        received.push(Dpan::parse(&s).map_err(|e| fail("DPAN", e))?);
-    }
+    let received: Vec<Dpan> = std::iter::from_fn(|| store.credentials_mut().take_dpan()).collect();
     let mut wallet: DpanWallet<8> = DpanWallet::new(Atc::from_u16(0x0001), 1);
     wallet
         .receive_batch(&received)

@@ -946,7 +946,7 @@ fn envelope_install() {
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tokenref:1",
         keys: &keys,
-        dpans: &[b"4111111111111111"],
+        dpans: &[tapcrypt::token::Dpan::parse("4111111111111111").unwrap()],
     };
     let env =
         envelope::build_envelope_vec(&contents, &device_pub, &tsp, &mut CtRng(3, false)).unwrap();

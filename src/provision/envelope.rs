@@ -50,8 +50,10 @@
 //! persists [`Credentials`] (which carries the counter) with one atomic write
 //! (A/B slots) after `install` returns `Ok`.
 //!
-//! Integration point: [`Dpan`] is a minimal fixed-size stand-in; the DPAN
-//! wallet type of the `token` module should take over once merged.
+//! The DPANs are the [`token`](crate::token) module's [`Dpan`]s: the token
+//! service puts a batch from [`DpanRange::issue_batch`](crate::token::DpanRange::issue_batch)
+//! in the envelope, and the device moves what it installed into its
+//! [`DpanWallet`](crate::token::wallet::DpanWallet).
 
 #[cfg(feature = "std")]
 extern crate alloc;
@@ -66,6 +68,7 @@ use super::keypair::{
     self, DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams, SEC1_UNCOMPRESSED_LEN,
 };
 use super::tr31::{self, KeyBlockHeader, UnwrappedKey, Version, WrapKey};
+use crate::token::Dpan;
 use crate::{Algorithm, Error};
 
 /// Envelope magic.
@@ -90,85 +93,15 @@ fn malformed(what: &'static str) -> Error {
 // ---------------------------------------------------------------------------
 // DPANs
 
-/// A one-time DPAN: 13 to 19 ASCII digits, Luhn-valid. Zeroized on drop;
-/// `Debug` shows only the length and the last four digits; not `Clone`.
-pub struct Dpan {
-    digits: [u8; 19],
-    len: u8,
-}
-
-impl Drop for Dpan {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.digits);
-    }
-}
-
-impl zeroize::ZeroizeOnDrop for Dpan {}
-
-impl fmt::Debug for Dpan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.digits();
-        let tail = d.get(d.len().saturating_sub(4)..).unwrap_or(&[]);
-        f.write_str("Dpan(")?;
-        for _ in 0..d.len().saturating_sub(4) {
-            f.write_str("*")?;
-        }
-        for c in tail {
-            write!(f, "{}", *c as char)?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl Dpan {
-    /// Parses 13–19 ASCII digits with a valid Luhn check digit. The digit
-    /// and Luhn checks accumulate a verdict without per-digit branches.
-    ///
-    /// # Errors
-    /// [`Error::DigitCount`], [`Error::NotDigits`], or [`Error::Malformed`]
-    /// for a bad check digit.
-    pub fn from_ascii(s: &[u8]) -> Result<Self, Error> {
-        if !(13..=19).contains(&s.len()) {
-            return Err(Error::DigitCount {
-                field: "DPAN",
-                min: 13,
-                max: 19,
-                got: s.len(),
-            });
-        }
-        let mut bad = 0u32;
-        let mut sum = 0u32;
-        for (i, c) in s.iter().rev().enumerate() {
-            let v = u32::from(c.wrapping_sub(b'0'));
-            // v > 9 (including wrap-around) as a 0/1 without a branch.
-            bad |= (9u32.wrapping_sub(v)) >> 31;
-            let v = v & 0xF;
-            // Every second digit from the right is doubled (public position);
-            // 2v - 9 when v >= 5, computed with a mask.
-            let ge5 = ((v + 3) >> 3) & 1;
-            let doubled = 2 * v - 9 * ge5;
-            sum += if i % 2 == 1 { doubled } else { v };
-        }
-        if bad != 0 {
-            return Err(Error::NotDigits { field: "DPAN" });
-        }
-        if !sum.is_multiple_of(10) {
-            return Err(malformed("DPAN check digit (Luhn) is wrong"));
-        }
-        let mut digits = [0u8; 19];
-        if let Some(dst) = digits.get_mut(..s.len()) {
-            dst.copy_from_slice(s);
-        }
-        Ok(Dpan {
-            digits,
-            len: s.len() as u8,
-        })
-    }
-
-    /// The digits, ASCII.
-    #[must_use]
-    pub fn digits(&self) -> &[u8] {
-        self.digits.get(..usize::from(self.len)).unwrap_or(&[])
+/// Parses one DPAN of an envelope: 13–19 ASCII digits with a right Luhn
+/// check digit (the token service only ever sends issued DPANs, so a bad
+/// check digit means a corrupted or forged envelope).
+fn envelope_dpan(ascii: &[u8]) -> Result<Dpan, Error> {
+    let d = Dpan::from_ascii(ascii)?;
+    if d.luhn_ok() {
+        Ok(d)
+    } else {
+        Err(malformed("DPAN check digit (Luhn) is wrong"))
     }
 }
 
@@ -377,7 +310,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
     let dpans_start = c.pos;
     for _ in 0..n_dpans {
         let d = usize::from(c.u8("DPAN length")?);
-        Dpan::from_ascii(c.take(d, "DPAN")?)?;
+        envelope_dpan(c.take(d, "DPAN")?)?;
     }
     let dpans_region = signed.get(dpans_start..c.pos).unwrap_or(&[]);
     if c.pos != signed.len() {
@@ -484,7 +417,7 @@ pub fn open_envelope<const K: usize, const D: usize>(
     };
     for slot in creds.dpans.iter_mut().take(p.n_dpans) {
         let d = usize::from(c.u8("DPAN length")?);
-        *slot = Some(Dpan::from_ascii(c.take(d, "DPAN")?)?);
+        *slot = Some(envelope_dpan(c.take(d, "DPAN")?)?);
     }
     Ok(creds)
 }
@@ -596,8 +529,8 @@ pub struct EnvelopeContents<'a> {
     pub context: &'a [u8],
     /// 1 to 16 keys.
     pub keys: &'a [EnvelopeKey<'a>],
-    /// 0 to 255 DPANs, ASCII digits.
-    pub dpans: &'a [&'a [u8]],
+    /// 0 to 255 DPANs (each must have a right Luhn check digit).
+    pub dpans: &'a [Dpan],
 }
 
 /// Exact length of the envelope [`build_envelope`] writes for `contents`.
@@ -685,7 +618,9 @@ pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
         }
     }
     for d in contents.dpans {
-        Dpan::from_ascii(d)?;
+        if !d.luhn_ok() {
+            return Err(malformed("DPAN check digit (Luhn) is wrong"));
+        }
     }
     let total = envelope_len(contents);
     if out.len() < total {
@@ -729,8 +664,10 @@ pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
     }
     w.put(&[contents.dpans.len() as u8])?;
     for d in contents.dpans {
+        let mut ascii = [0u8; 19];
         w.put(&[d.len() as u8])?;
-        w.put(d)?;
+        w.put(d.write_ascii(&mut ascii))?;
+        zeroize::Zeroize::zeroize(&mut ascii);
     }
     let body_len = w.pos;
     let sig = signer.sign_parts_with_rng(

@@ -21,8 +21,7 @@ pub use rand_core;
 
 pub use ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
 pub use envelope::{
-    CredentialStore, Credentials, Dpan, EnvelopeContents, EnvelopeKey, build_envelope,
-    open_envelope,
+    CredentialStore, Credentials, EnvelopeContents, EnvelopeKey, build_envelope, open_envelope,
 };
 pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
 pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};

@@ -80,62 +80,49 @@ impl Bin {
 /// length, not `Copy`. Parsing checks the characters and length; whether the
 /// check digit is right is asked separately ([`Dpan::luhn_ok`]) so a
 /// detokenizer can tell a typo from a forgery.
-#[derive(Clone)]
-pub struct Dpan {
-    digits: [u8; 19],
-    len: usize,
-}
+pub struct Dpan(crate::Pan);
 
 impl Dpan {
+    /// Fewest digits accepted.
+    pub const MIN_DIGITS: usize = 13;
+    /// Most digits accepted.
+    pub const MAX_DIGITS: usize = 19;
+
     /// Parses 13 to 19 ASCII digits.
     ///
     /// # Errors
     /// [`Error::DigitCount`] or [`Error::NotDigits`].
     pub fn parse(s: &str) -> Result<Self, Error> {
-        let len = s.len();
-        if !(13..=19).contains(&len) {
-            return Err(Error::DigitCount {
-                field: "DPAN",
-                min: 13,
-                max: 19,
-                got: len,
-            });
-        }
-        let mut digits = [0u8; 19];
-        if let Err(e) = crate::digits::parse_digits(
-            s.as_bytes(),
-            digits.get_mut(..len).unwrap_or(&mut []),
-            "DPAN",
-        ) {
-            digits.zeroize();
-            return Err(e);
-        }
-        Ok(Dpan { digits, len })
+        Self::from_ascii(s.as_bytes())
+    }
+
+    /// Parses 13 to 19 ASCII digits given as bytes (as they arrive in a
+    /// provisioning envelope or from flash).
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] or [`Error::NotDigits`].
+    pub fn from_ascii(s: &[u8]) -> Result<Self, Error> {
+        crate::Pan::parse_range(s, "DPAN", Self::MIN_DIGITS, Self::MAX_DIGITS).map(Dpan)
     }
 
     pub(crate) fn from_values(v: &[u8]) -> Self {
-        let mut digits = [0u8; 19];
-        let len = v.len().min(19);
-        if let Some(d) = digits.get_mut(..len) {
-            crate::ct::copy(d, v);
-        }
-        Dpan { digits, len }
+        Dpan(crate::Pan::from_values_truncated(v))
     }
 
     /// Number of digits.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.0.len()
     }
 
     /// Always false.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.is_empty()
     }
 
     pub(crate) fn values(&self) -> &[u8] {
-        self.digits.get(..self.len).unwrap_or(&[])
+        self.0.digit_values()
     }
 
     /// Whether the Luhn check digit is right.
@@ -150,14 +137,17 @@ impl Dpan {
     /// # Security warning
     /// A DPAN is cardholder data: don't log it in production.
     pub fn write_ascii<'a>(&self, out: &'a mut [u8; 19]) -> &'a [u8] {
-        for (o, d) in out.iter_mut().zip(self.values()) {
-            *o = d | 0x30;
-        }
-        out.get(..self.len).unwrap_or(&[])
+        self.0.write_ascii(out)
     }
 
     /// The DPAN as a [`Pan`](crate::Pan), e.g. to derive its card keys or
     /// bind it into a cryptogram ([`Cvn::card_data_bound`](crate::emv::Cvn::card_data_bound)).
+    #[must_use]
+    pub fn as_pan(&self) -> &crate::Pan {
+        &self.0
+    }
+
+    /// A copy of the DPAN as a [`Pan`](crate::Pan).
     ///
     /// # Errors
     /// Never for a parsed DPAN (13–19 digits are valid PAN lengths).
@@ -166,9 +156,11 @@ impl Dpan {
     }
 }
 
-impl Drop for Dpan {
-    fn drop(&mut self) {
-        self.digits.zeroize();
+/// Cloning is deliberate: the wallet copies batches into its slots. Every
+/// copy zeroizes itself on drop.
+impl Clone for Dpan {
+    fn clone(&self) -> Self {
+        Self::from_values(self.values())
     }
 }
 
@@ -177,14 +169,14 @@ impl zeroize::ZeroizeOnDrop for Dpan {}
 impl core::fmt::Debug for Dpan {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Dpan")
-            .field("len", &self.len)
+            .field("len", &self.len())
             .finish_non_exhaustive()
     }
 }
 
 impl PartialEq for Dpan {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len
+        self.len() == other.len()
             && crate::ct::public_verdict(subtle::ConstantTimeEq::ct_eq(
                 self.values(),
                 other.values(),
