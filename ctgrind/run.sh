@@ -51,7 +51,7 @@ known() {
     while (<$k>) {
       next if /^\s*(#|$)/;
       my ($c, $p) = split /\s{2,}/;
-      push @pats, $p if $c eq $case;
+      push @pats, $p if grep { $_ eq $case } split /,/, $c;
     }
     local $/;
     open(my $l, "<", $log) or die "$log: $!";

@@ -232,8 +232,12 @@ fn tampered_envelopes_change_nothing() {
     let sig = w.tsp.sign(&nodomain[..body_len]);
     nodomain[body_len..].copy_from_slice(&sig.to_p1363());
     cases.push(("signature without domain", nodomain));
-    // High-S twin of the real signature is still valid ECDSA, so it is not a
-    // tamper case; r = 0 is.
+    // The high-S twin of the real signature is valid ECDSA but not the
+    // profile's (low S only): a malleated copy is rejected.
+    let mut high_s = good.clone();
+    malleate_p1363(&mut high_s[body_len..]);
+    assert_ne!(high_s, good);
+    cases.push(("high-S twin of the signature", high_s));
     let mut zero_sig = good.clone();
     zero_sig[body_len..].fill(0);
     cases.push(("zero signature", zero_sig));

@@ -300,3 +300,39 @@ fn ecdsa_sign_verify_low_s_and_formats() {
     assert!(EcdsaSignature::from_p1363(&[0; 63]).is_err());
     assert!(EcdsaSignature::from_p1363(&[0; 64]).is_err());
 }
+
+/// RFC 6979 appendix A.2.5 (P-256, SHA-256): deterministic signatures of
+/// "sample" and "test" (also reproduced with pyca/cryptography 48.0.0's
+/// `deterministic_signing=True`). tapcrypt always emits low S, so where the
+/// RFC's s is above n/2 we must produce n − s.
+#[test]
+fn ecdsa_sign_matches_rfc6979_a_2_5() {
+    let x = hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
+    let sk = EcdsaSigningKey::from_secret_bytes(&x.try_into().unwrap()).unwrap();
+    assert_eq!(
+        to_hex(&sk.verifying_key().public_key().to_sec1()),
+        "04".to_owned()
+            + "60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+            + "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299"
+    );
+    for (msg, r, s, high) in [
+        (
+            &b"sample"[..],
+            "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716",
+            "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8",
+            true,
+        ),
+        (
+            &b"test"[..],
+            "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367",
+            "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083",
+            false,
+        ),
+    ] {
+        let mut want = hex(&(r.to_owned() + s));
+        if high {
+            malleate_p1363(&mut want);
+        }
+        assert_eq!(to_hex(&sk.sign(msg).to_p1363()), to_hex(&want), "{msg:?}");
+    }
+}

@@ -9,10 +9,12 @@ use tapcrypt::emv::{
     Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, TAPCRYPT_DPAN_AES,
     TransactionData, UnpredictableNumber, VISA_CVN_18,
 };
+use tapcrypt::provision::rand_core::TryRng as _;
+use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
 use tapcrypt::provision::tr31::Version;
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
-    KbpkKdf, KeyBlockHeader, build_envelope,
+    KbpkKdf, KeyBlockHeader, RequestContents, build_envelope, build_request, open_request,
 };
 use tapcrypt::token::wallet::DpanWallet;
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
@@ -152,9 +154,49 @@ fn dpan_tap() -> Result<(), ExitCode> {
     let band_key = step("band: generate its P-256 key pair", || {
         DeviceKeyPair::generate(&mut rng)
     });
-    let band_pub = band_key.public_key();
+    // At manufacture the band also gets an attestation key, registered with
+    // the token service; the token service's key is pinned in the band.
+    let band_attestation = EcdsaSigningKey::generate(&mut rng);
+    let registered = band_attestation.verifying_key();
     let tsp_key = EcdsaSigningKey::generate(&mut rng);
     let pinned = tsp_key.verifying_key();
+
+    // The band asks for credentials: a signed request answering a fresh
+    // challenge, relayed by the (untrusted) phone.
+    let mut challenge = [0u8; CHALLENGE_LEN];
+    let Ok(()) = rng.try_fill_bytes(&mut challenge);
+    let mut req_buf = [0u8; MAX_REQUEST_LEN];
+    let req_len = step(
+        "band: sign a provisioning request (attestation key)",
+        || {
+            build_request(
+                &RequestContents {
+                    last_counter: 0,
+                    challenge: &challenge,
+                    context: b"tapcrypt-demo:token-account-4242",
+                },
+                &band_key.public_key(),
+                &band_attestation,
+                &mut rng,
+                &mut req_buf,
+            )
+        },
+    )
+    .map_err(|e| fail("request", e))?;
+    let request = step(
+        "token service: check the request's signature and challenge",
+        || {
+            open_request(
+                &registered,
+                &challenge,
+                req_buf.get(..req_len).unwrap_or(&[]),
+            )
+        },
+    )
+    .map_err(|e| fail("request", e))?;
+    let counter = request.next_counter(0).map_err(|e| fail("counter", e))?;
+    println!("    request: {req_len} bytes, device key attested, next envelope counter {counter}");
+    let band_pub = request.device_key;
     let header = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N')
         .map_err(|e| fail("key block header", e))?;
     let keys = [EnvelopeKey {
@@ -162,7 +204,7 @@ fn dpan_tap() -> Result<(), ExitCode> {
         key: &card_key,
     }];
     let contents = EnvelopeContents {
-        counter: 1,
+        counter,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tapcrypt-demo:token-account-4242",

@@ -960,6 +960,33 @@ fn envelope_install() {
     }
 }
 
+/// The device signing a provisioning request with its attestation key
+/// (secret, as is the hedging RNG's output); the device's ECDH public key and
+/// the challenge are public. Output: the request bytes, which are sent.
+fn request_sign() {
+    use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
+    use tapcrypt::provision::{DeviceKeyPair, EcdsaSigningKey, RequestContents, build_request};
+    let device_pub = DeviceKeyPair::from_secret_bytes(&D_SCALAR)
+        .unwrap()
+        .public_key();
+    let attestation = EcdsaSigningKey::from_secret_bytes(&secret(E_SCALAR)).unwrap();
+    let mut req = [0u8; MAX_REQUEST_LEN];
+    let n = build_request(
+        &RequestContents {
+            last_counter: 3,
+            challenge: &[0xC7; CHALLENGE_LEN],
+            context: b"tokenref:1",
+        },
+        &device_pub,
+        &attestation,
+        &mut CtRng(9, true),
+        &mut req,
+    )
+    .unwrap();
+    black_box(n);
+    out(req);
+}
+
 const CASES: &[(&str, fn())] = &[
     ("parity", parity),
     ("hex_key", hex_key),
@@ -998,6 +1025,7 @@ const CASES: &[(&str, fn())] = &[
     ("luhn", luhn),
     ("dpan_issue_detokenize", dpan_issue_detokenize),
     ("wallet_take", wallet_take),
+    ("request_sign", request_sign),
     ("wallet_restore", wallet_restore),
     ("script_macs", script_macs),
     ("tlv_verify", tlv_verify),

@@ -1,6 +1,7 @@
 //! Attacker-controlled provisioning input: TR-31 key blocks, SEC1 and SPKI
-//! public keys, DER/P1363 signatures and whole envelopes. Typed errors only,
-//! never a panic, and nothing installed from a forged envelope.
+//! public keys, DER/P1363 signatures, whole envelopes and provisioning
+//! requests. Typed errors only, never a panic, nothing installed from a forged
+//! envelope and nothing accepted from a forged request.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex, OnceLock};
@@ -8,6 +9,7 @@ use tapcrypt::Algorithm;
 use tapcrypt::provision::tr31::{self, KeyBlockProtectionKey};
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcPublicKey, EcdsaSignature, EcdsaSigningKey,
+    EcdsaVerifyingKey, open_request,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +30,12 @@ fuzz_target!(|data: &[u8]| {
         let tsp = EcdsaSigningKey::from_secret_bytes(&[0x22; 32]).unwrap();
         Mutex::new(CredentialStore::new(device, tsp.verifying_key(), Credentials::empty()))
     });
+    // The token service checking a request: no fuzzer input is signed by
+    // the registered attestation key.
+    static ATTESTATION: OnceLock<EcdsaVerifyingKey> = OnceLock::new();
+    let att = ATTESTATION
+        .get_or_init(|| EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap().verifying_key());
+    assert!(open_request(att, &[0xC7; 32], data).is_err());
     let mut store = store.lock().unwrap();
     assert!(store.install(data).is_err());
     assert_eq!(store.credentials().counter(), 0);

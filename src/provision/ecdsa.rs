@@ -253,3 +253,19 @@ impl EcdsaSigningKey {
         self.sign_parts_with_rng(rng, &[msg])
     }
 }
+
+/// Verifies a tapcrypt-profile signature: 64-byte `r‖s` with **low S** (the
+/// profiles' signers always normalise, so a high-S form is a malleated copy)
+/// over SHA-256(`domain ‖ signed`).
+pub(crate) fn verify_profile_signature(
+    key: &EcdsaVerifyingKey,
+    domain: &[u8],
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    let sig = EcdsaSignature::from_p1363(signature).map_err(|_| VerifyError)?;
+    if sig.is_high_s() {
+        return Err(VerifyError);
+    }
+    key.verify_parts(&[domain, signed], &sig)
+}

@@ -36,7 +36,7 @@
 //! 1. structure: magic, version, every length and count, reserved byte, the
 //!    ephemeral point (strict SEC1), DPAN digits and Luhn — typed
 //!    [`Error`]s;
-//! 2. the signature under the **pinned** token-service key over the exact
+//! 2. the signature (low S only) under the **pinned** token-service key over the exact
 //!    received bytes — opaque [`VerifyError`](crate::VerifyError);
 //! 3. replay: the counter must exceed the last installed one —
 //!    [`ProvisionError::Replay`];
@@ -63,11 +63,12 @@ use core::fmt;
 use sha2::Digest as _;
 
 use super::ProvisionError;
-use super::ecdsa::{EcdsaSignature, EcdsaSigningKey, EcdsaVerifyingKey};
+use super::ecdsa::{EcdsaSigningKey, EcdsaVerifyingKey};
 use super::keypair::{
     self, DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams, SEC1_UNCOMPRESSED_LEN,
 };
 use super::tr31::{self, KeyBlockHeader, UnwrappedKey, Version, WrapKey};
+use super::wire::{Cursor, Writer, malformed};
 use crate::token::Dpan;
 use crate::{Algorithm, Error};
 
@@ -85,10 +86,6 @@ pub const MAX_KEY_BLOCKS: usize = 16;
 const SIG_LEN: usize = 64;
 /// Offset of the context length byte.
 const CTX_LEN_OFF: usize = 113;
-
-fn malformed(what: &'static str) -> Error {
-    Error::Malformed { what }
-}
 
 // ---------------------------------------------------------------------------
 // DPANs
@@ -205,33 +202,6 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
 // ---------------------------------------------------------------------------
 // Parsing (public data only)
 
-struct Cursor<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
-        let end = self.pos.checked_add(n).ok_or(malformed(what))?;
-        let s = self.buf.get(self.pos..end).ok_or(Error::Length {
-            field: what,
-            expected: "the length the envelope declares",
-            got: self.buf.len().saturating_sub(self.pos),
-        })?;
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
-        self.take(1, what)
-            .and_then(|s| s.first().copied().ok_or(malformed(what)))
-    }
-    fn u16(&mut self, what: &'static str) -> Result<u16, Error> {
-        let s = self.take(2, what)?;
-        let a: [u8; 2] = s.try_into().map_err(|_| malformed(what))?;
-        Ok(u16::from_be_bytes(a))
-    }
-}
-
 /// A structurally valid, not yet authenticated envelope.
 struct Parsed<'a> {
     kdf: KbpkKdf,
@@ -258,10 +228,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
         });
     }
     let (signed, signature) = env.split_at(env.len() - SIG_LEN);
-    let mut c = Cursor {
-        buf: signed,
-        pos: 0,
-    };
+    let mut c = Cursor::new(signed);
     if c.take(4, "envelope magic")? != MAGIC {
         return Err(malformed("not a tapcrypt provisioning envelope"));
     }
@@ -275,11 +242,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
     if c.u8("envelope reserved byte")? != 0 {
         return Err(malformed("envelope reserved byte is not zero"));
     }
-    let ctr: [u8; 8] = c
-        .take(8, "envelope counter")?
-        .try_into()
-        .map_err(|_| malformed("envelope counter"))?;
-    let counter = u64::from_be_bytes(ctr);
+    let counter = c.u64("envelope counter")?;
     if counter == 0 {
         return Err(malformed("envelope counter must be at least 1"));
     }
@@ -356,16 +319,19 @@ pub fn open_envelope<const K: usize, const D: usize>(
     envelope: &[u8],
 ) -> Result<Credentials<K, D>, ProvisionError> {
     let p = parse(envelope)?;
-    let sig = EcdsaSignature::from_p1363(p.signature)
-        .map_err(|_| ProvisionError::Verify(crate::VerifyError))?;
-    token_service.verify_parts(&[SIGNATURE_DOMAIN, p.signed], &sig)?;
+    super::ecdsa::verify_profile_signature(token_service, SIGNATURE_DOMAIN, p.signed, p.signature)?;
     if p.counter <= last_counter {
         return Err(ProvisionError::Replay {
             envelope: p.counter,
             last_installed: last_counter,
         });
     }
-    if p.device_id != device_key_id(&device.public_key()) {
+    // The verdict is public (the envelope names its recipient in clear); it
+    // goes through the one declassification point because memcheck rightly
+    // sees the public key as computed from the secret scalar.
+    let for_me =
+        subtle::ConstantTimeEq::ct_eq(p.device_id, &device_key_id(&device.public_key())[..]);
+    if !crate::ct::public_verdict(for_me) {
         return Err(malformed("envelope is addressed to another device").into());
     }
     if p.n_keys > K {
@@ -384,10 +350,7 @@ pub fn open_envelope<const K: usize, const D: usize>(
     )?;
     let mut creds = Credentials::<K, D>::empty();
     creds.counter = p.counter;
-    let mut c = Cursor {
-        buf: p.keys_region,
-        pos: 0,
-    };
+    let mut c = Cursor::new(p.keys_region);
     for slot in creds.keys.iter_mut().take(p.n_keys) {
         let m = usize::from(c.u16("key block length")?);
         let u = tr31::unwrap(&kbpk, c.take(m, "key block")?)?;
@@ -411,10 +374,7 @@ pub fn open_envelope<const K: usize, const D: usize>(
             return Err(malformed("two key blocks with the same key usage").into());
         }
     }
-    let mut c = Cursor {
-        buf: p.dpans_region,
-        pos: 0,
-    };
+    let mut c = Cursor::new(p.dpans_region);
     for slot in creds.dpans.iter_mut().take(p.n_dpans) {
         let d = usize::from(c.u8("DPAN length")?);
         *slot = Some(envelope_dpan(c.take(d, "DPAN")?)?);
@@ -545,28 +505,6 @@ pub fn envelope_len(contents: &EnvelopeContents<'_>) -> usize {
     CTX_LEN_OFF + 1 + contents.context.len() + 1 + keys + 1 + dpans + SIG_LEN
 }
 
-struct Writer<'a> {
-    out: &'a mut [u8],
-    pos: usize,
-}
-
-impl Writer<'_> {
-    fn put(&mut self, b: &[u8]) -> Result<(), Error> {
-        let end = self.pos + b.len();
-        let got = self.out.len();
-        self.out
-            .get_mut(self.pos..end)
-            .ok_or(Error::Length {
-                field: "envelope output buffer",
-                expected: "at least envelope_len(contents)",
-                got,
-            })?
-            .copy_from_slice(b);
-        self.pos = end;
-        Ok(())
-    }
-}
-
 /// Builds and signs an envelope for `device` into `out`; returns its length.
 ///
 /// A fresh ephemeral key is drawn from `rng` and destroyed after the KBPK is
@@ -642,7 +580,12 @@ pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
         },
     )?;
 
-    let mut w = Writer { out, pos: 0 };
+    let mut w = Writer {
+        out,
+        pos: 0,
+        field: "envelope output buffer",
+        expected: "at least envelope_len(contents)",
+    };
     w.put(&MAGIC)?;
     w.put(&[
         PROFILE_V1,
@@ -669,11 +612,7 @@ pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
         w.put(d.write_ascii(&mut ascii))?;
         zeroize::Zeroize::zeroize(&mut ascii);
     }
-    let body_len = w.pos;
-    let sig = signer.sign_parts_with_rng(
-        rng,
-        &[SIGNATURE_DOMAIN, w.out.get(..body_len).unwrap_or(&[])],
-    );
+    let sig = signer.sign_parts_with_rng(rng, &[SIGNATURE_DOMAIN, w.written()]);
     w.put(&sig.to_p1363())?;
     Ok(w.pos)
 }

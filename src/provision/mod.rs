@@ -4,9 +4,11 @@
 //! Two sides use this module:
 //!
 //! * the **device** (Cortex-M, `no_std`, no heap): holds a static P-256 key
-//!   pair and a pinned token-service verifying key, and installs envelopes
-//!   atomically into fixed-capacity storage ([`envelope`]);
-//! * the **token service** (backend): builds envelopes — an ephemeral key per
+//!   pair, an attestation signing key and a pinned token-service verifying
+//!   key; it asks for credentials with a signed [`request`] and installs
+//!   envelopes atomically into fixed-capacity storage ([`envelope`]);
+//! * the **token service** (backend): checks requests against the device's
+//!   registered attestation key and its own challenge, and builds envelopes — an ephemeral key per
 //!   envelope, ECDH with the device's public key, SP 800-56C one-step KDF to a
 //!   KBPK, TR-31 version D key blocks, and an ECDSA P-256/SHA-256 signature.
 
@@ -14,7 +16,9 @@ mod cipher;
 pub mod ecdsa;
 pub mod envelope;
 pub mod keypair;
+pub mod request;
 pub mod tr31;
+mod wire;
 
 /// The `rand_core` version this module's RNG parameters use.
 pub use rand_core;
@@ -24,6 +28,7 @@ pub use envelope::{
     CredentialStore, Credentials, EnvelopeContents, EnvelopeKey, build_envelope, open_envelope,
 };
 pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
+pub use request::{ProvisioningRequest, RequestContents, build_request, open_request};
 pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
 
 use core::fmt;
@@ -48,6 +53,9 @@ pub enum ProvisionError {
         /// Last counter the device accepted.
         last_installed: u64,
     },
+    /// A correctly signed request that answers another challenge (a replay
+    /// of an old request).
+    StaleChallenge,
 }
 
 impl From<Error> for ProvisionError {
@@ -74,6 +82,7 @@ impl fmt::Display for ProvisionError {
                 f,
                 "envelope counter {envelope} is not above the last installed {last_installed}"
             ),
+            ProvisionError::StaleChallenge => f.write_str("the request answers another challenge"),
         }
     }
 }

@@ -86,3 +86,22 @@ impl tapcrypt::provision::rand_core::TryRng for TestRng {
 }
 
 impl tapcrypt::provision::rand_core::TryCryptoRng for TestRng {}
+
+/// The P-256 group order n, big-endian.
+pub(crate) const P256_N: [u8; 32] = [
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+];
+
+/// Malleates a P1363 signature `r‖s` in place into `r‖(n − s)`: the same
+/// signature mathematically, with high S if `s` was low.
+pub(crate) fn malleate_p1363(sig: &mut [u8]) {
+    let s = &mut sig[32..64];
+    let mut borrow = 0i16;
+    for i in (0..32).rev() {
+        let d = i16::from(P256_N[i]) - i16::from(s[i]) - borrow;
+        borrow = i16::from(d < 0);
+        s[i] = (d + 256 * borrow) as u8;
+    }
+    assert_eq!(borrow, 0);
+}
