@@ -419,6 +419,154 @@ fn p256_verify_bench() {
     }
 }
 
+/// RFC 6979 A.2.5: P-256/SHA-256 key and the deterministic signature of
+/// "sample" (r, and n − s because tapcrypt emits low S; the RFC's s is high).
+#[cfg(feature = "ops-p256")]
+const RFC6979_X: [u8; 32] = h("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
+#[cfg(feature = "ops-p256")]
+const RFC6979_SAMPLE_LOW_S: [u8; 64] = h("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf37160834e36ad29a83bf2bc9385e491d6099c8fdf9d1ed67aa7ea5f51f93782857a9");
+
+#[cfg(feature = "ops-p256")]
+fn p256_sign_kat() -> bool {
+    use tapcrypt::provision::EcdsaSigningKey;
+    let Ok(k) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else { return false };
+    k.sign(b"sample").to_p1363() == RFC6979_SAMPLE_LOW_S
+}
+
+#[cfg(feature = "ops-p256")]
+fn p256_sign_bench() {
+    use tapcrypt::provision::EcdsaSigningKey;
+    if let Ok(k) = EcdsaSigningKey::from_secret_bytes(black_box(&RFC6979_X)) {
+        black_box(k.sign(black_box(b"sample")).to_p1363());
+    }
+}
+
+/// Harness-only RNG (a counter through SHA-256): the firmware has no entropy
+/// source under QEMU. Never a model for a device RNG.
+#[cfg(feature = "ops-p256")]
+struct HarnessRng(u64);
+
+#[cfg(feature = "ops-p256")]
+impl tapcrypt::provision::rand_core::TryRng for HarnessRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.try_next_u64()? as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(32) {
+            self.0 += 1;
+            let b = tapcrypt::kdf::hmac_sha256(b"harness", &self.0.to_be_bytes());
+            for (d, s) in chunk.iter_mut().zip(b.iter()) {
+                *d = *s;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "ops-p256")]
+impl tapcrypt::provision::rand_core::TryCryptoRng for HarnessRng {}
+
+/// The device's provisioning request: sign with the attestation key (here
+/// the RFC 6979 key) over the device's ECDH public key and a challenge.
+#[cfg(feature = "ops-p256")]
+fn build_request_into(out: &mut [u8; tapcrypt::provision::request::MAX_REQUEST_LEN]) -> Option<usize> {
+    use tapcrypt::provision::{EcPublicKey, EcdsaSigningKey, RequestContents, build_request};
+    let att = EcdsaSigningKey::from_secret_bytes(&RFC6979_X).ok()?;
+    let device_pub = EcPublicKey::from_sec1(&ECDH_PUB).ok()?;
+    build_request(
+        &RequestContents { last_counter: 0, challenge: &[0xC7; 32], context: b"tokenref:1" },
+        &device_pub,
+        &att,
+        &mut HarnessRng(0),
+        out,
+    )
+    .ok()
+}
+
+#[cfg(feature = "ops-p256")]
+fn p256_request_kat() -> bool {
+    use tapcrypt::provision::{EcdsaSigningKey, open_request};
+    let mut buf = [0u8; tapcrypt::provision::request::MAX_REQUEST_LEN];
+    let Some(n) = build_request_into(&mut buf) else { return false };
+    let Ok(att) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else { return false };
+    matches!(open_request(&att.verifying_key(), &[0xC7; 32], buf.get(..n).unwrap_or(&[])),
+        Ok(r) if r.device_key.to_sec1() == ECDH_PUB && r.context == b"tokenref:1")
+}
+
+#[cfg(feature = "ops-p256")]
+fn p256_request_bench() {
+    let mut buf = [0u8; tapcrypt::provision::request::MAX_REQUEST_LEN];
+    black_box(build_request_into(black_box(&mut buf)));
+}
+
+/// A signed envelope built on the host (`tests/firmware_fixture.rs`, which
+/// checks it opens to these inputs): device secret 4D…4D, token-service key
+/// pinned from `tsp_public.bin`, one AES-128 MK-AC 11…11, three DPANs.
+#[cfg(feature = "ops-p256")]
+const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../fixtures/envelope.bin");
+#[cfg(feature = "ops-p256")]
+const FIXTURE_TSP_PUBLIC: &[u8; 65] = include_bytes!("../fixtures/tsp_public.bin");
+
+/// The device's state at boot: its key pair (restoring it from the stored
+/// scalar costs one scalar multiplication, for the public key) and the
+/// pinned token-service key. Set up by the KAT, which runs before the bench.
+#[cfg(feature = "ops-p256")]
+type DeviceState = (tapcrypt::provision::DeviceKeyPair, tapcrypt::provision::EcdsaVerifyingKey);
+#[cfg(feature = "ops-p256")]
+static DEVICE_STATE: cortex_m::interrupt::Mutex<core::cell::RefCell<Option<DeviceState>>> =
+    cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(None));
+
+/// Install's cryptographic work: verify the signature, ECDH + KDF, unwrap.
+#[cfg(feature = "ops-p256")]
+fn open_fixture() -> Option<tapcrypt::provision::Credentials<2, 4>> {
+    use tapcrypt::provision::{DeviceKeyPair, EcdsaVerifyingKey, open_envelope};
+    cortex_m::interrupt::free(|cs| {
+        let mut st = DEVICE_STATE.borrow(cs).try_borrow_mut().ok()?;
+        if st.is_none() {
+            let device = DeviceKeyPair::from_secret_bytes(&[0x4D; 32]).ok()?;
+            let pinned = EcdsaVerifyingKey::from_sec1(FIXTURE_TSP_PUBLIC).ok()?;
+            *st = Some((device, pinned));
+        }
+        let (device, pinned) = st.as_ref()?;
+        open_envelope::<2, 4>(device, pinned, 0, black_box(FIXTURE_ENVELOPE)).ok()
+    })
+}
+
+#[cfg(feature = "ops-p256")]
+fn envelope_open_kat() -> bool {
+    let Some(mut c) = open_fixture() else { return false };
+    let key_ok = c.key(*b"E0").is_some_and(|k| k.key().expose_secret() == [0x11; 16]);
+    let mut first = [0u8; 19];
+    let dpan_ok = c.take_dpan().is_some_and(|d| d.write_ascii(&mut first) == b"4895370012345671");
+    key_ok && dpan_ok && c.dpans_left() == 2 && c.counter() == 1
+}
+
+#[cfg(feature = "ops-p256")]
+fn envelope_open_bench() {
+    black_box(open_fixture().is_some());
+}
+
+/// Restoring the device key pair from its stored scalar (once per boot).
+#[cfg(feature = "ops-p256")]
+fn device_key_restore_kat() -> bool {
+    use tapcrypt::provision::DeviceKeyPair;
+    // The same key pair the envelope fixture was built for.
+    DeviceKeyPair::from_secret_bytes(&[0x4D; 32]).is_ok()
+        && DeviceKeyPair::from_secret_bytes(&[0xFF; 32]).is_err()
+}
+
+#[cfg(feature = "ops-p256")]
+fn device_key_restore_bench() {
+    use tapcrypt::provision::DeviceKeyPair;
+    black_box(DeviceKeyPair::from_secret_bytes(black_box(&[0x4D; 32])).is_ok());
+}
+
 /// A division by a runtime value, to show `check-div.sh` failing.
 #[cfg(feature = "planted-div")]
 #[inline(never)]
@@ -457,6 +605,14 @@ pub static OPS: &[Op] = &[
     Op { name: "p256_ecdh", kat: p256_ecdh_kat, bench: p256_ecdh_bench },
     #[cfg(feature = "ops-p256")]
     Op { name: "p256_ecdsa_verify", kat: p256_verify_kat, bench: p256_verify_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "p256_ecdsa_sign", kat: p256_sign_kat, bench: p256_sign_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "request_build", kat: p256_request_kat, bench: p256_request_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "envelope_open", kat: envelope_open_kat, bench: envelope_open_bench },
+    #[cfg(feature = "ops-p256")]
+    Op { name: "device_key_restore", kat: device_key_restore_kat, bench: device_key_restore_bench },
 ];
 
 #[allow(dead_code)]
