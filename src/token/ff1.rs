@@ -11,8 +11,10 @@
 //! tweak length are public; digits, key, tweak-independent round values are
 //! secret. So:
 //! * NUM(X) is Horner's rule with a multiply by the constant 10;
-//! * `y mod 10^m` is Horner over the bytes of S, each step reduced by eight
-//!   masked conditional subtractions of 2^k·10^m (k = 7..0) on `u128`;
+//! * `y mod 10^m` is Horner over the 32-bit limbs of S (d is a multiple of
+//!   4), `r ← (r·2^32 + limb) mod 10^m`, each step a Barrett reduction with
+//!   a reciprocal computed at compile time (one 64×64→128 multiply, no
+//!   division) and two masked conditional subtractions;
 //! * `(NUM(A) ± y) mod 10^m` is one masked conditional subtraction;
 //! * STR^m(c) takes each digit by masked conditional subtraction of 8, 4, 2
 //!   and 1 times 10^j.
@@ -73,6 +75,71 @@ fn lt64(a: u64, b: u64) -> u64 {
 #[inline]
 fn lt128(a: u128, b: u128) -> u128 {
     a.wrapping_sub(b) >> 127
+}
+
+/// 10^m with its Barrett reciprocal.
+#[derive(Clone, Copy)]
+struct Modulus {
+    /// 10^m.
+    p: u64,
+    /// ⌊2^(L+32) / p⌋ where L is the bit length of p; below 2^33.
+    mu: u64,
+    /// L − 1.
+    shift: u32,
+}
+
+// Only ever evaluated at compile time (for `MODULI`): an index out of range
+// would be a compile error, never a runtime panic.
+#[allow(clippy::indexing_slicing)]
+const fn modulus(m: usize) -> Modulus {
+    let p = POW10[m];
+    let bits = 64 - p.leading_zeros();
+    Modulus {
+        p,
+        // Evaluated by the compiler (a `const` table): no runtime division.
+        mu: ((1u128 << (bits + 32)) / p as u128) as u64,
+        shift: bits - 1,
+    }
+}
+
+/// 10^0 ..= 10^19 with their reciprocals, built at compile time.
+#[allow(clippy::indexing_slicing)] // const evaluation, as above
+const MODULI: [Modulus; 20] = {
+    let mut t = [Modulus {
+        p: 1,
+        mu: 0,
+        shift: 0,
+    }; 20];
+    let mut m = 0;
+    while m < 20 {
+        t[m] = modulus(m);
+        m += 1;
+    }
+    t
+};
+
+/// `x − m` if `x ≥ m`, else `x`; `x`, `m` < 2^127, either may be secret.
+#[inline(always)]
+fn csub(x: u128, m: u128) -> u128 {
+    // black_box: without it LLVM recognises "subtract if greater" and emits
+    // a cmov/branch on the secret (ctgrind caught exactly that in FF1).
+    let borrow = core::hint::black_box(x.wrapping_sub(m) >> 127);
+    x.wrapping_sub(m & borrow.wrapping_sub(1))
+}
+
+/// `t mod p` for `t < 2^32 · p`, constant time.
+///
+/// Barrett with k = L: `hi = t >> (L−1) < 2^33`, `q = (hi·mu) >> 33`. Then
+/// `⌊t/p⌋ − 2 ≤ q ≤ ⌊t/p⌋` (Menezes et al., HAC 14.42), so `t − q·p < 3p`
+/// and two conditional subtractions finish. `tests::barrett_matches_division`
+/// checks it against `%` for every modulus at the edges and at random.
+#[inline(always)]
+fn reduce(t: u128, md: Modulus) -> u64 {
+    let hi = (t >> md.shift) as u64;
+    let q = (u128::from(hi) * u128::from(md.mu)) >> 33;
+    let p = u128::from(md.p);
+    let r = t.wrapping_sub(q * p);
+    csub(csub(r, p), p) as u64
 }
 
 /// An FF1 instance: an expanded AES key.
@@ -202,23 +269,16 @@ impl Ff1 {
         }
         self.aes.encrypt_block(&mut r);
         last.zeroize();
-        // d ≤ 12 ≤ 16: S is a prefix of R.
-        let modulus = u128::from(POW10.get(m).copied().unwrap_or(1));
-        let mut acc: u128 = 0;
-        for byte in r.iter().take(s.d) {
-            acc = (acc << 8) | u128::from(*byte);
-            // acc < 256·10^m: eight masked subtractions reduce it below 10^m.
-            for k in (0..8).rev() {
-                let sub = modulus << k;
-                // black_box: without it LLVM recognises "subtract if
-                // greater" and emits a cmov/branch on the secret (ctgrind
-                // caught exactly that here).
-                let keep = core::hint::black_box(lt128(acc, sub));
-                acc = acc.wrapping_sub(sub & keep.wrapping_sub(1));
-            }
+        // d ∈ {4, 8, 12} ≤ 16: S is a prefix of R, d/4 big-endian limbs.
+        let md = MODULI.get(m).copied().unwrap_or(MODULI[1]);
+        let mut acc: u64 = 0;
+        for limb in r.chunks_exact(4).take(s.d / 4) {
+            let l = u32::from_be_bytes(limb.try_into().unwrap_or([0; 4]));
+            // acc < 10^m, so acc·2^32 + l < 2^32·10^m: reduce's precondition.
+            acc = reduce((u128::from(acc) << 32) | u128::from(l), md);
         }
         r.zeroize();
-        acc as u64
+        acc
     }
 
     /// Encrypts `digits` (values 0–9, one per byte) into `out` (same length).
@@ -394,6 +454,44 @@ fn str_digits(mut c: u64, out: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Barrett against `%` (test code only) for every modulus, at the edges
+    /// of reduce's domain and at pseudo-random points.
+    #[test]
+    fn barrett_matches_division() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for md in MODULI.iter().skip(1) {
+            let p = u128::from(md.p);
+            let top = p << 32; // reduce needs t < 2^32·p
+            let mut check = |t: u128| assert_eq!(u128::from(reduce(t, *md)), t % p, "t={t} p={p}");
+            for t in [
+                0,
+                1,
+                p - 1,
+                p,
+                p + 1,
+                2 * p - 1,
+                2 * p,
+                3 * p - 1,
+                top - p,
+                top - 1,
+            ] {
+                check(t);
+            }
+            for _ in 0..20_000 {
+                // xorshift64*
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                let a = u128::from(x.wrapping_mul(0x2545_F491_4F6C_DD1D));
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                let b = u128::from(x.wrapping_mul(0x2545_F491_4F6C_DD1D));
+                check(((a << 64) | b) % top);
+            }
+        }
+    }
 
     #[test]
     fn digit_helpers() {
