@@ -11,8 +11,8 @@
 use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use tapcrypt::__internal::TestRng;
 use tapcrypt::provision::envelope::{self, envelope_len};
-use tapcrypt::provision::rand_core::{TryCryptoRng, TryRng};
 use tapcrypt::provision::tr31::{self, Version};
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
@@ -20,28 +20,10 @@ use tapcrypt::provision::{
 };
 use tapcrypt::{Algorithm, CardMasterKey};
 
-/// Deterministic HMAC-counter RNG; benches only.
-struct BenchRng(u64);
-impl TryRng for BenchRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for c in dst.chunks_mut(32) {
-            self.0 += 1;
-            let b = tapcrypt::kdf::hmac_sha256(b"bench", &self.0.to_be_bytes());
-            c.copy_from_slice(&b[..c.len()]);
-        }
-        Ok(())
-    }
+/// The shared deterministic RNG (benches only).
+fn bench_rng() -> TestRng {
+    TestRng::with_key(b"bench", 0)
 }
-impl TryCryptoRng for BenchRng {}
 
 const DPANS: [&[u8]; 3] = [
     b"4895370012345671",
@@ -50,7 +32,7 @@ const DPANS: [&[u8]; 3] = [
 ];
 
 fn benches(c: &mut Criterion) {
-    let mut rng = BenchRng(0);
+    let mut rng = bench_rng();
     let device = DeviceKeyPair::generate(&mut rng);
     let device_pub = device.public_key();
     let tsp = EcdsaSigningKey::generate(&mut rng);

@@ -110,4 +110,60 @@ mod provision {
         };
         keypair::raw_ecdh_for_vectors(&d, &q)
     }
+
+    /// A deterministic RNG for tests, benches and the ctgrind and firmware
+    /// harnesses: block *i* is HMAC-SHA256(key, *i* as u64 big-endian).
+    ///
+    /// **Not a DRBG**: no entropy, no reseeding, no backtracking resistance.
+    /// It exists so that every harness draws the same reproducible bytes
+    /// from one implementation. Never use it for real keys.
+    #[derive(Debug)]
+    pub struct TestRng {
+        key: [u8; 32],
+        ctr: u64,
+    }
+
+    impl TestRng {
+        /// Key `[seed; 32]`, counter 0.
+        #[must_use]
+        pub fn new(seed: u8) -> Self {
+            Self::with_key(&[seed; 32], 0)
+        }
+
+        /// Any HMAC key (up to 32 bytes, zero-padded) and starting counter.
+        #[must_use]
+        pub fn with_key(key: &[u8], ctr: u64) -> Self {
+            let mut k = [0u8; 32];
+            for (d, s) in k.iter_mut().zip(key) {
+                *d = *s;
+            }
+            TestRng { key: k, ctr }
+        }
+    }
+
+    impl rand_core::TryRng for TestRng {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            let mut b = [0u8; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            let mut b = [0u8; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for chunk in dst.chunks_mut(32) {
+                self.ctr = self.ctr.wrapping_add(1);
+                let block = crate::kdf::hmac_sha256(&self.key, &self.ctr.to_be_bytes());
+                for (d, s) in chunk.iter_mut().zip(block.iter()) {
+                    *d = *s;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl rand_core::TryCryptoRng for TestRng {}
 }

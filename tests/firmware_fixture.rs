@@ -4,7 +4,7 @@
 //! it); this test checks the committed bytes still open on the host to the
 //! keys and DPANs that were put in, so the firmware KAT compares against
 //! chosen inputs, not against our own outputs.
-#![cfg(all(feature = "provision", feature = "std"))]
+#![cfg(all(feature = "provision", feature = "std", feature = "__internal"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod provision_common;

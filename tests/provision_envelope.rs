@@ -1,6 +1,6 @@
 //! The signed provisioning envelope: build → verify → install, and every
 //! tamper case leaves the previous credentials in place.
-#![cfg(feature = "provision")]
+#![cfg(all(feature = "provision", feature = "__internal"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

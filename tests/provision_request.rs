@@ -1,7 +1,7 @@
 //! The signed provisioning request (device attestation): its byte layout as
 //! documented, the round trip, and that every forged, replayed, malleated,
 //! truncated or extended request is refused with the right error.
-#![cfg(feature = "provision")]
+#![cfg(all(feature = "provision", feature = "__internal"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -58,24 +58,22 @@ pub(crate) fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// An HMAC-SHA256 DRBG seeded from the OS (/dev/urandom): enough for a demo
-/// without another dependency. Backends should use their platform's RNG.
-struct DemoRng {
-    seed: [u8; 32],
-    ctr: u64,
-}
+/// The operating system's RNG (`/dev/urandom`), read directly: tapcrypt
+/// takes any `rand_core` `CryptoRng`, so a backend plugs in its platform's
+/// (or an HSM's) and a device its TRNG-seeded DRBG.
+struct DemoRng(std::fs::File);
 
 impl DemoRng {
-    fn from_os() -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut seed = [0u8; 32];
-        std::fs::File::open("/dev/urandom")?.read_exact(&mut seed)?;
-        Ok(DemoRng { seed, ctr: 0 })
+    /// tapcrypt's generators take an infallible `CryptoRng`; a failing OS
+    /// RNG ends the demo (`UnwrapErr` panics), which is right for a CLI.
+    fn from_os() -> std::io::Result<tapcrypt::provision::rand_core::UnwrapErr<Self>> {
+        std::fs::File::open("/dev/urandom")
+            .map(|f| tapcrypt::provision::rand_core::UnwrapErr(DemoRng(f)))
     }
 }
 
 impl tapcrypt::provision::rand_core::TryRng for DemoRng {
-    type Error = core::convert::Infallible;
+    type Error = std::io::Error;
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         let mut b = [0u8; 4];
         self.try_fill_bytes(&mut b)?;
@@ -87,12 +85,7 @@ impl tapcrypt::provision::rand_core::TryRng for DemoRng {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(32) {
-            self.ctr += 1;
-            let block = tapcrypt::kdf::hmac_sha256(&self.seed, &self.ctr.to_be_bytes());
-            chunk.copy_from_slice(&block[..chunk.len()]);
-        }
-        Ok(())
+        std::io::Read::read_exact(&mut self.0, dst)
     }
 }
 

@@ -790,8 +790,8 @@ fn tdes_block() {
 
 // ------------------------------------- provisioning: KDFs, P-256, TR-31
 
-/// A deterministic RNG for the harness; its output is secret (poisoned)
-/// unless the flag says it feeds a party we are not checking.
+/// The shared deterministic RNG, started at counter `.0`; its output is
+/// secret (poisoned) unless `.1` says it feeds a party we are not checking.
 struct CtRng(u64, bool);
 
 impl tapcrypt::provision::rand_core::TryRng for CtRng {
@@ -805,13 +805,11 @@ impl tapcrypt::provision::rand_core::TryRng for CtRng {
         Ok(u64::from_le_bytes(b))
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(32) {
-            self.0 += 1;
-            let b = tapcrypt::kdf::hmac_sha256(&[0x5C; 32], &self.0.to_be_bytes());
-            chunk.copy_from_slice(&b[..chunk.len()]);
-            if self.1 {
-                vg::poison(chunk);
-            }
+        let mut inner = tapcrypt::__internal::TestRng::with_key(&[0x5C; 32], self.0);
+        inner.try_fill_bytes(dst)?;
+        self.0 += dst.len().div_ceil(32) as u64;
+        if self.1 {
+            vg::poison(dst);
         }
         Ok(())
     }

@@ -441,37 +441,6 @@ fn p256_sign_bench() {
     }
 }
 
-/// Harness-only RNG (a counter through SHA-256): the firmware has no entropy
-/// source under QEMU. Never a model for a device RNG.
-#[cfg(feature = "ops-p256")]
-struct HarnessRng(u64);
-
-#[cfg(feature = "ops-p256")]
-impl tapcrypt::provision::rand_core::TryRng for HarnessRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        Ok(self.try_next_u64()? as u32)
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(32) {
-            self.0 += 1;
-            let b = tapcrypt::kdf::hmac_sha256(b"harness", &self.0.to_be_bytes());
-            for (d, s) in chunk.iter_mut().zip(b.iter()) {
-                *d = *s;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[cfg(feature = "ops-p256")]
-impl tapcrypt::provision::rand_core::TryCryptoRng for HarnessRng {}
-
 /// The device's provisioning request: sign with the attestation key (here
 /// the RFC 6979 key) over the device's ECDH public key and a challenge.
 #[cfg(feature = "ops-p256")]
@@ -483,7 +452,9 @@ fn build_request_into(out: &mut [u8; tapcrypt::provision::request::MAX_REQUEST_L
         &RequestContents { last_counter: 0, challenge: &[0xC7; 32], context: b"tokenref:1" },
         &device_pub,
         &att,
-        &mut HarnessRng(0),
+        // The shared deterministic TestRng: QEMU has no entropy source.
+        // Never a model for a device RNG.
+        &mut tapcrypt::__internal::TestRng::new(0x48),
         out,
     )
     .ok()

@@ -463,7 +463,7 @@ mod tests {
         for md in MODULI.iter().skip(1) {
             let p = u128::from(md.p);
             let top = p << 32; // reduce needs t < 2^32·p
-            let mut check = |t: u128| assert_eq!(u128::from(reduce(t, *md)), t % p, "t={t} p={p}");
+            let check = |t: u128| assert_eq!(u128::from(reduce(t, *md)), t % p, "t={t} p={p}");
             for t in [
                 0,
                 1,

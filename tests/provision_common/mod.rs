@@ -48,44 +48,10 @@ pub(crate) fn scalar32(b: &[u8]) -> [u8; 32] {
     o
 }
 
-/// A deterministic test RNG (HMAC-SHA256 in counter mode). Tests only.
-pub(crate) struct TestRng {
-    seed: [u8; 32],
-    ctr: u64,
-}
-
-impl TestRng {
-    pub(crate) fn new(seed: u8) -> Self {
-        TestRng {
-            seed: [seed; 32],
-            ctr: 0,
-        }
-    }
-}
-
-impl tapcrypt::provision::rand_core::TryRng for TestRng {
-    type Error = core::convert::Infallible;
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-        for chunk in dst.chunks_mut(32) {
-            self.ctr += 1;
-            let block = tapcrypt::kdf::hmac_sha256(&self.seed, &self.ctr.to_be_bytes());
-            chunk.copy_from_slice(&block[..chunk.len()]);
-        }
-        Ok(())
-    }
-}
-
-impl tapcrypt::provision::rand_core::TryCryptoRng for TestRng {}
+/// The shared deterministic test RNG (HMAC-SHA256 in counter mode).
+#[cfg(feature = "__internal")]
+#[allow(unused_imports)] // not every test file draws random bytes
+pub(crate) use tapcrypt::__internal::TestRng;
 
 /// The P-256 group order n, big-endian.
 pub(crate) const P256_N: [u8; 32] = [
