@@ -156,7 +156,9 @@ impl core::fmt::Debug for Ff1 {
     }
 }
 
-/// Per-call constants: lengths and the PRF prefix state.
+/// Per-call constants: lengths and the PRF prefix state. The state is the
+/// CBC-MAC of public bytes under the key (a known plaintext/ciphertext pair,
+/// not a secret as such); it is wiped anyway, like everything key-derived.
 struct Setup {
     n: usize,
     u: usize,
@@ -167,6 +169,12 @@ struct Setup {
     prefix_state: [u8; 16],
     /// The bytes of Q's last block that precede `[i] ‖ NUM(X)`.
     last_head: [u8; 16],
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        self.prefix_state.zeroize();
+    }
 }
 
 impl Ff1 {
