@@ -50,6 +50,14 @@
 //! persists [`Credentials`] (which carries the counter) with one atomic write
 //! (A/B slots) after `install` returns `Ok`.
 //!
+//! # What is confidential
+//!
+//! The key blocks (TR-31: encrypted and MACed under the KBPK). The counter,
+//! context and DPANs are signed, not encrypted: the relaying phone sees the
+//! one-time DPANs before they are spent. A DPAN alone authorises nothing
+//! (each tap needs a cryptogram under the card key) and is shown to the
+//! terminal at its tap anyway; see SECURITY.md.
+//!
 //! The DPANs are the [`token`](crate::token) module's [`Dpan`]s: the token
 //! service puts a batch from [`DpanRange::issue_batch`](crate::token::DpanRange::issue_batch)
 //! in the envelope, and the device moves what it installed into its
