@@ -165,6 +165,35 @@ fn aes_tap_bench() {
     });
 }
 
+/// The part of the AES tap a band can do while idle after the previous
+/// tap: derive and expand the next ATC's session key
+/// (`Cvn::transaction_keys_ahead`). `aes_tap_dpan_bound` minus this is what
+/// is left at the tap itself.
+#[cfg(feature = "ops-aes")]
+fn aes_prepare_ahead_kat() -> bool {
+    let Some((card, dpan)) = dpb_card() else { return false };
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    let Some(txn) = txn_from(&DPB_MIN) else { return false };
+    let mut buf = [0u8; 42];
+    let Ok(cd) = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf) else { return false };
+    matches!(cvn.transaction_keys_ahead(&card, txn.atc).and_then(|k| k.generate_ac(&txn, &cd)),
+        Ok(ac) if ac.0 == DPB_ARQC)
+}
+
+#[cfg(feature = "ops-aes")]
+fn aes_prepare_ahead_bench() {
+    cortex_m::interrupt::free(|cs| {
+        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else { return };
+        if st.is_none() {
+            *st = dpb_card();
+        }
+        if let Some((card, _)) = st.as_ref() {
+            let keys = tapcrypt::emv::TAPCRYPT_DPAN_AES.transaction_keys_ahead(card, black_box(Atc::from_u16(0x0001)));
+            black_box(keys.is_ok());
+        }
+    });
+}
+
 /// Wallet take: reserve, serialise the state (as the firmware would before
 /// writing flash), take.
 #[cfg(feature = "ops-aes")]
@@ -556,6 +585,8 @@ pub static OPS: &[Op] = &[
     Op { name: "wallet_take", kat: wallet_take_kat, bench: wallet_take_bench },
     #[cfg(feature = "ops-aes")]
     Op { name: "aes_tap_dpan_bound", kat: aes_tap_kat, bench: aes_tap_bench },
+    #[cfg(feature = "ops-aes")]
+    Op { name: "aes_prepare_ahead", kat: aes_prepare_ahead_kat, bench: aes_prepare_ahead_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_session_key", kat: tdes_session_key_kat, bench: tdes_session_key_bench },
     #[cfg(feature = "ops-tdes")]

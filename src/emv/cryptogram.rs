@@ -507,6 +507,33 @@ impl Cvn {
         self.build(&card.key, Sched::Borrowed(&card.schedule), atc, un)
     }
 
+    /// Device side, **ahead of the tap**: the keys for the next transaction,
+    /// whose ATC the band knows but whose unpredictable number it does not.
+    /// The band derives and expands them while idle after a tap, and the
+    /// next tap then costs only the MAC over the transaction data (about
+    /// half an AES tap on Cortex-M4: BENCHMARKS.md, `aes_tap_prepared`).
+    ///
+    /// The keys are bound to `atc`: generating or verifying an AC for a
+    /// transaction with another ATC is an error, not a wrong cryptogram.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for a CVN whose session key depends on the
+    /// unpredictable number (Mastercard SKD: Mastercard CVN 16 and 17,
+    /// Interac CVN 133);
+    /// otherwise as [`transaction_keys_with`](Self::transaction_keys_with).
+    pub fn transaction_keys_ahead<'k>(
+        &'k self,
+        card: &'k CardKeySchedule,
+        atc: Atc,
+    ) -> Result<TransactionKeys<'k>, Error> {
+        if matches!(self.ac_key, AcKeyMethod::MastercardSkd) {
+            return Err(Error::Parameter {
+                what: "this CVN's session key depends on the unpredictable number",
+            });
+        }
+        self.transaction_keys_with(card, atc, UnpredictableNumber::default())
+    }
+
     fn build<'k>(
         &'k self,
         card_key: &'k CardMasterKey,
@@ -515,10 +542,15 @@ impl Cvn {
         un: UnpredictableNumber,
     ) -> Result<TransactionKeys<'k>, Error> {
         let alg = card_key.algorithm();
-        let session_key = match self.ac_key {
-            AcKeyMethod::CardKey => None,
-            AcKeyMethod::CommonSessionKey => Some(derive::session_key_ac_with(&card, alg, atc)?),
-            AcKeyMethod::MastercardSkd => Some(derive::mastercard_skd_with(&card, alg, atc, un)?),
+        let (session_key, bound_un) = match self.ac_key {
+            AcKeyMethod::CardKey => (None, None),
+            AcKeyMethod::CommonSessionKey => {
+                (Some(derive::session_key_ac_with(&card, alg, atc)?), None)
+            }
+            AcKeyMethod::MastercardSkd => (
+                Some(derive::mastercard_skd_with(&card, alg, atc, un)?),
+                Some(un),
+            ),
         };
         let session = session_key.as_ref().map(|sk| sk.0.block_key());
         Ok(TransactionKeys {
@@ -527,6 +559,8 @@ impl Cvn {
             card,
             session_key,
             session,
+            atc,
+            un: bound_un,
         })
     }
 
@@ -600,6 +634,10 @@ pub struct TransactionKeys<'k> {
     /// `None` when the CVN computes the AC with the card key itself.
     session_key: Option<SessionKey>,
     session: Option<BlockKey>,
+    /// The ATC the keys were derived for (public).
+    atc: Atc,
+    /// The UN the session key was derived with, for UN-dependent CVNs.
+    un: Option<UnpredictableNumber>,
 }
 
 impl core::fmt::Debug for TransactionKeys<'_> {
@@ -641,6 +679,13 @@ impl TransactionKeys<'_> {
         if card_data.cvn != self.cvn.id {
             return Err(Error::Parameter {
                 what: "card data was validated for a different CVN",
+            });
+        }
+        // ATC and UN are public; a mismatch is a caller's mix-up (keys
+        // prepared for another tap), reported rather than MACed.
+        if txn.atc != self.atc || self.un.is_some_and(|un| un != txn.un) {
+            return Err(Error::Parameter {
+                what: "transaction ATC or UN differs from the one the keys were derived for",
             });
         }
         let mut min = txn.to_bytes();
