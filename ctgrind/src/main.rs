@@ -397,6 +397,9 @@ fn device_tap_with_schedule() {
     assert!(declassify(
         keys.verify_arpc(&declassify(ac), &resp, &a).is_ok()
     ));
+    // The same tap with the session key prepared ahead (idle time).
+    let ahead = EMV_COMMON_AES.transaction_keys_ahead(&card, t.atc).unwrap();
+    out(ahead.generate_ac(&t, &cd).unwrap().0);
 }
 
 fn arpc_methods() {
