@@ -23,6 +23,13 @@
 //! and no ATC is ever used twice. Calling `take` before the write is durable
 //! breaks this guarantee; the API cannot see the flash, so this is the
 //! firmware's half of the contract.
+//!
+//! "Durable" includes atomic: the state carries no checksum of its own (it
+//! would cost a pass over every slot at every tap), so the firmware's flash
+//! layer must make a torn write fall back to the previous state, e.g. with
+//! A/B slots and a sequence number plus CRC per slot. `from_bytes` does
+//! reject any state that is structurally impossible (bad magic, version,
+//! counts, lengths or digits).
 
 use zeroize::Zeroize;
 
