@@ -286,6 +286,26 @@ fn visa18_tap_bench() {
     }
 }
 
+/// The idle-time part of the Visa CVN 18 tap (card schedule + CSK ahead):
+/// `tdes_tap_visa18` minus this is what is left at the tap.
+#[cfg(feature = "ops-tdes")]
+fn visa18_prepare_ahead_kat() -> bool {
+    let Some(card) = tdes_card() else { return false };
+    let cvn = &tapcrypt::emv::VISA_CVN_18;
+    let Some(txn) = txn_from(&VISA_MIN) else { return false };
+    let Ok(cd) = cvn.card_data(&VISA_IAD) else { return false };
+    matches!(cvn.transaction_keys_ahead(&card, txn.atc).and_then(|k| k.generate_ac(&txn, &cd)),
+        Ok(ac) if ac.0 == VISA18_ARQC)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn visa18_prepare_ahead_bench() {
+    if let Some(card) = tdes_card() {
+        let keys = tapcrypt::emv::VISA_CVN_18.transaction_keys_ahead(&card, black_box(Atc::from_u16(0x1C)));
+        black_box(keys.is_ok());
+    }
+}
+
 #[cfg(feature = "ops-tdes")]
 fn mc17_tap_kat() -> bool {
     let Some(card) = tdes_card() else { return false };
@@ -591,6 +611,8 @@ pub static OPS: &[Op] = &[
     Op { name: "tdes_session_key", kat: tdes_session_key_kat, bench: tdes_session_key_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_tap_visa18", kat: visa18_tap_kat, bench: visa18_tap_bench },
+    #[cfg(feature = "ops-tdes")]
+    Op { name: "tdes_prepare_ahead_visa18", kat: visa18_prepare_ahead_kat, bench: visa18_prepare_ahead_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_tap_mc17", kat: mc17_tap_kat, bench: mc17_tap_bench },
     #[cfg(feature = "ops-tdes")]
