@@ -78,6 +78,11 @@ fuzz_target!(|input: &[u8]| {
         Ok(cd) => {
             let want = keys.generate_ac(&txn, &cd).expect("validated card data");
             assert!(keys.verify_ac(&txn, &cd, &want).is_ok());
+            // Keys prepared ahead (ATC only) agree wherever the CVN allows them.
+            let band = CardKeySchedule::new(CardMasterKey::new(alg, &key).expect("length"));
+            if let Ok(ahead) = cvn.transaction_keys_ahead(&band, txn.atc) {
+                assert_eq!(ahead.generate_ac(&txn, &cd).ok(), Some(want));
+            }
             assert_eq!(keys.verify_ac(&txn, &cd, &ac).is_ok(), want == ac);
             let mut bad = want;
             bad.0[usize::from(flags >> 1) % 8] ^= 1 << (flags % 8);
