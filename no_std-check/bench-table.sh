@@ -28,7 +28,7 @@ build_set aes_ff1 "ops-aes ops-ff1"
 build_set all "ops-aes ops-tdes ops-ff1"
 # The same "everything" image at LLVM's default inline threshold (links only
 # with the locating panic handler: see README).
-RUSTFLAGS="-C link-arg=-Tlink.x" cargo build -q --release --target $T --features allow-panic --target-dir target/size-default-inline
+RUSTFLAGS="-C link-arg=-Tlink.x" cargo build -q --release --target $T --no-default-features --features "ops-aes ops-tdes ops-ff1 allow-panic" --target-dir target/size-default-inline
 text[all_default_inline]=$(size_of "target/size-default-inline/$T/release/no_std-check")
 
 text[p256]=$(size_of "target/p256/$T/release/no_std-check")

@@ -169,7 +169,7 @@ fn aes_tap_bench() {
 /// tap: derive and expand the next ATC's session key
 /// (`Cvn::transaction_keys_ahead`). `aes_tap_dpan_bound` minus this is what
 /// is left at the tap itself.
-#[cfg(feature = "ops-aes")]
+#[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
 fn aes_prepare_ahead_kat() -> bool {
     let Some((card, dpan)) = dpb_card() else { return false };
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
@@ -180,7 +180,7 @@ fn aes_prepare_ahead_kat() -> bool {
         Ok(ac) if ac.0 == DPB_ARQC)
 }
 
-#[cfg(feature = "ops-aes")]
+#[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
 fn aes_prepare_ahead_bench() {
     cortex_m::interrupt::free(|cs| {
         let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else { return };
@@ -288,7 +288,7 @@ fn visa18_tap_bench() {
 
 /// The idle-time part of the Visa CVN 18 tap (card schedule + CSK ahead):
 /// `tdes_tap_visa18` minus this is what is left at the tap.
-#[cfg(feature = "ops-tdes")]
+#[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
 fn visa18_prepare_ahead_kat() -> bool {
     let Some(card) = tdes_card() else { return false };
     let cvn = &tapcrypt::emv::VISA_CVN_18;
@@ -298,7 +298,7 @@ fn visa18_prepare_ahead_kat() -> bool {
         Ok(ac) if ac.0 == VISA18_ARQC)
 }
 
-#[cfg(feature = "ops-tdes")]
+#[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
 fn visa18_prepare_ahead_bench() {
     if let Some(card) = tdes_card() {
         let keys = tapcrypt::emv::VISA_CVN_18.transaction_keys_ahead(&card, black_box(Atc::from_u16(0x1C)));
@@ -605,13 +605,13 @@ pub static OPS: &[Op] = &[
     Op { name: "wallet_take", kat: wallet_take_kat, bench: wallet_take_bench },
     #[cfg(feature = "ops-aes")]
     Op { name: "aes_tap_dpan_bound", kat: aes_tap_kat, bench: aes_tap_bench },
-    #[cfg(feature = "ops-aes")]
+    #[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
     Op { name: "aes_prepare_ahead", kat: aes_prepare_ahead_kat, bench: aes_prepare_ahead_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_session_key", kat: tdes_session_key_kat, bench: tdes_session_key_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_tap_visa18", kat: visa18_tap_kat, bench: visa18_tap_bench },
-    #[cfg(feature = "ops-tdes")]
+    #[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
     Op { name: "tdes_prepare_ahead_visa18", kat: visa18_prepare_ahead_kat, bench: visa18_prepare_ahead_bench },
     #[cfg(feature = "ops-tdes")]
     Op { name: "tdes_tap_mc17", kat: mc17_tap_kat, bench: mc17_tap_bench },
