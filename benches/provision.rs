@@ -13,11 +13,13 @@ use core::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tapcrypt::__internal::TestRng;
 use tapcrypt::provision::envelope::{self, envelope_len};
+use tapcrypt::provision::request::MAX_REQUEST_LEN;
 use tapcrypt::provision::tr31::{self, Version};
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
     EphemeralKeyPair, KbpkKdf, KbpkParams, KeyBlockHeader, open_envelope,
 };
+use tapcrypt::provision::{RequestContents, build_request, open_request};
 use tapcrypt::{Algorithm, CardMasterKey};
 
 /// The shared deterministic RNG (benches only).
@@ -108,6 +110,26 @@ fn benches(c: &mut Criterion) {
     let sig = tsp.sign(&msg);
     c.bench_function("ECDSA verify (256 B)", |b| {
         b.iter(|| tsp_vk.verify(black_box(&msg), &sig).unwrap())
+    });
+    // The provisioning request: the device signs (hedged), the service checks.
+    let attestation = EcdsaSigningKey::generate(&mut rng);
+    let att_vk = attestation.verifying_key();
+    let challenge = [0xC7u8; 32];
+    let req_contents = RequestContents {
+        last_counter: 0,
+        challenge: &challenge,
+        context: b"tokenref:DNITHE000000000001",
+    };
+    let mut req = [0u8; MAX_REQUEST_LEN];
+    c.bench_function("request build (device, hedged ECDSA)", |b| {
+        b.iter(|| {
+            build_request(&req_contents, &device_pub, &attestation, &mut rng, &mut req).unwrap()
+        })
+    });
+    let n_req =
+        build_request(&req_contents, &device_pub, &attestation, &mut rng, &mut req).unwrap();
+    c.bench_function("request open (token service)", |b| {
+        b.iter(|| open_request(&att_vk, &challenge, black_box(&req[..n_req])).unwrap())
     });
     let kbpk = device.derive_kbpk(&eph_pub, &params).unwrap();
     let mut kb = [0u8; tr31::MAX_KEY_BLOCK_LEN];
