@@ -1,7 +1,8 @@
 //! Attacker-controlled provisioning input: TR-31 key blocks, SEC1 and SPKI
 //! public keys, DER/P1363 signatures, whole envelopes and provisioning
-//! requests. Typed errors only, never a panic, nothing installed from a forged
-//! envelope and nothing accepted from a forged request.
+//! requests, persisted credential state. Typed errors only, never a panic,
+//! nothing installed from a forged envelope, nothing accepted from a forged
+//! request, and credential state restores only if it is canonical.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex, OnceLock};
@@ -36,6 +37,13 @@ fuzz_target!(|data: &[u8]| {
     let att = ATTESTATION
         .get_or_init(|| EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap().verifying_key());
     assert!(open_request(att, &[0xC7; 32], data).is_err());
+    // Persisted state read back from flash: accepted only if `to_bytes`
+    // would write exactly these bytes.
+    if let Ok(creds) = Credentials::<2, 4>::from_bytes(data) {
+        let mut again = [0u8; Credentials::<2, 4>::STATE_BYTES];
+        assert_eq!(creds.to_bytes(&mut again), Ok(again.len()));
+        assert_eq!(&again[..], data);
+    }
     let mut store = store.lock().unwrap();
     assert!(store.install(data).is_err());
     assert_eq!(store.credentials().counter(), 0);

@@ -208,6 +208,160 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
 }
 
 // ---------------------------------------------------------------------------
+// Persistence (device side)
+
+/// Persisted credentials: magic "TC", version 1, reserved 0, envelope counter
+/// (u64), index of the next DPAN (u16).
+const STATE_HEADER: usize = 14;
+/// Per key slot: present (0/1), usage (2), mode of use (1), key version (2),
+/// algorithm code (1), key (32 bytes, zero-padded).
+const STATE_KEY_SLOT: usize = 39;
+/// Per DPAN slot: digit count (0 = empty or spent), digit values (19).
+const STATE_DPAN_SLOT: usize = 20;
+const STATE_MAGIC: [u8; 2] = *b"TC";
+const STATE_V1: u8 = 1;
+
+impl<const K: usize, const D: usize> Credentials<K, D> {
+    /// Length of the persisted state ([`to_bytes`](Self::to_bytes)).
+    pub const STATE_BYTES: usize = STATE_HEADER + K * STATE_KEY_SLOT + D * STATE_DPAN_SLOT;
+
+    /// The state to persist after a successful install or a DPAN take: the
+    /// envelope counter (so replay protection survives a reboot), the keys
+    /// and the unspent DPANs. Byte layout: module source, `STATE_*`.
+    ///
+    /// # Security warning
+    /// The keys are in clear in `out`: keep it where the device keeps its
+    /// secrets, write it atomically (A/B slots), and wipe `out` afterwards.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `out` is shorter than [`STATE_BYTES`](Self::STATE_BYTES).
+    pub fn to_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let got = out.len();
+        let out = out.get_mut(..Self::STATE_BYTES).ok_or(Error::Length {
+            field: "credential state buffer",
+            expected: "at least Credentials::STATE_BYTES",
+            got,
+        })?;
+        out.fill(0);
+        let (hdr, rest) = out.split_at_mut(STATE_HEADER);
+        let mut w = Writer {
+            out: hdr,
+            pos: 0,
+            field: "credential state header",
+            expected: "14 bytes",
+        };
+        w.put(&STATE_MAGIC)?;
+        w.put(&[STATE_V1, 0])?;
+        w.put(&self.counter.to_be_bytes())?;
+        let next = u16::try_from(self.next_dpan).map_err(|_| Error::Length {
+            field: "credential DPAN slots",
+            expected: "at most 65535",
+            got: self.next_dpan,
+        })?;
+        w.put(&next.to_be_bytes())?;
+        let (key_area, dpan_area) = rest.split_at_mut(K * STATE_KEY_SLOT);
+        for (slot, k) in key_area.chunks_exact_mut(STATE_KEY_SLOT).zip(&self.keys) {
+            let Some(k) = k else { continue };
+            let (meta, key) = slot.split_at_mut(STATE_KEY_SLOT - 32);
+            let alg = k.key.algorithm();
+            let [u0, u1] = k.usage;
+            let [v0, v1] = k.key_version;
+            meta.copy_from_slice(&[1, u0, u1, k.mode_of_use, v0, v1, keypair::alg_code(alg)]);
+            if let Some(dst) = key.get_mut(..alg.key_len()) {
+                crate::ct::copy(dst, k.key.expose_secret());
+            }
+        }
+        for (slot, d) in dpan_area.chunks_exact_mut(STATE_DPAN_SLOT).zip(&self.dpans) {
+            let Some(d) = d else { continue };
+            let (len, digits) = slot.split_at_mut(1);
+            len.fill(d.len() as u8);
+            for (o, v) in digits.iter_mut().zip(d.values()) {
+                *o = *v;
+            }
+        }
+        Ok(Self::STATE_BYTES)
+    }
+
+    /// Restores credentials persisted with [`to_bytes`](Self::to_bytes) (same
+    /// `K` and `D`). The encoding is canonical: structure, algorithms, zero
+    /// padding and DPAN digits are checked (the secret digits without early
+    /// exits, with one public verdict), so only bytes `to_bytes` can have
+    /// written are accepted.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for anything that `to_bytes` cannot have written.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let bad = malformed("credential state");
+        let state = bytes.get(..Self::STATE_BYTES).ok_or(bad)?;
+        if bytes.len() != Self::STATE_BYTES {
+            return Err(bad);
+        }
+        let (hdr, rest) = state.split_at(STATE_HEADER);
+        let mut c = Cursor::new(hdr);
+        if c.array::<2>("credential state magic")? != STATE_MAGIC
+            || c.array::<2>("credential state version")? != [STATE_V1, 0]
+        {
+            return Err(bad);
+        }
+        let mut creds = Self::empty();
+        creds.counter = c.u64("credential state counter")?;
+        creds.next_dpan = usize::from(c.u16("credential state next DPAN")?);
+        if creds.next_dpan > D {
+            return Err(bad);
+        }
+        let (key_area, dpan_area) = rest.split_at(K * STATE_KEY_SLOT);
+        for (slot, out) in key_area
+            .chunks_exact(STATE_KEY_SLOT)
+            .zip(creds.keys.iter_mut())
+        {
+            let (meta, key) = slot.split_at(STATE_KEY_SLOT - 32);
+            let [present, u0, u1, mode, v0, v1, code] =
+                <[u8; 7]>::try_from(meta).map_err(|_| bad)?;
+            match present {
+                // An empty slot is all zeros (canonical: exactly what
+                // to_bytes writes).
+                0 if slot.iter().all(|b| *b == 0) => continue,
+                1 => {}
+                _ => return Err(bad),
+            }
+            let alg = keypair::alg_from_code(code).ok_or(bad)?;
+            let (key, padding) = key.split_at(alg.key_len().min(key.len()));
+            if padding.iter().any(|b| *b != 0) {
+                return Err(bad);
+            }
+            let key = UnwrappedKey::new(alg, key)?;
+            *out = Some(InstalledKey {
+                usage: [u0, u1],
+                mode_of_use: mode,
+                key_version: [v0, v1],
+                key,
+            });
+        }
+        for (i, (slot, out)) in dpan_area
+            .chunks_exact(STATE_DPAN_SLOT)
+            .zip(creds.dpans.iter_mut())
+            .enumerate()
+        {
+            let len = usize::from(slot.first().copied().unwrap_or(0));
+            let padding = slot.get(1 + len..).ok_or(bad)?;
+            if padding.iter().any(|b| *b != 0) {
+                return Err(bad);
+            }
+            if len == 0 {
+                continue;
+            }
+            // A spent DPAN is never persisted.
+            if i < creds.next_dpan {
+                return Err(bad);
+            }
+            let digits = slot.get(1..1 + len).ok_or(bad)?;
+            *out = Some(Dpan::from_stored_values(digits, "credential state")?);
+        }
+        Ok(creds)
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Parsing (public data only)
 
 /// A structurally valid, not yet authenticated envelope.

@@ -109,6 +109,23 @@ impl Dpan {
         Dpan(crate::Pan::from_values_truncated(v))
     }
 
+    /// From digit *values* (0–9, one per byte) read back from storage: 13–19
+    /// of them, every one checked without an early exit (the digits are
+    /// secret; only the verdict is public).
+    pub(crate) fn from_stored_values(v: &[u8], what: &'static str) -> Result<Self, Error> {
+        let mut over = 0u32;
+        for d in v {
+            over |= crate::ct::lt_u32(9, u32::from(*d));
+        }
+        let digits_ok = subtle::ConstantTimeEq::ct_eq(&over, &0);
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&v.len())
+            || !crate::ct::public_verdict(digits_ok)
+        {
+            return Err(Error::Malformed { what });
+        }
+        Ok(Self::from_values(v))
+    }
+
     /// Number of digits.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -259,16 +259,9 @@ impl<const N: usize> DpanWallet<N> {
             let digits = chunk.get(1..1 + len).ok_or_else(bad)?;
             // The digits are secret: no early exit on the first bad one
             // (ctgrind's wallet_restore case); the length is public.
-            let mut over = 0u32;
-            for d in digits {
-                over |= crate::ct::lt_u32(9, u32::from(*d));
-            }
-            let digits_ok = subtle::ConstantTimeEq::ct_eq(&over, &0);
-            if !(13..=19).contains(&len) || !crate::ct::public_verdict(digits_ok) {
-                return Err(bad());
-            }
+            let d = Dpan::from_stored_values(digits, "wallet state")?;
             if let Some(s) = w.slots.get_mut(i) {
-                *s = Some(Dpan::from_values(digits));
+                *s = Some(d);
             }
         }
         Ok(w)
