@@ -961,6 +961,40 @@ fn envelope_install() {
     }
 }
 
+/// Credentials read back from flash after a reboot: the key bytes and the
+/// DPAN digits are secret; the layout (header, slot flags, algorithm codes,
+/// lengths) is public. Outputs: the keys' KCVs and the next DPAN.
+fn credentials_restore() {
+    use tapcrypt::provision::envelope::Credentials;
+    let mut state = Vec::new();
+    state.extend_from_slice(b"TC\x01\x00");
+    state.extend_from_slice(&5u64.to_be_bytes());
+    state.extend_from_slice(&0u16.to_be_bytes());
+    let mut secret_ranges = Vec::new();
+    for (meta, len) in [(*b"\x01E0X01\x01", 16), (*b"\x01E2C01\x11", 16)] {
+        state.extend_from_slice(&meta);
+        secret_ranges.push(state.len()..state.len() + len);
+        state.extend(K16.iter().take(len));
+        state.resize(state.len() + 32 - len, 0);
+    }
+    for pan in ["5413330089010012", "4761739001010010"] {
+        state.push(pan.len() as u8);
+        secret_ranges.push(state.len()..state.len() + pan.len());
+        state.extend(pan.bytes().map(|c| c - b'0'));
+        state.resize(state.len() + 19 - pan.len(), 0);
+    }
+    for r in secret_ranges {
+        vg::poison(&state[r]);
+    }
+    let mut creds = Credentials::<2, 2>::from_bytes(&state).unwrap();
+    for k in creds.keys() {
+        out(k.key().kcv().0);
+    }
+    let d = creds.take_dpan().unwrap();
+    let mut b = [0u8; 19];
+    out(*d.write_ascii(&mut b).first_chunk::<16>().unwrap());
+}
+
 /// The device signing a provisioning request with its attestation key
 /// (secret, as is the hedging RNG's output); the device's ECDH public key and
 /// the challenge are public. Output: the request bytes, which are sent.
@@ -1039,6 +1073,7 @@ const CASES: &[(&str, fn())] = &[
     ("ecdsa_sign", ecdsa_sign),
     ("tr31_wrap_unwrap", tr31_wrap_unwrap),
     ("envelope_install", envelope_install),
+    ("credentials_restore", credentials_restore),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[

@@ -50,6 +50,33 @@
 //! persists [`Credentials`] (which carries the counter) with one atomic write
 //! (A/B slots) after `install` returns `Ok`.
 //!
+//! # Persisted credentials
+//!
+//! [`Credentials::to_bytes`] writes a fixed-size state of
+//! [`Credentials::STATE_BYTES`] bytes; [`Credentials::from_bytes`] reads it
+//! back at boot:
+//!
+//! ```text
+//! offset  size  field
+//! 0       2     magic "TC"
+//! 2       1     state version = 0x01
+//! 3       1     reserved, 0x00
+//! 4       8     envelope counter, u64 (replay protection survives a reboot)
+//! 12      2     index of the next DPAN to take, u16, <= D
+//! 14      K×39  key slots { present 0x00/0x01, usage (2), mode of use (1),
+//!               key version (2), algorithm code (1: 0x01/0x02/0x03 AES-128/
+//!               192/256, 0x11/0x12 TDES two/three-key), key (32, zero-padded) };
+//!               an empty slot is all zeros
+//! ..      D×20  DPAN slots { digit count (0, or 13..=19), digit values 0..=9
+//!               (19, zero-padded) }; a spent or empty slot is all zeros
+//! ```
+//!
+//! The encoding is canonical: `from_bytes` accepts exactly the bytes
+//! `to_bytes` can write (the `provision` fuzz target checks this), checking
+//! the secret digits without an early exit. The state holds keys in clear and
+//! carries no checksum: integrity and confidentiality at rest, and atomic
+//! writes, are the secure-storage layer's job.
+//!
 //! # What is confidential
 //!
 //! The key blocks (TR-31: encrypted and MACed under the KBPK). The counter,
