@@ -282,3 +282,34 @@ fn wallet_fails_closed_on_atc_exhaustion() {
     let mut w2 = DpanWallet::<4>::from_bytes(&flash).unwrap();
     assert!(w2.reserve().is_err(), "exhausted ATC survives a restart");
 }
+
+/// A batch compacts the slots; a reservation made before it would otherwise
+/// name a different DPAN (one never reserved) and hand it out. It is refused,
+/// its DPAN is never handed out, and the state stays restorable.
+#[test]
+fn reservation_made_before_a_batch_is_refused() {
+    let r = range("411111");
+    let first = [r.dpan_for(1).unwrap(), r.dpan_for(2).unwrap()];
+    let mut w: DpanWallet<4> = DpanWallet::new(Atc::from_u16(1), 0);
+    w.receive_batch(&first).unwrap();
+    let stale = w.reserve().unwrap();
+    w.receive_batch(&[r.dpan_for(3).unwrap()]).unwrap();
+    assert!(matches!(
+        w.take(stale),
+        Err(tapcrypt::Error::Parameter { .. })
+    ));
+    // The unreserved DPAN #2 is still next, with the next ATC.
+    let res = w.reserve().unwrap();
+    let (d, atc) = w.take(res).unwrap();
+    assert_eq!(ascii(&d), ascii(&first[1]));
+    assert_eq!(atc, Atc::from_u16(2));
+    let mut flash = vec![0u8; DpanWallet::<4>::STATE_BYTES];
+    w.to_bytes(&mut flash).unwrap();
+    let mut back = DpanWallet::<4>::from_bytes(&flash).unwrap();
+    assert_eq!(back.remaining(), 1);
+    let res = back.reserve().unwrap();
+    assert_eq!(
+        ascii(&back.take(res).unwrap().0),
+        ascii(&r.dpan_for(3).unwrap())
+    );
+}

@@ -50,6 +50,9 @@ const MAGIC: [u8; 2] = *b"TW";
 pub struct Reservation {
     index: usize,
     atc: Atc,
+    /// The wallet's batch generation when reserved: a batch compacts the
+    /// slots, so an older reservation's index would name another DPAN.
+    generation: u32,
 }
 
 /// A fixed-capacity store of one-time DPANs.
@@ -61,6 +64,8 @@ pub struct DpanWallet<const N: usize> {
     cursor: usize,
     next_atc: u32,
     low_water: usize,
+    /// Bumped by every batch (RAM only: reservations do not outlive a reboot).
+    generation: u32,
 }
 
 impl<const N: usize> core::fmt::Debug for DpanWallet<N> {
@@ -87,6 +92,7 @@ impl<const N: usize> DpanWallet<N> {
             cursor: 0,
             next_atc: u32::from(first_atc.to_u16()),
             low_water,
+            generation: 0,
         }
     }
 
@@ -102,7 +108,10 @@ impl<const N: usize> DpanWallet<N> {
         self.remaining() <= self.low_water
     }
 
-    /// Adds a provisioning batch. Spent slots are compacted away first.
+    /// Adds a provisioning batch. Spent slots are compacted away first; so
+    /// are reserved slots whose DPAN was not taken yet (those reservations
+    /// become invalid: [`take`](Self::take) refuses them, and their DPANs are
+    /// never handed out).
     ///
     /// # Errors
     /// [`Error::Exhausted`] if the batch does not fit (nothing is added).
@@ -130,6 +139,7 @@ impl<const N: usize> DpanWallet<N> {
         }
         self.count = live + batch.len();
         self.cursor = 0;
+        self.generation = self.generation.wrapping_add(1);
         Ok(())
     }
 
@@ -152,6 +162,7 @@ impl<const N: usize> DpanWallet<N> {
         let r = Reservation {
             index: self.cursor,
             atc: Atc::from_u16(self.next_atc as u16),
+            generation: self.generation,
         };
         self.cursor += 1;
         self.next_atc += 1;
@@ -162,16 +173,23 @@ impl<const N: usize> DpanWallet<N> {
     /// DPAN and its ATC. The slot is wiped.
     ///
     /// # Errors
-    /// [`Error::Parameter`] for a reservation this wallet did not make (or
-    /// one whose slot was compacted away by a later batch).
+    /// [`Error::Parameter`] for a reservation made before the latest
+    /// [`receive_batch`](Self::receive_batch) (its slot was compacted away),
+    /// or one that does not name a reserved, untaken slot. A reservation
+    /// belongs to the wallet that made it; passing it to another wallet is a
+    /// caller bug this check catches only when the slot does not match.
     pub fn take(&mut self, r: Reservation) -> Result<(Dpan, Atc), Error> {
+        let stale = Error::Parameter {
+            what: "reservation does not match this wallet",
+        };
+        if r.generation != self.generation || r.index >= self.cursor {
+            return Err(stale);
+        }
         let d = self
             .slots
             .get_mut(r.index)
             .and_then(Option::take)
-            .ok_or(Error::Parameter {
-                what: "reservation does not match this wallet",
-            })?;
+            .ok_or(stale)?;
         Ok((d, r.atc))
     }
 
