@@ -140,6 +140,21 @@ fn build_then_install_round_trip() {
         assert_eq!(&env[..4], b"TCPE");
         assert_eq!(env[4], 1);
         assert_eq!(&env[8..16], &1u64.to_be_bytes());
+        // Checked with the RustCrypto crates directly, not our wrappers: the
+        // device key id is SHA-256 of the device's SEC1 public key, and the
+        // signature is plain ECDSA P-256/SHA-256 over domain || body.
+        use p256::ecdsa::signature::Verifier as _;
+        use sha2::Digest as _;
+        let device_sec1 = w.device().public_key().to_sec1();
+        assert_eq!(env[16..48], sha2::Sha256::digest(device_sec1)[..]);
+        let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(
+            &w.tsp.verifying_key().public_key().to_sec1(),
+        )
+        .unwrap();
+        let (body, sig) = env.split_at(env.len() - 64);
+        let sig = p256::ecdsa::Signature::from_slice(sig).unwrap();
+        assert!(sig.normalize_s() == sig, "low-S");
+        vk.verify(&[SIGNATURE_DOMAIN, body].concat(), &sig).unwrap();
         let s = store.install(&env).unwrap();
         assert_eq!((s.counter, s.keys, s.dpans), (1, 2, 3));
         let c = store.credentials();
@@ -519,15 +534,19 @@ fn builder_rejects_out_of_profile_contents() {
         })
         .is_err()
     );
-    // 256 DPANs do not fit the one-byte count.
+    // 256 DPANs do not fit the one-byte count (refused for the count, not
+    // for the buffer: 256 x 17 bytes would not fit 4096 either).
     let many = vec![Dpan::from_ascii(DPANS[0]).unwrap(); 256];
-    assert!(
+    assert!(matches!(
         build(&EnvelopeContents {
             dpans: &many,
             ..base
+        }),
+        Err(Error::Length {
+            field: "envelope DPANs",
+            ..
         })
-        .is_err()
-    );
+    ));
     let mut small = [0u8; 100];
     assert!(build_envelope(&base, &device_pub, &w.tsp, &mut w.rng, &mut small).is_err());
 }
@@ -614,30 +633,63 @@ fn corrupt_credential_state_is_refused() {
         assert!(refused(&good[..cut]), "truncated to {cut}");
     }
     assert!(refused(&[good.clone(), vec![0]].concat()), "extended");
-    let dpan0 = 14 + 4 * 39;
-    for (what, i, v) in [
-        ("magic", 0, b'X'),
-        ("version", 2, 2),
-        ("reserved", 3, 1),
-        ("next DPAN beyond capacity", 13, 9),
-        ("key slot flag", 14, 2),
-        ("algorithm code", 20, 0x99),
-        ("DPAN too short", dpan0, 12),
-        ("DPAN too long", dpan0, 20),
-        ("DPAN digit over 9", dpan0 + 5, 10),
-        ("key padding", 14 + 7 + 16, 1),
-        ("empty key slot not zero", 14 + 3 * 39 + 20, 1),
-        ("DPAN padding", dpan0 + 1 + 16, 1),
-        ("empty DPAN slot not zero", dpan0 + 7 * 20 + 4, 1),
-    ] {
+    // Layout: header 14, key slots of 39 from 14 (E0 AES-128, E2 TDES), DPAN
+    // slots of 20 from 170 (three 16-digit DPANs).
+    let (key1, dpan0) = (14 + 39, 14 + 4 * 39);
+    type Patch<'a> = (usize, &'a [u8]);
+    let edits: &[(&str, &[Patch])] = &[
+        ("magic", &[(0, b"X")]),
+        ("version", &[(2, &[2])]),
+        ("reserved", &[(3, &[1])]),
+        ("counter 0 with keys installed", &[(4, &[0; 8])]),
+        ("key slot flag", &[(14, &[2])]),
+        ("algorithm code", &[(20, &[0x99])]),
+        ("key padding", &[(14 + 7 + 16, &[1])]),
+        ("empty key slot not zero", &[(14 + 3 * 39 + 20, &[1])]),
+        ("key slots not packed", &[(14, &[0; 39])]),
+        ("duplicate key usage", &[(key1 + 1, b"E0")]),
+        (
+            "DPAN shorter than 13",
+            &[(dpan0, &[12]), (dpan0 + 13, &[0; 7])],
+        ),
+        ("DPAN count over 19", &[(dpan0, &[20])]),
+        ("DPAN digit over 9", &[(dpan0 + 5, &[10])]),
+        ("DPAN fails Luhn", &[(dpan0 + 16, &[3])]),
+        ("DPAN padding", &[(dpan0 + 1 + 16, &[1])]),
+        ("empty DPAN slot not zero", &[(dpan0 + 7 * 20 + 4, &[1])]),
+        ("DPAN slots not packed", &[(dpan0 + 20, &[0; 20])]),
+        ("spent slot with digits", &[(13, &[1])]),
+    ];
+    // The Luhn edit turns DPANS[0]'s last digit 1 into 3.
+    assert_eq!(DPANS[0].last(), Some(&b'1'));
+    for (what, patches) in edits {
         let mut b = good.clone();
-        b[i] = v;
+        for (at, bytes) in *patches {
+            b[*at..*at + bytes.len()].copy_from_slice(bytes);
+        }
+        assert_ne!(b, good, "{what}: the edit changes something");
         assert!(refused(&b), "{what}");
     }
-    // A DPAN in a slot below the next-DPAN index (spent, so never written).
-    let mut b = good.clone();
-    b[13] = 1;
-    assert!(refused(&b), "spent slot with digits");
+    // The next-DPAN index may reach the capacity (all spent), not pass it.
+    for _ in 0..DPANS.len() {
+        store.credentials_mut().take_dpan().unwrap();
+    }
+    let mut spent = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
+    store.credentials().to_bytes(&mut spent).unwrap();
+    assert_eq!(
+        spent[dpan0..],
+        [0; 8 * 20][..],
+        "spent DPANs are not persisted"
+    );
+    spent[13] = 8;
+    assert_eq!(
+        Credentials::<4, 8>::from_bytes(&spent)
+            .unwrap()
+            .dpans_left(),
+        0
+    );
+    spent[13] = 9;
+    assert!(refused(&spent), "next DPAN beyond capacity");
     let mut small = vec![0u8; Credentials::<4, 8>::STATE_BYTES - 1];
     assert!(matches!(
         store.credentials().to_bytes(&mut small),

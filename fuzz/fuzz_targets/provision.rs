@@ -38,11 +38,18 @@ fuzz_target!(|data: &[u8]| {
         .get_or_init(|| EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap().verifying_key());
     assert!(open_request(att, &[0xC7; 32], data).is_err());
     // Persisted state read back from flash: accepted only if `to_bytes`
-    // would write exactly these bytes.
-    if let Ok(creds) = Credentials::<2, 4>::from_bytes(data) {
+    // would write exactly these bytes, and only if it behaves like installed
+    // credentials (keys exactly when a counter is set, every DPAN it counts
+    // can be taken, in order).
+    if let Ok(mut creds) = Credentials::<2, 4>::from_bytes(data) {
         let mut again = [0u8; Credentials::<2, 4>::STATE_BYTES];
         assert_eq!(creds.to_bytes(&mut again), Ok(again.len()));
         assert_eq!(&again[..], data);
+        assert_eq!(creds.counter() == 0, creds.keys().count() == 0);
+        for _ in 0..creds.dpans_left() {
+            assert!(creds.take_dpan().unwrap().luhn_ok());
+        }
+        assert!(creds.take_dpan().is_none());
     }
     let mut store = store.lock().unwrap();
     assert!(store.install(data).is_err());

@@ -41,8 +41,9 @@
 //! 3. replay: the counter must exceed the last installed one —
 //!    [`ProvisionError::Replay`];
 //! 4. the device key id must be this device's;
-//! 5. ECDH + KDF → KBPK; unwrap every key block (MAC checked before use),
-//!    usages unique, capacity available.
+//! 5. capacity: the key and DPAN counts fit the store (public counts);
+//! 6. ECDH + KDF → KBPK; unwrap every key block (MAC checked before use);
+//!    key usages unique.
 //!
 //! Only when all of that succeeded is the new credential set swapped in
 //! ([`CredentialStore::install`]): on any error nothing changes and the
@@ -71,9 +72,12 @@
 //!               (19, zero-padded) }; a spent or empty slot is all zeros
 //! ```
 //!
-//! The encoding is canonical: `from_bytes` accepts exactly the bytes
-//! `to_bytes` can write (the `provision` fuzz target checks this), checking
-//! the secret digits without an early exit. The state holds keys in clear and
+//! The encoding is canonical: `from_bytes` accepts only states `to_bytes`
+//! can write for credentials an install can produce (keys packed from slot
+//! 0 with unique usages, unspent DPANs packed from the next-DPAN index,
+//! Luhn-valid, zero padding), checking secret bytes without early exits; the
+//! `provision` fuzz target checks that whatever it accepts re-encodes to the
+//! same bytes and hands out exactly `dpans_left()` DPANs. The state holds keys in clear and
 //! carries no checksum: integrity and confidentiality at rest, and atomic
 //! writes, are the secure-storage layer's job.
 //!
@@ -224,7 +228,15 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
         self.dpans.iter().flatten().count()
     }
 
-    /// Takes the next one-time DPAN (each is handed out once).
+    /// Moves the next one-time DPAN out, to hand it to the device's
+    /// [`DpanWallet`](crate::token::wallet::DpanWallet) (each is handed out
+    /// once).
+    ///
+    /// Not for taps: a tap goes through the wallet's reserve → persist →
+    /// take protocol, which survives a power loss. When moving DPANs to the
+    /// wallet, persist these credentials (now without the DPANs) *before*
+    /// the wallet: a power loss in between then loses DPANs (fail closed)
+    /// instead of restoring them in both places.
     pub fn take_dpan(&mut self) -> Option<Dpan> {
         let d = self.dpans.get_mut(self.next_dpan)?.take();
         if d.is_some() {
@@ -252,7 +264,8 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     /// Length of the persisted state ([`to_bytes`](Self::to_bytes)).
     pub const STATE_BYTES: usize = STATE_HEADER + K * STATE_KEY_SLOT + D * STATE_DPAN_SLOT;
 
-    /// The state to persist after a successful install or a DPAN take: the
+    /// The state to persist after a successful install or after
+    /// [`take_dpan`](Self::take_dpan) calls: the
     /// envelope counter (so replay protection survives a reboot), the keys
     /// and the unspent DPANs. Byte layout: module source, `STATE_*`.
     ///
@@ -310,20 +323,23 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     }
 
     /// Restores credentials persisted with [`to_bytes`](Self::to_bytes) (same
-    /// `K` and `D`). The encoding is canonical: structure, algorithms, zero
-    /// padding and DPAN digits are checked (the secret digits without early
-    /// exits, with one public verdict), so only bytes `to_bytes` can have
-    /// written are accepted.
+    /// `K` and `D`). The encoding is canonical: only bytes that `to_bytes`
+    /// can have written for credentials [`open_envelope`] can have produced
+    /// are accepted — keys in slots `0..k` with unique usages, `k ≥ 1`
+    /// exactly when the counter is non-zero, unspent DPANs in consecutive
+    /// slots from the next-DPAN index on, Luhn-valid, every padding byte
+    /// zero. The secret bytes (key material, DPAN digits, and padding that a
+    /// torn write could have filled with either) are checked without early
+    /// exits, each group with one public verdict.
     ///
     /// # Errors
-    /// [`Error::Malformed`] for anything that `to_bytes` cannot have written.
+    /// [`Error::Malformed`] for anything else.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let bad = malformed("credential state");
-        let state = bytes.get(..Self::STATE_BYTES).ok_or(bad)?;
         if bytes.len() != Self::STATE_BYTES {
             return Err(bad);
         }
-        let (hdr, rest) = state.split_at(STATE_HEADER);
+        let (hdr, rest) = bytes.split_at_checked(STATE_HEADER).ok_or(bad)?;
         let mut c = Cursor::new(hdr);
         if c.array::<2>("credential state magic")? != STATE_MAGIC
             || c.array::<2>("credential state version")? != [STATE_V1, 0]
@@ -336,56 +352,89 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
         if creds.next_dpan > D {
             return Err(bad);
         }
-        let (key_area, dpan_area) = rest.split_at(K * STATE_KEY_SLOT);
+        let (key_area, dpan_area) = rest.split_at_checked(K * STATE_KEY_SLOT).ok_or(bad)?;
+        // OR of every byte that must be zero: one verdict at the end.
+        let mut nonzero = 0u8;
+        let or_all = |b: &[u8]| b.iter().fold(0u8, |a, x| a | x);
+        let mut ended = false;
         for (slot, out) in key_area
             .chunks_exact(STATE_KEY_SLOT)
             .zip(creds.keys.iter_mut())
         {
-            let (meta, key) = slot.split_at(STATE_KEY_SLOT - 32);
+            let (meta, key) = slot.split_at_checked(STATE_KEY_SLOT - 32).ok_or(bad)?;
             let [present, u0, u1, mode, v0, v1, code] =
                 <[u8; 7]>::try_from(meta).map_err(|_| bad)?;
-            match present {
-                // An empty slot is all zeros (canonical: exactly what
-                // to_bytes writes).
-                0 if slot.iter().all(|b| *b == 0) => continue,
-                1 => {}
+            match (present, ended) {
+                (0, _) => {
+                    ended = true;
+                    nonzero |= or_all(slot);
+                    continue;
+                }
+                (1, false) => {}
                 _ => return Err(bad),
             }
             let alg = keypair::alg_from_code(code).ok_or(bad)?;
-            let (key, padding) = key.split_at(alg.key_len().min(key.len()));
-            if padding.iter().any(|b| *b != 0) {
-                return Err(bad);
-            }
-            let key = UnwrappedKey::new(alg, key)?;
+            let (key, padding) = key.split_at_checked(alg.key_len()).ok_or(bad)?;
+            nonzero |= or_all(padding);
             *out = Some(InstalledKey {
                 usage: [u0, u1],
                 mode_of_use: mode,
                 key_version: [v0, v1],
-                key,
+                key: UnwrappedKey::new(alg, key)?,
             });
         }
+        unique_usages(&creds.keys).map_err(|_| bad)?;
+        let has_keys = creds.keys.iter().any(Option::is_some);
+        if has_keys != (creds.counter > 0) || (!has_keys && creds.next_dpan > 0) {
+            return Err(bad);
+        }
+        let mut luhn = subtle::Choice::from(1);
+        let mut ended = false;
         for (i, (slot, out)) in dpan_area
             .chunks_exact(STATE_DPAN_SLOT)
             .zip(creds.dpans.iter_mut())
             .enumerate()
         {
-            let len = usize::from(slot.first().copied().unwrap_or(0));
-            let padding = slot.get(1 + len..).ok_or(bad)?;
-            if padding.iter().any(|b| *b != 0) {
-                return Err(bad);
-            }
+            let (len, body) = slot.split_first().ok_or(bad)?;
+            let len = usize::from(*len);
             if len == 0 {
+                // Spent (below the next-DPAN index) or past the last one.
+                ended |= i >= creds.next_dpan;
+                nonzero |= or_all(body);
                 continue;
             }
-            // A spent DPAN is never persisted.
-            if i < creds.next_dpan {
+            if i < creds.next_dpan || ended || !(Dpan::MIN_DIGITS..=Dpan::MAX_DIGITS).contains(&len)
+            {
                 return Err(bad);
             }
-            let digits = slot.get(1..1 + len).ok_or(bad)?;
-            *out = Some(Dpan::from_stored_values(digits, "credential state")?);
+            let (digits, padding) = body.split_at_checked(len).ok_or(bad)?;
+            nonzero |= or_all(padding);
+            let d = Dpan::from_stored_values(digits, "credential state")?;
+            luhn &= crate::token::luhn::valid_values(d.values());
+            *out = Some(d);
+        }
+        let zero = subtle::ConstantTimeEq::ct_eq(&nonzero, &0);
+        if !crate::ct::public_verdict(zero & luhn) {
+            return Err(bad);
         }
         Ok(creds)
     }
+}
+
+/// Key usages must be unique within a credential set (public header data).
+fn unique_usages(keys: &[Option<InstalledKey>]) -> Result<(), Error> {
+    for (i, a) in keys.iter().enumerate() {
+        let Some(a) = a else { continue };
+        if keys
+            .iter()
+            .skip(i + 1)
+            .flatten()
+            .any(|b| b.usage == a.usage)
+        {
+            return Err(malformed("two key blocks with the same key usage"));
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -550,19 +599,7 @@ pub fn open_envelope<const K: usize, const D: usize>(
             key: u.key,
         });
     }
-    // Usages must be unique (public header data).
-    for (i, a) in creds.keys.iter().enumerate() {
-        let Some(a) = a else { continue };
-        if creds
-            .keys
-            .iter()
-            .skip(i + 1)
-            .flatten()
-            .any(|b| b.usage == a.usage)
-        {
-            return Err(malformed("two key blocks with the same key usage").into());
-        }
-    }
+    unique_usages(&creds.keys)?;
     let mut c = Cursor::new(p.dpans_region);
     for slot in creds.dpans.iter_mut().take(p.n_dpans) {
         let d = usize::from(c.u8("DPAN length")?);
