@@ -71,13 +71,17 @@ fn layout_is_as_documented() {
     body.extend_from_slice(CONTEXT);
     assert_eq!(&r[..r.len() - 64], &body[..]);
     // The signature is ECDSA P-256/SHA-256 over the domain and the body, r‖s
-    // with low S, checked through the plain one-message verifier.
+    // with low S, checked with the `p256` crate directly (not our wrapper).
+    use p256::ecdsa::signature::Verifier as _;
     let mut msg = b"tapcrypt/request/v1".to_vec();
     msg.extend_from_slice(&body);
-    let vk = d.attestation.verifying_key();
-    vk.verify_p1363(&msg, &r[r.len() - 64..]).unwrap();
-    let sig = tapcrypt::provision::EcdsaSignature::from_p1363(&r[r.len() - 64..]).unwrap();
-    assert!(!sig.is_high_s());
+    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(
+        &d.attestation.verifying_key().public_key().to_sec1(),
+    )
+    .unwrap();
+    let sig = p256::ecdsa::Signature::from_slice(&r[r.len() - 64..]).unwrap();
+    assert!(sig.normalize_s() == sig, "low-S");
+    vk.verify(&msg, &sig).unwrap();
     assert_eq!(REQUEST_SIGNATURE_DOMAIN, b"tapcrypt/request/v1");
 }
 

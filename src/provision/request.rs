@@ -60,7 +60,7 @@ const FIXED_LEN: usize = 4 + 1 + 3 + 8 + SEC1_UNCOMPRESSED_LEN + CHALLENGE_LEN +
 /// Exact length of a request with a `context_len`-byte context.
 #[must_use]
 pub const fn request_len(context_len: usize) -> usize {
-    FIXED_LEN + context_len
+    FIXED_LEN.saturating_add(context_len)
 }
 
 /// Largest request.

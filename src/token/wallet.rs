@@ -236,7 +236,8 @@ impl<const N: usize> DpanWallet<N> {
         Ok(n)
     }
 
-    /// Restores a wallet from persisted state.
+    /// Restores a wallet from persisted state: exactly
+    /// [`STATE_BYTES`](Self::STATE_BYTES) bytes, as `to_bytes` wrote them.
     ///
     /// # Errors
     /// [`Error::Malformed`] for bytes that are not a wallet of this capacity.
@@ -244,7 +245,9 @@ impl<const N: usize> DpanWallet<N> {
         let bad = || Error::Malformed {
             what: "wallet state",
         };
-        if bytes.len() < Self::STATE_BYTES {
+        // Exactly the state: trailing bytes mean the caller passed the
+        // wrong region (or a wallet of another capacity).
+        if bytes.len() != Self::STATE_BYTES {
             return Err(bad());
         }
         let (h, body) = bytes.split_at(HEADER_BYTES);
