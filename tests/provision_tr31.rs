@@ -102,25 +102,9 @@ fn psec_version_d() {
     assert_eq!(run_version("D"), (24, 8));
 }
 
-/// True while the tree still carries the placeholder TDES (which encrypts to
-/// the identity): DES of the zero block under 0123456789ABCDEF is 0x17668D...,
-/// so a KCV of 000000 means "no real DES here".
-fn tdes_is_placeholder() -> bool {
-    let k = tapcrypt::mac::MacKey::tdes2(&[
-        0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD,
-        0xEF,
-    ]);
-    k.kcv().0 == [0, 0, 0]
-}
-
-/// Version B needs the constant-time TDES from the `des` branch. With the
-/// placeholder it is skipped (loudly); once main's DES is merged it runs.
+/// Version B: TDES KBPK (CMAC-TDES derivation, CBC-TDES, 8-byte MAC).
 #[test]
 fn psec_version_b() {
-    if tdes_is_placeholder() {
-        eprintln!("SKIPPED psec_version_b: placeholder TDES in this tree");
-        return;
-    }
     assert_eq!(run_version("B"), (10, 0));
 }
 

@@ -125,6 +125,9 @@ fn print_report(r: &GroupReport, t: &mut Totals) {
     for (id, why) in &r.failed {
         println!("    {id}: {why}");
     }
+    for (id, why) in &r.not_applicable {
+        println!("    {id}: not applicable: {why}");
+    }
     t.passed += r.passed;
     t.failed += r.failed.len();
 }

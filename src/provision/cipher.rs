@@ -232,7 +232,14 @@ mod tests {
                 0x28, 0x7c
             ]
         );
+        // RFC 4493 example 1 (empty message).
         let t0 = Kc::new(&k).cmac(&[]);
-        assert_eq!(t0[0], 0xbb);
+        assert_eq!(
+            t0,
+            [
+                0xbb, 0x1d, 0x69, 0x29, 0xe9, 0x59, 0x37, 0x28, 0x7f, 0xa3, 0x7d, 0x12, 0x9b, 0x75,
+                0x67, 0x46
+            ]
+        );
     }
 }
