@@ -222,47 +222,83 @@ fn both_sides_derive_the_same_kbpk() {
     ));
 }
 
-/// Pins the fixed-info layout: recompute the one-step KDF by hand from the
-/// raw shared secret and compare with the KBPK.
+const KBPK_PYCA: &str = include_str!("../test-vectors/data/kbpk_pyca.json");
+
+/// The KBPK derivation end to end against pyca/cryptography (OpenSSL): ECDH,
+/// then the SP 800-56C one-step KDF and HKDF-SHA256 over the documented fixed
+/// info, from both sides, for every KBPK algorithm and context length. Also
+/// the bare one-step KDF with multi-block outputs.
 #[test]
-fn kbpk_fixed_info_layout_is_pinned() {
-    let d = [0x11u8; 32];
-    let e = [0x22u8; 32];
-    let device = DeviceKeyPair::from_secret_bytes(&d).unwrap();
-    let eph = EphemeralKeyPair::from_secret_bytes_for_tests(&e).unwrap();
-    let eph_pub = eph.public_key().to_sec1();
-    let z = ecdh_shared_secret_for_vectors(&d, &eph_pub, PeerKeyEncoding::Sec1).unwrap();
-    let ctx = b"ctx";
-    let mut fixed = b"tapcrypt/kbpk/v1".to_vec();
-    fixed.push(0x03);
-    fixed.push(0x41);
-    fixed.extend_from_slice(&eph_pub);
-    fixed.push(0x41);
-    fixed.extend_from_slice(&device.public_key().to_sec1());
-    fixed.extend_from_slice(&[0, 3]);
-    fixed.extend_from_slice(ctx);
-    fixed.extend_from_slice(&256u32.to_be_bytes());
-    let mut want = [0u8; 32];
-    tapcrypt::kdf::one_step_sha256(&z, &[&fixed], &mut want).unwrap();
-    let params = KbpkParams {
-        kdf: KbpkKdf::OneStepSha256,
-        algorithm: Algorithm::Aes256,
-        context: ctx,
+fn kbpk_derivation_matches_pyca() {
+    let doc = json(KBPK_PYCA);
+    let alg = |n: &str| match n {
+        "aes128" => Algorithm::Aes128,
+        "aes192" => Algorithm::Aes192,
+        "aes256" => Algorithm::Aes256,
+        "tdes2" => Algorithm::Tdes2,
+        "tdes3" => Algorithm::Tdes3,
+        other => panic!("{other}"),
     };
-    let got = eph.derive_kbpk(&device.public_key(), &params).unwrap();
-    assert_eq!(got.expose_secret(), &want);
-    let mut want_h = [0u8; 32];
-    tapcrypt::kdf::hkdf_sha256(&[], &z, &fixed, &mut want_h).unwrap();
-    let got_h = device
-        .derive_kbpk(
-            &EcPublicKey::from_sec1(&eph_pub).unwrap(),
-            &KbpkParams {
-                kdf: KbpkKdf::HkdfSha256,
-                ..params
-            },
+    let vectors = doc["kbpk"].as_array().unwrap();
+    assert_eq!(vectors.len(), 5);
+    for v in vectors {
+        let d: [u8; 32] = hex(s(v, "device_scalar")).try_into().unwrap();
+        let e: [u8; 32] = hex(s(v, "ephemeral_scalar")).try_into().unwrap();
+        let device = DeviceKeyPair::from_secret_bytes(&d).unwrap();
+        let eph = EphemeralKeyPair::from_secret_bytes_for_tests(&e).unwrap();
+        assert_eq!(
+            device.public_key().to_sec1().to_vec(),
+            hex(s(v, "device_public"))
+        );
+        assert_eq!(
+            eph.public_key().to_sec1().to_vec(),
+            hex(s(v, "ephemeral_public"))
+        );
+        let z = ecdh_shared_secret_for_vectors(
+            &d,
+            &hex(s(v, "ephemeral_public")),
+            PeerKeyEncoding::Sec1,
         )
         .unwrap();
-    assert_eq!(got_h.expose_secret(), &want_h);
+        assert_eq!(z.to_vec(), hex(s(v, "z")), "Z, vector {}", v["id"]);
+        let ctx = hex(s(v, "context"));
+        for (kdf, field) in [
+            (KbpkKdf::OneStepSha256, "kbpk_one_step_sha256"),
+            (KbpkKdf::HkdfSha256, "kbpk_hkdf_sha256"),
+        ] {
+            let params = KbpkParams {
+                kdf,
+                algorithm: alg(s(v, "algorithm")),
+                context: &ctx,
+            };
+            let want = hex(s(v, field));
+            // An ephemeral key pair is consumed by its one derivation.
+            let eph = EphemeralKeyPair::from_secret_bytes_for_tests(&e).unwrap();
+            let eph_pub = eph.public_key();
+            let service = eph.derive_kbpk(&device.public_key(), &params).unwrap();
+            let dev = device.derive_kbpk(&eph_pub, &params).unwrap();
+            assert_eq!(
+                service.expose_secret().to_vec(),
+                want,
+                "{field}, vector {}",
+                v["id"]
+            );
+            assert_eq!(
+                dev.expose_secret().to_vec(),
+                want,
+                "{field}, vector {}",
+                v["id"]
+            );
+        }
+    }
+    let bare = doc["one_step_sha256"].as_array().unwrap();
+    assert_eq!(bare.len(), 3);
+    for v in bare {
+        let mut out = vec![0u8; v["length"].as_u64().unwrap() as usize];
+        tapcrypt::kdf::one_step_sha256(&hex(s(v, "z")), &[&hex(s(v, "fixed_info"))], &mut out)
+            .unwrap();
+        assert_eq!(out, hex(s(v, "output")));
+    }
 }
 
 #[test]
