@@ -111,15 +111,31 @@ run_all() {
   echo "[$label] $n entry-point cases checked"
 }
 
+# touched LOG -> number of memcheck reports raised in the canary's own
+# branch (vg::touch), i.e. secrets that reached a declassified output. Other
+# reports (the listed known findings of ecdsa_sign, request_sign) do not count:
+# they would make a vacuous case look non-vacuous.
+touched() {
+  perl -e '
+    local $/;
+    open(my $l, "<", $ARGV[0]) or die "$ARGV[0]: $!";
+    my $n = 0;
+    for my $b (split /==\d+== \n/, <$l>) {
+      $n++ if $b =~ /uninitialised/ && $b =~ /vg::touch/;
+    }
+    print "$n\n";
+  ' "$1"
+}
+
 # Canary: with declassification turned into a branch, every case must show
 # that its secrets reach what it checks.
 canary_all() {
-  local label=$1 bin=$2 c rc errs supp vacuous=0
+  local label=$1 bin=$2 c rc t vacuous=0
   for c in $("$bin" list); do
     local log="$LOGS/$label-canary-$c.log"
     rc=0; CTGRIND_CANARY=1 "${VG[@]}" --log-file="$log" "$bin" "$c" >/dev/null 2>&1 || rc=$?
-    read -r errs supp < <(summary "$log") || true
-    if [ "${errs:-0}" -eq 0 ]; then
+    t=$(touched "$log")
+    if [ "${t:-0}" -eq 0 ]; then
       echo "[$label] VACUOUS $c: no secret reaches its outputs (exit $rc)"; vacuous=1; fail=1
     fi
   done
@@ -145,6 +161,7 @@ if [ "${CTGRIND_NO_SOFT:-}" != 1 ]; then
   echo "soft build: $k aesenc instructions"
   if [ "$k" -ne 0 ]; then echo "ctgrind: soft build still uses AES-NI"; fail=1; fi
   run_all soft "$soft"
+  canary_all soft "$soft"
 fi
 
 echo "ctgrind: $((SECONDS - start)) s; logs in $LOGS"

@@ -759,6 +759,9 @@ fn tlv_verify() {
         body.extend(tlv(t, v));
     }
     let msg = tlv(0x77, &body);
+    // The ARQC under verification (9F26's value, the message's last 8 bytes)
+    // is secret too; the TLV structure around it is public.
+    vg::poison(&msg[msg.len() - 8..]);
     let req = tapcrypt::emv::tlv::AuthorisationRequest::parse(&msg, None).unwrap();
     let pan = secret_pan("1234567890123456");
     let imk = tdes_imk();
@@ -995,6 +998,47 @@ fn credentials_restore() {
     out(*d.write_ascii(&mut b).first_chunk::<16>().unwrap());
 }
 
+/// The token-service side of provisioning: building an envelope with a
+/// secret signing key, secret card keys to wrap and a secret RNG (the
+/// ephemeral ECDH key, the TR-31 padding, the hedged nonce). The device's
+/// public key and the DPANs' count are public. Output: the envelope, sent.
+fn envelope_build() {
+    use tapcrypt::provision::envelope::{self, EnvelopeContents, EnvelopeKey};
+    use tapcrypt::provision::tr31::Version;
+    use tapcrypt::provision::{DeviceKeyPair, EcdsaSigningKey, KbpkKdf, KeyBlockHeader};
+    let tsp = EcdsaSigningKey::from_secret_bytes(&secret(E_SCALAR)).unwrap();
+    let device_pub = DeviceKeyPair::from_secret_bytes(&D_SCALAR)
+        .unwrap()
+        .public_key();
+    let mk_ac = aes_mk();
+    let mk_smi = tdes_mk();
+    let h_ac = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
+    let h_smi = KeyBlockHeader::new(Version::D, *b"E2", b'T', b'C', *b"01", b'N').unwrap();
+    let keys = [
+        EnvelopeKey {
+            header: &h_ac,
+            key: &mk_ac,
+        },
+        EnvelopeKey {
+            header: &h_smi,
+            key: &mk_smi,
+        },
+    ];
+    let dpans =
+        [tapcrypt::token::Dpan::parse(SecretStr::new("4111111111111111").as_str()).unwrap()];
+    let contents = EnvelopeContents {
+        counter: 7,
+        kdf: KbpkKdf::OneStepSha256,
+        kbpk_algorithm: Algorithm::Aes256,
+        context: b"tokenref:1",
+        keys: &keys,
+        dpans: &dpans,
+    };
+    let env =
+        envelope::build_envelope_vec(&contents, &device_pub, &tsp, &mut CtRng(4, true)).unwrap();
+    declassify_vec(&env);
+}
+
 /// The device signing a provisioning request with its attestation key
 /// (secret, as is the hedging RNG's output); the device's ECDH public key and
 /// the challenge are public. Output: the request bytes, which are sent.
@@ -1073,6 +1117,7 @@ const CASES: &[(&str, fn())] = &[
     ("ecdsa_sign", ecdsa_sign),
     ("tr31_wrap_unwrap", tr31_wrap_unwrap),
     ("envelope_install", envelope_install),
+    ("envelope_build", envelope_build),
     ("credentials_restore", credentials_restore),
 ];
 
