@@ -1,5 +1,7 @@
 //! Secrets audit: every secret type is zeroized on drop, is neither `Copy` nor
 //! `Clone` (so no silent, un-zeroized copies), and prints no secret in `Debug`.
+//! (That a drop really wipes the bytes is checked at run time in
+//! `ctgrind/tests/wiped_on_drop.rs`, which may use `unsafe`.)
 //!
 //! The first two are compile-time proofs: this file does not build if a secret
 //! type loses `ZeroizeOnDrop` or gains `Copy`/`Clone`. To see the check fail,
