@@ -55,20 +55,30 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+// Why the black_box calls below: when these helpers are inlined next to
+// small inputs (digits, nibbles), LLVM knows the operands' ranges and may
+// turn "sign bit of a - b" back into `a < b`, and a 0/1 mask back into a
+// `select`. On x86 that becomes a cmov, but on Cortex-M0+ (thumbv6m, no
+// conditional execution) a select is lowered to a branch. FF1 hit exactly
+// this (SECURITY.md, fix 4). Hiding the difference and the result from the
+// optimiser keeps both as plain arithmetic.
+
 /// An all-ones byte mask if `x` (secret) is non-zero, otherwise zero.
 #[inline]
 pub(crate) fn mask_nonzero_u8(x: u8) -> u8 {
+    use core::hint::black_box;
     // (x | -x) has its top bit set exactly when x != 0.
-    let x = u32::from(x);
-    let t = (x | x.wrapping_neg()) >> 31;
+    let x = black_box(u32::from(x));
+    let t = black_box((x | x.wrapping_neg()) >> 31);
     (t as u8).wrapping_neg()
 }
 
 /// `1` if `a < b`, else `0`, for `a`, `b` < 2^31. Both may be secret.
 #[inline]
 pub(crate) fn lt_u32(a: u32, b: u32) -> u32 {
+    use core::hint::black_box;
     // For values below 2^31 the subtraction's sign bit is the comparison.
-    (a.wrapping_sub(b)) >> 31
+    black_box(black_box(a.wrapping_sub(b)) >> 31)
 }
 
 /// Odd-parity adjust one key byte (secret): flip bit 0 when the popcount is even.

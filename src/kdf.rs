@@ -31,7 +31,9 @@ fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         for p in parts {
             m.update(p);
         }
-        out.copy_from_slice(&m.finalize().into_bytes());
+        let mut tag = m.finalize().into_bytes();
+        out.copy_from_slice(&tag);
+        tag[..].zeroize();
     }
     out
 }
@@ -130,7 +132,9 @@ pub fn hkdf_sha256_parts(
             m.update(p);
         }
         m.update(&ctr);
-        t.copy_from_slice(&m.finalize().into_bytes());
+        let mut block = m.finalize().into_bytes();
+        t.copy_from_slice(&block);
+        block[..].zeroize();
         t_len = H;
         chunk.copy_from_slice(t.get(..chunk.len()).unwrap_or(&[]));
     }
@@ -308,10 +312,9 @@ pub fn one_step_sha256(z: &[u8], fixed_info: &[&[u8]], out: &mut [u8]) -> Result
         for p in fixed_info {
             d.update(p);
         }
-        let mut t = [0u8; H];
-        t.copy_from_slice(&d.finalize());
+        let mut t = d.finalize();
         chunk.copy_from_slice(t.get(..chunk.len()).unwrap_or(&[]));
-        t.zeroize();
+        t[..].zeroize();
     }
     Ok(())
 }

@@ -213,12 +213,15 @@ impl Cmac {
 
     pub(crate) fn finalize(self) -> [u8; 16] {
         let mut out = [0u8; 16];
-        let t = match self {
+        let mut t = match self {
             Cmac::Aes128(m) => m.finalize().into_bytes(),
             Cmac::Aes192(m) => m.finalize().into_bytes(),
             Cmac::Aes256(m) => m.finalize().into_bytes(),
         };
         out.copy_from_slice(&t);
+        // The tag may be key material (SP 800-108 blocks, the AES KCV's
+        // full CMAC): wipe the temporary, the caller owns `out`.
+        zeroize::Zeroize::zeroize(&mut t[..]);
         out
     }
 }

@@ -319,3 +319,18 @@ fn wallet_prints_no_dpan_digits() {
         assert!(!s.contains(needle), "DpanWallet Debug leaks digits: {s}");
     }
 }
+
+/// DPAN-bound card data carries BCD(DPAN): its `Debug` shows CVN and length.
+#[test]
+fn dpan_bound_card_data_debug_prints_no_digits() {
+    let dpan = Pan::parse("5413330089010012").unwrap();
+    let mut buf = [0u8; 42];
+    let cd = tapcrypt::emv::TAPCRYPT_DPAN_AES
+        .card_data_bound(&dpan, &[0x01, 0x02], &mut buf)
+        .unwrap();
+    assert_eq!(&cd.as_bytes()[..2], &[0x54, 0x13], "BCD DPAN inside");
+    let s = format!("{cd:?}");
+    for needle in ["5413", "0089", "84, 19", "[84"] {
+        assert!(!s.contains(needle), "CardData Debug leaks the DPAN: {s}");
+    }
+}

@@ -362,10 +362,23 @@ pub const ALL_CVNS: [&Cvn; 11] = [
 ];
 
 /// Card data validated against one CVN's layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// A borrowed view (hence `Copy`). For DPAN-bound CVNs the bytes hold the
+/// DPAN, so `Debug` shows only the CVN and the length, and there is no `==`
+/// (it would be an early-exit compare over the digits).
+#[derive(Clone, Copy)]
 pub struct CardData<'a> {
     bytes: &'a [u8],
     cvn: u8,
+}
+
+impl core::fmt::Debug for CardData<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CardData")
+            .field("cvn", &self.cvn)
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CardData<'_> {

@@ -426,9 +426,11 @@ pub fn emv2000_tree_session_key(
     let mut p1 = [0u8; 16];
     crate::ct::copy(&mut p1, mk.0.bytes());
     for level in 1..h {
-        let node = tree_f(&p1, &g2, index_at(level) & mask);
+        let mut node = tree_f(&p1, &g2, index_at(level) & mask);
         g2 = p1;
         p1 = node;
+        // Intermediate keys: no copy outlives its use.
+        node.zeroize();
     }
     // The session key is the leaf node XORed with its grandparent IK(H-2).
     let mut sk = tree_f(&p1, &g2, atc & mask);
@@ -438,7 +440,9 @@ pub fn emv2000_tree_session_key(
     crate::ct::odd_parity(&mut sk);
     p1.zeroize();
     g2.zeroize();
-    Ok(SessionKey(KeyMaterial::from_array(Algorithm::Tdes2, sk)))
+    let key = SessionKey(KeyMaterial::from_array(Algorithm::Tdes2, sk));
+    sk.zeroize();
+    Ok(key)
 }
 
 /// `F(X, Y, j) = TDES_X(Y_L ⊕ J) ‖ TDES_X(Y_R ⊕ J ⊕ 00*7‖F0)`, J = j as 8 bytes.
@@ -463,6 +467,8 @@ fn tree_f(x: &[u8; 16], y: &[u8; 16], j: u32) -> [u8; 16] {
     let mut out = [0u8; 16];
     out[..8].copy_from_slice(&l);
     out[8..].copy_from_slice(&r);
+    l.zeroize();
+    r.zeroize();
     out
 }
 

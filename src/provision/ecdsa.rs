@@ -199,8 +199,10 @@ impl EcdsaSigningKey {
     /// [`Error::Malformed`] if the scalar is 0 or ≥ n.
     pub fn from_secret_bytes(bytes: &[u8; 32]) -> Result<Self, Error> {
         // Constant-time decode; the validity verdict is public (see keypair).
-        let s = super::keypair::scalar_from_bytes(bytes)?;
-        Ok(EcdsaSigningKey(p256::ecdsa::SigningKey::from(s)))
+        let mut s = super::keypair::scalar_from_bytes(bytes)?;
+        let key = EcdsaSigningKey(p256::ecdsa::SigningKey::from(s));
+        zeroize::Zeroize::zeroize(&mut s);
+        Ok(key)
     }
 
     /// The secret scalar, big-endian.
@@ -210,7 +212,9 @@ impl EcdsaSigningKey {
     #[must_use]
     pub fn expose_secret_bytes(&self) -> zeroize::Zeroizing<[u8; 32]> {
         let mut out = zeroize::Zeroizing::new([0u8; 32]);
-        out.copy_from_slice(&self.0.to_bytes());
+        let mut b = self.0.to_bytes();
+        out.copy_from_slice(&b);
+        zeroize::Zeroize::zeroize(b.as_mut_slice());
         out
     }
 

@@ -296,8 +296,9 @@ fn derive_kbpk(
 /// constant-time select, never through `CtOption -> Option` (which branches
 /// inside `subtle` on the secret-derived flag; ctgrind flagged it).
 pub(crate) fn scalar_from_bytes(bytes: &[u8; 32]) -> Result<p256::NonZeroScalar, Error> {
-    let fb = p256::FieldBytes::from(*bytes);
+    let mut fb = p256::FieldBytes::from(*bytes);
     let ct = p256::NonZeroScalar::from_repr(fb);
+    fb.as_mut_slice().zeroize();
     let valid = ct.is_some();
     // A fixed valid scalar to select when the input is not one (never used:
     // the verdict below rejects it).

@@ -671,11 +671,13 @@ fn open(
 
     let (kbek, kbmk) = derive_keys(&kbpk.0);
     Kc::new(&kbek).cbc_decrypt(mac.get(..bs).unwrap_or(&[]), payload);
-    let got = Kc::new(&kbmk).cmac(&[block.get(..hlen).unwrap_or(&[]), payload]);
+    let mut got = Kc::new(&kbmk).cmac(&[block.get(..hlen).unwrap_or(&[]), payload]);
     let ok = got
         .get(..bs)
         .unwrap_or(&[])
         .ct_eq(mac.get(..bs).unwrap_or(&[]));
+    // The recomputed MAC is the valid tag for these bytes: wipe it.
+    got.zeroize();
     if !crate::ct::public_verdict(ok) {
         // `clear` is wiped on drop.
         return Err(VerifyError.into());

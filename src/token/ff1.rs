@@ -267,10 +267,11 @@ impl Ff1 {
         if let Some(r) = last.get_mut(tail - 1) {
             *r = i;
         }
-        let xb = x.to_be_bytes();
+        let mut xb = x.to_be_bytes();
         if let (Some(dst), Some(src)) = (last.get_mut(tail..), xb.get(8 - s.b..)) {
             dst.copy_from_slice(src);
         }
+        xb.zeroize();
         let mut r = s.prefix_state;
         for (a, q) in r.iter_mut().zip(last.iter()) {
             *a ^= *q;
@@ -397,18 +398,22 @@ impl Ff1 {
         if enc {
             for i in 0..10u8 {
                 let m = if i % 2 == 0 { s.u } else { s.v };
-                let y = self.round(&s, i, b, m);
-                let c = add_mod(a, y, pow(m));
+                let mut y = self.round(&s, i, b, m);
+                let mut c = add_mod(a, y, pow(m));
                 a = b;
                 b = c;
+                y.zeroize();
+                c.zeroize();
             }
         } else {
             for i in (0..10u8).rev() {
                 let m = if i % 2 == 0 { s.u } else { s.v };
-                let y = self.round(&s, i, a, m);
-                let c = sub_mod(b, y, pow(m));
+                let mut y = self.round(&s, i, a, m);
+                let mut c = sub_mod(b, y, pow(m));
                 b = a;
                 a = c;
+                y.zeroize();
+                c.zeroize();
             }
         }
         let (oa, ob) = out.split_at_mut(s.u);

@@ -71,7 +71,8 @@ fn parse<'a>(s: &str, buf: &'a mut [u8; 40]) -> Result<&'a [u8], Error> {
 /// [`Error::DigitCount`] for an empty payload or one over 39 digits,
 /// [`Error::NotDigits`] for a non-digit.
 pub fn check_digit(payload: &str) -> Result<char, Error> {
-    let mut buf = [0u8; 40];
+    // The digit values of a PAN are secret: wiped on every path.
+    let mut buf = zeroize::Zeroizing::new([0u8; 40]);
     let d = parse(payload, &mut buf)?;
     Ok(char::from(b'0' + check_digit_values(d)))
 }
@@ -82,7 +83,7 @@ pub fn check_digit(payload: &str) -> Result<char, Error> {
 /// As [`check_digit`] (a string of length 1 is a check digit alone: valid
 /// only if it is `0`).
 pub fn is_valid(number: &str) -> Result<bool, Error> {
-    let mut buf = [0u8; 40];
+    let mut buf = zeroize::Zeroizing::new([0u8; 40]);
     let d = parse(number, &mut buf)?;
     Ok(crate::ct::public_verdict(valid_values(d)))
 }

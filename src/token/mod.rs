@@ -387,6 +387,13 @@ impl DpanRange {
 
     /// Detokenizes: the sequence number a DPAN of this range was issued for.
     ///
+    /// FF1 is a permutation, so *every* 16-digit number with this BIN and a
+    /// right Luhn digit decrypts to some sequence number, including ones
+    /// never issued (at or past [`next_sequence`](Self::next_sequence), or already
+    /// spent). The result is a lookup key, not an authorisation: the vault
+    /// must check that the number was issued to a live token and not used
+    /// before, and the cryptogram decides the rest.
+    ///
     /// # Errors
     /// [`Error::DigitCount`] for a DPAN that is not 16 digits;
     /// [`Error::Malformed`] for a wrong Luhn digit or a BIN of another range.
