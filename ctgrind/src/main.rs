@@ -929,31 +929,18 @@ fn tr31_wrap_unwrap() {
 /// the envelope (built here by a token service whose side is not under test)
 /// is public on the wire. Outputs: the installed keys' KCVs.
 fn envelope_install() {
-    use tapcrypt::provision::envelope::{self, Credentials, EnvelopeContents, EnvelopeKey};
+    use tapcrypt::provision::envelope::{Credentials, EnvelopeKey};
     use tapcrypt::provision::tr31::Version;
-    use tapcrypt::provision::{
-        CredentialStore, DeviceKeyPair, EcdsaSigningKey, KbpkKdf, KeyBlockHeader,
-    };
+    use tapcrypt::provision::{CredentialStore, DeviceKeyPair, EcdsaSigningKey, KeyBlockHeader};
     let tsp = EcdsaSigningKey::from_secret_bytes(&E_SCALAR).unwrap();
-    let device_pub = DeviceKeyPair::from_secret_bytes(&D_SCALAR)
-        .unwrap()
-        .public_key();
     let mk_ac = CardMasterKey::new(Algorithm::Aes128, &K16).unwrap();
     let h_ac = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
     let keys = [EnvelopeKey {
         header: &h_ac,
         key: &mk_ac,
     }];
-    let contents = EnvelopeContents {
-        counter: 7,
-        kdf: KbpkKdf::OneStepSha256,
-        kbpk_algorithm: Algorithm::Aes256,
-        context: b"tokenref:1",
-        keys: &keys,
-        dpans: &[tapcrypt::token::Dpan::parse("4111111111111111").unwrap()],
-    };
-    let env =
-        envelope::build_envelope_vec(&contents, &device_pub, &tsp, &mut CtRng(3, false)).unwrap();
+    let dpans = [tapcrypt::token::Dpan::parse("4111111111111111").unwrap()];
+    let env = fixture_envelope(&tsp, &keys, &dpans, &mut CtRng(3, false));
     let device = DeviceKeyPair::from_secret_bytes(&secret(D_SCALAR)).unwrap();
     let mut store: CredentialStore<2, 2> =
         CredentialStore::new(device, tsp.verifying_key(), Credentials::empty());
@@ -1003,13 +990,10 @@ fn credentials_restore() {
 /// ephemeral ECDH key, the TR-31 padding, the hedged nonce). The device's
 /// public key and the DPANs' count are public. Output: the envelope, sent.
 fn envelope_build() {
-    use tapcrypt::provision::envelope::{self, EnvelopeContents, EnvelopeKey};
+    use tapcrypt::provision::envelope::EnvelopeKey;
     use tapcrypt::provision::tr31::Version;
-    use tapcrypt::provision::{DeviceKeyPair, EcdsaSigningKey, KbpkKdf, KeyBlockHeader};
+    use tapcrypt::provision::{EcdsaSigningKey, KeyBlockHeader};
     let tsp = EcdsaSigningKey::from_secret_bytes(&secret(E_SCALAR)).unwrap();
-    let device_pub = DeviceKeyPair::from_secret_bytes(&D_SCALAR)
-        .unwrap()
-        .public_key();
     let mk_ac = aes_mk();
     let mk_smi = tdes_mk();
     let h_ac = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N').unwrap();
@@ -1026,17 +1010,33 @@ fn envelope_build() {
     ];
     let dpans =
         [tapcrypt::token::Dpan::parse(SecretStr::new("4111111111111111").as_str()).unwrap()];
+    let env = fixture_envelope(&tsp, &keys, &dpans, &mut CtRng(4, true));
+    declassify_vec(&env);
+}
+
+/// An envelope for the fixture device (`D_SCALAR`): counter 7, one-step
+/// KDF to an AES-256 KBPK, context "tokenref:1". Whatever the caller marked
+/// secret (signing key, card keys, DPANs, RNG) stays secret.
+fn fixture_envelope(
+    tsp: &tapcrypt::provision::EcdsaSigningKey,
+    keys: &[tapcrypt::provision::envelope::EnvelopeKey<'_>],
+    dpans: &[tapcrypt::token::Dpan],
+    rng: &mut CtRng,
+) -> Vec<u8> {
+    use tapcrypt::provision::envelope::{self, EnvelopeContents};
+    use tapcrypt::provision::{DeviceKeyPair, KbpkKdf};
+    let device_pub = DeviceKeyPair::from_secret_bytes(&D_SCALAR)
+        .unwrap()
+        .public_key();
     let contents = EnvelopeContents {
         counter: 7,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tokenref:1",
-        keys: &keys,
-        dpans: &dpans,
+        keys,
+        dpans,
     };
-    let env =
-        envelope::build_envelope_vec(&contents, &device_pub, &tsp, &mut CtRng(4, true)).unwrap();
-    declassify_vec(&env);
+    envelope::build_envelope_vec(&contents, &device_pub, tsp, rng).unwrap()
 }
 
 /// The device signing a provisioning request with its attestation key

@@ -315,9 +315,7 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             let Some(d) = d else { continue };
             let (len, digits) = slot.split_at_mut(1);
             len.fill(d.len() as u8);
-            for (o, v) in digits.iter_mut().zip(d.values()) {
-                *o = *v;
-            }
+            crate::ct::copy(digits, d.values());
         }
         Ok(Self::STATE_BYTES)
     }
@@ -403,12 +401,12 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
                 nonzero |= or_all(body);
                 continue;
             }
-            if i < creds.next_dpan || ended || !(Dpan::MIN_DIGITS..=Dpan::MAX_DIGITS).contains(&len)
-            {
+            if i < creds.next_dpan || ended {
                 return Err(bad);
             }
             let (digits, padding) = body.split_at_checked(len).ok_or(bad)?;
             nonzero |= or_all(padding);
+            // Checks the digit count (13..=19) and the digit values.
             let d = Dpan::from_stored_values(digits, "credential state")?;
             luhn &= crate::token::luhn::valid_values(d.values());
             *out = Some(d);
