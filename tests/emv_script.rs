@@ -182,8 +182,9 @@ fn cvc3_verification_compares_only_well_formed_digits() {
     let dbg = format!("{c:?}");
     assert!(!dbg.contains(&digits[2..]), "{dbg}");
     for k in 1..=5 {
+        let n = cvv::Cvc3Digits::new_short_less_safe(k).unwrap();
         assert!(
-            cvv::verify_cvc3(&mk, iv, un, atc, &digits[5 - k..]).is_ok(),
+            cvv::verify_cvc3(&mk, iv, un, atc, n, &digits[5 - k..]).is_ok(),
             "{k}"
         );
     }
@@ -191,6 +192,89 @@ fn cvc3_verification_compares_only_well_formed_digits() {
     wrong[4] = if wrong[4] == b'9' { b'0' } else { wrong[4] + 1 };
     let wrong = String::from_utf8(wrong).unwrap();
     for bad in ["", "123456", &wrong, &format!("{}x", &digits[1..4])] {
-        assert!(cvv::verify_cvc3(&mk, iv, un, atc, bad).is_err(), "{bad:?}");
+        assert!(
+            cvv::verify_cvc3(&mk, iv, un, atc, cvv::Cvc3Digits::FIVE, bad).is_err(),
+            "{bad:?}"
+        );
+    }
+}
+
+/// Issue 13 item 3 (regression): the digit count comes from the card
+/// profile, not from the value received. Before the fix `verify_cvc3`
+/// compared as many digits as the value had, so one of the ten 1-digit
+/// values ("7" for this card and transaction) verified.
+#[test]
+fn cvc3_digit_count_comes_from_the_profile() {
+    let mk = mk();
+    let un = UnpredictableNumber([0, 0, 0x08, 0x99]);
+    let atc = Atc::from_u16(0x005E);
+    let iv = [0x11, 0xBA];
+    let c = cvv::cvc3(&mk, iv, un, atc).unwrap();
+    let digits = String::from_utf8(c.to_ascii().to_vec()).unwrap();
+    let three = cvv::Cvc3Digits::new(3).unwrap();
+    // Every 1- and 2-digit value is refused for a 3-digit profile, including
+    // the correct rightmost digits.
+    for v in (0..10)
+        .map(|d| d.to_string())
+        .chain((0..100).map(|d| format!("{d:02}")))
+    {
+        assert!(
+            cvv::verify_cvc3(&mk, iv, un, atc, three, &v).is_err(),
+            "{v:?} accepted by a 3-digit profile"
+        );
+    }
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, three, &digits[4..]).is_err());
+    // A longer value is refused too (even when its tail is right).
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, three, &digits[1..]).is_err());
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, three, &digits[2..]).is_ok());
+    // One bit flipped in the right value: refused.
+    let mut flipped = digits.as_bytes()[2..].to_vec();
+    flipped[2] ^= 1;
+    let flipped = String::from_utf8(flipped).unwrap();
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, three, &flipped).is_err());
+    // Fewer than 3 digits only by the explicit opt-in; 0 and 6+ never.
+    for n in [0, 1, 2, 6] {
+        assert!(
+            matches!(cvv::Cvc3Digits::new(n), Err(Error::DigitCount { min: 3, max: 5, got, .. }) if got == n),
+            "{n}"
+        );
+    }
+    for n in [0, 6] {
+        assert!(cvv::Cvc3Digits::new_short_less_safe(n).is_err(), "{n}");
+    }
+    let one = cvv::Cvc3Digits::new_short_less_safe(1).unwrap();
+    assert_eq!(one.get(), 1);
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, one, &digits[4..]).is_ok());
+    assert!(cvv::verify_cvc3(&mk, iv, un, atc, one, &digits[3..]).is_err());
+}
+
+/// The same rule in the CVV and dCVV verifiers: exactly 3 digits, a shorter
+/// or longer value is refused even when it is a suffix/extension of the
+/// right one.
+#[test]
+fn cvv_and_dcvv_compare_exactly_three_digits() {
+    let mk = mk();
+    let pan = tapcrypt::Pan::parse("4123456789012345").unwrap();
+    let atc = Atc::from_u16(0x00AB);
+    let d = cvv::dcvv(&mk, &pan, "8701", "101", atc).unwrap();
+    let d = String::from_utf8(d.to_ascii().to_vec()).unwrap();
+    assert!(cvv::verify_dcvv(&mk, &pan, "8701", "101", atc, &d).is_ok());
+    for bad in [&d[1..], &d[2..], &format!("{d}0"), &format!("0{d}"), ""] {
+        assert!(
+            cvv::verify_dcvv(&mk, &pan, "8701", "101", atc, bad).is_err(),
+            "{bad:?}"
+        );
+    }
+    let cvk =
+        cvv::CardVerificationKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210")
+            .unwrap();
+    let c = cvv::cvv(&cvk, &pan, "8701", "101").unwrap();
+    let c = String::from_utf8(c.to_ascii().to_vec()).unwrap();
+    assert!(cvv::verify_cvv(&cvk, &pan, "8701", "101", &c).is_ok());
+    for bad in [&c[1..], &c[2..], &format!("{c}0"), ""] {
+        assert!(
+            cvv::verify_cvv(&cvk, &pan, "8701", "101", bad).is_err(),
+            "{bad:?}"
+        );
     }
 }

@@ -483,6 +483,7 @@ fn cvc3() {
         iv,
         UnpredictableNumber([0, 0, 8, 0x99]),
         Atc::from_u16(0x5E),
+        cvv::Cvc3Digits::THREE,
         given.as_str(),
     );
     black_box(declassify(ok.is_ok()));

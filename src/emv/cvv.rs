@@ -54,10 +54,11 @@ impl<const N: usize> Digits<N> {
     }
 
     /// Compares the rightmost `k` digits with `digits` (ASCII), in constant
-    /// time over the digit values. `k` = `digits.len()` is public.
-    fn verify_rightmost(&self, digits: &str) -> Result<(), VerifyError> {
-        let k = digits.len();
-        if k == 0 || k > N {
+    /// time over the digit values. `k` is the count the verifier expects (a
+    /// public parameter of the card profile, never the received value's
+    /// length): a value of any other length is refused before any compare.
+    fn verify_rightmost(&self, k: usize, digits: &str) -> Result<(), VerifyError> {
+        if k == 0 || k > N || digits.len() != k {
             return Err(VerifyError);
         }
         let mut given = [0u8; N];
@@ -171,12 +172,9 @@ pub fn verify_cvv(
     service_code: &str,
     value: &str,
 ) -> Result<(), VerifyError> {
-    if value.len() != 3 {
-        return Err(VerifyError);
-    }
     cvv(cvk, pan, expiry, service_code)
         .map_err(|_| VerifyError)?
-        .verify_rightmost(value)
+        .verify_rightmost(3, value)
 }
 
 /// PAN digits ‖ expiry ‖ service code into `s`; returns the digit count.
@@ -241,12 +239,9 @@ pub fn verify_dcvv(
     atc: Atc,
     value: &str,
 ) -> Result<(), VerifyError> {
-    if value.len() != 3 {
-        return Err(VerifyError);
-    }
     dcvv(mk_ac, pan, expiry, service_code, atc)
         .map_err(|_| VerifyError)?
-        .verify_rightmost(value)
+        .verify_rightmost(3, value)
 }
 
 /// IVCVC3: rightmost 2 bytes of the retail MAC (padding 2) of the track
@@ -272,7 +267,8 @@ pub fn ivcvc3(mk_cvc3: &CardMasterKey, track: &[u8]) -> Result<[u8; 2], Error> {
 }
 
 /// CVC3 for one transaction: 5 digits (00000–65535). The card puts only its
-/// rightmost few digits into the track; compare those with [`verify_cvc3`].
+/// rightmost few digits into the track; compare those with [`verify_cvc3`]
+/// and the card profile's [`Cvc3Digits`].
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the key is two-key TDES.
@@ -298,20 +294,88 @@ pub fn cvc3(
     Ok(Digits { d: to_5_digits(v) })
 }
 
-/// Verifies the rightmost `value.len()` digits (1–5) of the CVC3.
+/// How many CVC3 digits a card puts into its track data: a parameter of the
+/// **card profile**, pinned by the issuer from its own records (the card's
+/// personalisation: the number of CVC3 positions in its track 1/track 2
+/// templates), never read from the value received.
+///
+/// [`Cvc3Digits::new`] accepts 3 to 5 digits. Fewer digits are guessed once
+/// in 100 (2 digits) or 10 (1 digit); a profile with so few positions must
+/// say so with [`Cvc3Digits::new_short_less_safe`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cvc3Digits(u8);
+
+impl Cvc3Digits {
+    /// Three digits, the common track 2 layout.
+    pub const THREE: Cvc3Digits = Cvc3Digits(3);
+    /// All five digits.
+    pub const FIVE: Cvc3Digits = Cvc3Digits(5);
+
+    /// A profile with `n` CVC3 digits, 3 ≤ `n` ≤ 5.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] for any other `n`.
+    pub const fn new(n: usize) -> Result<Self, Error> {
+        if n >= 3 && n <= 5 {
+            Ok(Cvc3Digits(n as u8))
+        } else {
+            Err(Error::DigitCount {
+                field: "CVC3 digits in the card profile",
+                min: 3,
+                max: 5,
+                got: n,
+            })
+        }
+    }
+
+    /// A profile with `n` CVC3 digits, 1 ≤ `n` ≤ 5: the explicit opt-in for
+    /// cards personalised with 1 or 2 CVC3 positions.
+    ///
+    /// # Security warning
+    /// A random 1-digit value verifies one time in 10, a 2-digit value one
+    /// time in 100. Use only for cards whose profile really has so few
+    /// positions, and limit the attempts per card.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] for `n` = 0 or `n` > 5.
+    pub const fn new_short_less_safe(n: usize) -> Result<Self, Error> {
+        if n >= 1 && n <= 5 {
+            Ok(Cvc3Digits(n as u8))
+        } else {
+            Err(Error::DigitCount {
+                field: "CVC3 digits in the card profile",
+                min: 1,
+                max: 5,
+                got: n,
+            })
+        }
+    }
+
+    /// The number of digits (public).
+    #[must_use]
+    pub const fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Verifies the rightmost `expected.get()` digits of the CVC3. A value with
+/// any other number of characters is refused (the count comes from the card
+/// profile, never from the value received).
 ///
 /// # Errors
-/// [`VerifyError`] on mismatch or malformed input.
+/// [`VerifyError`] on mismatch, a value of the wrong length, or malformed
+/// input.
 pub fn verify_cvc3(
     mk_cvc3: &CardMasterKey,
     ivcvc3: [u8; 2],
     un: UnpredictableNumber,
     atc: Atc,
+    expected: Cvc3Digits,
     value: &str,
 ) -> Result<(), VerifyError> {
     cvc3(mk_cvc3, ivcvc3, un, atc)
         .map_err(|_| VerifyError)?
-        .verify_rightmost(value)
+        .verify_rightmost(expected.get(), value)
 }
 
 /// `v` < 65536 (secret) as 5 decimal digits, without division: each digit is

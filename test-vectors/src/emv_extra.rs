@@ -197,7 +197,8 @@ fn cvc3(v: &Vector<'_>) -> R {
     let want = v.str("cvc3")?;
     for k in [3, 5] {
         let tail = &want[want.len().saturating_sub(k)..];
-        if cvv::verify_cvc3(&mk, iv, un, atc, tail).is_err() {
+        let n = api!(cvv::Cvc3Digits::new(k));
+        if cvv::verify_cvc3(&mk, iv, un, atc, n, tail).is_err() {
             checks.push(Ok(Verdict::Mismatch {
                 field: "cvc3".into(),
                 expected: tail.into(),
