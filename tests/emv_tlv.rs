@@ -451,3 +451,71 @@ fn five_byte_and_longer_length_fields_are_rejected() {
     tlv::walk(&d, |t| got = Some(t.value.len())).unwrap();
     assert_eq!(got, Some(256));
 }
+
+/// Issue 13 item 6: a 4-byte tag is refused (ISO/IEC 7816-4 §5.2.2.1 supports
+/// tag fields of one, two and three bytes; EMV's longest tags, e.g. the
+/// contactless `DF8101`, are three), and the constructed bit is read from the
+/// tag's *first* byte at every tag length.
+///
+/// The smuggling case: `9F A0 80 01` has a primitive first byte (`9F`: bit 6
+/// clear) but its second byte `A0` has bit 6 set. Read from the wrong byte,
+/// the primitive value was walked as a template, so an ARQC (`9F26`) inside an
+/// opaque value surfaced as a real data object.
+#[test]
+fn four_byte_tags_refused_and_constructed_bit_from_first_byte() {
+    let smuggled = hex("9F26081122334455667788");
+    let mut four = hex("9FA08001");
+    four.push(smuggled.len() as u8);
+    four.extend_from_slice(&smuggled);
+    let mut seen = Vec::new();
+    let r = tlv::walk(&four, |t| seen.push(t.tag));
+    assert_eq!(
+        r,
+        Err(Error::Malformed {
+            what: "TLV tag longer than 3 bytes"
+        }),
+        "walk: saw {seen:x?}"
+    );
+    assert!(!seen.contains(&0x9F26), "smuggled tag surfaced: {seen:x?}");
+    assert_eq!(
+        tlv::siblings(&four).next(),
+        Some(Err(Error::Malformed {
+            what: "TLV tag longer than 3 bytes"
+        }))
+    );
+    assert_eq!(
+        tlv::find_unique(&four, 0x9F26),
+        Err(Error::Malformed {
+            what: "TLV tag longer than 3 bytes"
+        })
+    );
+    // Three-byte tags still parse, primitive and constructed.
+    let prim3 = [hex("DF810102"), vec![0xAB, 0xCD]].concat();
+    let t = tlv::siblings(&prim3).next().unwrap().unwrap();
+    assert_eq!(
+        (t.tag, t.value, t.is_constructed()),
+        (0xDF8101, &[0xAB, 0xCD][..], false)
+    );
+    let cons3 = [hex("FF810103"), hex("9A0100")].concat();
+    let mut tags = Vec::new();
+    tlv::walk(&cons3, |t| tags.push((t.tag, t.is_constructed()))).unwrap();
+    assert_eq!(tags, [(0xFF8101, true), (0x9A, false)]);
+    // `Tlv` has public fields: `is_constructed` reads the first byte of any
+    // tag value a caller builds, whatever its length.
+    for (tag, want) in [
+        (0x70, true),
+        (0x9A, false),
+        (0x9F26, false),
+        (0xBF0C, true),
+        (0x9FA0, false),
+        (0xDF8101, false),
+        (0xFF8101, true),
+        (0x9FA0_8001, false),
+        (0xBF81_8001, true),
+        (0x1FA0_8001, false),
+        (0, false),
+    ] {
+        let t = tlv::Tlv { tag, value: &[] };
+        assert_eq!(t.is_constructed(), want, "{tag:#x}");
+    }
+}

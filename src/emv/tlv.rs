@@ -11,7 +11,8 @@
 //! Rejected with [`Error::Malformed`]: truncated tags or lengths, lengths
 //! pointing past the end, the indefinite length `80`, length fields of more
 //! than 3 bytes after the first (`84` and up: no EMV object is that long),
-//! tags of more than 3 bytes, templates nested more than [`MAX_DEPTH`] deep,
+//! tags of more than 3 bytes (ISO/IEC 7816-4 §5.2.2.1 defines tag fields of
+//! one to three bytes; EMV's longest, e.g. `DF8101`, are three), templates nested more than [`MAX_DEPTH`] deep,
 //! and (where a single value is looked up) duplicate tags.
 
 use super::CardData;
@@ -35,17 +36,14 @@ pub struct Tlv<'a> {
 }
 
 impl Tlv<'_> {
-    /// Whether the tag says the value is itself TLV-coded (bit 6 of byte 1).
+    /// Whether the tag says the value is itself TLV-coded (bit 6 of the
+    /// tag's *first* byte, whatever the tag's length: the byte the reader
+    /// saw first, i.e. the most significant non-zero byte of `tag`).
     #[must_use]
     pub fn is_constructed(&self) -> bool {
-        let first = if self.tag > 0xFFFF {
-            self.tag >> 16
-        } else if self.tag > 0xFF {
-            self.tag >> 8
-        } else {
-            self.tag
-        };
-        first & 0x20 != 0
+        // Number of bits below the first byte: 0, 8, 16 or 24 (public).
+        let shift = (32 - self.tag.leading_zeros()).saturating_sub(1) / 8 * 8;
+        (self.tag >> shift) & 0x20 != 0
     }
 }
 
@@ -60,7 +58,9 @@ fn read_tag(data: &[u8]) -> Result<(u32, usize), Error> {
     if first & 0x1F != 0x1F {
         return Ok((tag, 1));
     }
-    for i in 1..4 {
+    // Subsequent bytes 1 and 2 only: a tag of more than 3 bytes is refused
+    // (ISO/IEC 7816-4 §5.2.2.1 supports tag fields of one to three bytes).
+    for i in 1..3 {
         let b = *data.get(i).ok_or(malformed("TLV truncated in a tag"))?;
         tag = (tag << 8) | u32::from(b);
         if b & 0x80 == 0 {
