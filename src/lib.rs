@@ -27,6 +27,8 @@ pub mod mac;
 pub mod emv;
 pub mod token;
 
+pub mod lifecycle;
+
 #[cfg(feature = "provision")]
 pub mod kdf;
 #[cfg(feature = "provision")]
