@@ -29,6 +29,8 @@ pub mod token;
 
 pub mod lifecycle;
 
+#[cfg(feature = "code")]
+pub mod code;
 #[cfg(feature = "provision")]
 pub mod kdf;
 #[cfg(feature = "provision")]

@@ -15,6 +15,7 @@
 
 use serde_json::{Map, Value};
 
+mod code;
 mod emv;
 mod emv_extra;
 pub mod hex;
@@ -206,6 +207,7 @@ pub fn groups() -> Vec<&'static Group> {
     g.extend(emv_extra::GROUPS.iter());
     g.extend(token::GROUPS.iter());
     g.extend(provision::GROUPS.iter());
+    g.extend(code::GROUPS.iter());
     g
 }
 
