@@ -70,6 +70,15 @@ pub enum Error {
         /// The CVN byte as it appears in the IAD.
         cvn: u8,
     },
+    /// The message declares a CVN other than the one the issuer pinned for
+    /// the card (a relabelled IAD, or a card-record mismatch). Never a
+    /// fallback to the declared CVN.
+    CvnMismatch {
+        /// The CVN the caller pinned.
+        pinned: u8,
+        /// The CVN byte the IAD declares.
+        declared: u8,
+    },
     /// A fixed-capacity container is full, or a counter is exhausted.
     Exhausted {
         /// What ran out.
@@ -113,6 +122,10 @@ impl fmt::Display for Error {
             Error::NotHex => f.write_str("hex string contains a non-hex character"),
             Error::Parameter { what } => write!(f, "invalid parameter: {what}"),
             Error::UnsupportedCvn { cvn } => write!(f, "unsupported CVN {cvn:#04x}"),
+            Error::CvnMismatch { pinned, declared } => write!(
+                f,
+                "the IAD declares CVN {declared:#04x}, but the card's pinned CVN is {pinned:#04x}"
+            ),
             Error::Exhausted { what } => write!(f, "{what} exhausted"),
             Error::Malformed { what } => write!(f, "malformed input: {what}"),
         }

@@ -36,6 +36,9 @@ pub mod kdf;
 #[cfg(feature = "provision")]
 pub mod provision;
 
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
+
 #[cfg(feature = "__internal")]
 #[doc(hidden)]
 pub mod __internal;

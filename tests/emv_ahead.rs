@@ -52,7 +52,7 @@ fn ahead_matches_at_tap_for_un_independent_cvns() {
                 .generate_ac(&t, &cd)
                 .unwrap();
             assert_eq!(ahead.generate_ac(&t, &cd).unwrap(), at_tap, "{}", cvn.name);
-            ahead.verify_ac(&t, &cd, &at_tap).unwrap();
+            ahead.verify_arqc(&t, &cd, &at_tap).unwrap();
         }
     }
 }
@@ -71,7 +71,7 @@ fn keys_are_bound_to_their_atc_and_un() {
         Err(Error::Parameter { .. })
     ));
     let good = ahead.generate_ac(&txn(7, [1, 2, 3, 4]), &cd).unwrap();
-    assert!(ahead.verify_ac(&other, &cd, &good).is_err());
+    assert!(ahead.verify_arqc(&other, &cd, &good).is_err());
 
     // Mastercard SKD keys embed the UN: another UN is refused.
     let card = card(&MASTERCARD_CVN_17);

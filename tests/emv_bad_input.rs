@@ -169,7 +169,16 @@ fn fixed_fields_and_arpc_inputs() {
     assert!(Csu::from_slice(&[0; 3]).is_err());
     assert!(TransactionData::from_slice(&[0; 32]).is_err());
     let sk = SessionKey::new(Algorithm::Tdes2, &[1; 16]).unwrap();
-    let e = arpc::method2(&sk, &Cryptogram([0; 8]), Csu([0; 4]), &[0; 9]).unwrap_err();
+    let _ = (&sk, Cryptogram([0; 8]));
+    let e = arpc::Arpc::Method2([0; 4])
+        .issuer_authentication_data(
+            &arpc::ArpcResponse::Method2 {
+                csu: Csu([0; 4]),
+                proprietary: &[0; 9],
+            },
+            &mut [0; 16],
+        )
+        .unwrap_err();
     assert_eq!(
         e,
         Error::Length {

@@ -6,6 +6,7 @@
 //! one bit of the message changes.
 
 use serde_json::Value;
+use tapcrypt::emv::VISA_CVN_18;
 use tapcrypt::emv::tlv::{self, AuthorisationRequest, GenerateAcResponse, Scheme};
 use tapcrypt::{Algorithm, Error, IssuerMasterKey, Pan, Psn};
 
@@ -84,8 +85,40 @@ fn message(group: &str, v: &Value) -> (Vec<u8>, Scheme) {
     }
     body.extend(tlv(0x9F10, &iad));
     body.extend(tlv(0x9F26, &hex(s("arqc"))));
+    body.extend(tlv(0x9F27, &[0x80])); // CID: ARQC
     // Wrapped in a response template (77), as in a GENERATE AC response.
     (tlv(0x77, &body), scheme)
+}
+
+/// The CVN an issuer's card record pins for a vector's card.
+fn pinned(group: &str, v: &Value) -> &'static tapcrypt::emv::Cvn {
+    use tapcrypt::emv as e;
+    let want = match group {
+        "cvn_visa_10" => &e::VISA_CVN_10,
+        "cvn_visa_18" => &e::VISA_CVN_18,
+        "cvn_visa_22" => &e::VISA_CVN_22,
+        "cvn_mc_16" => &e::MASTERCARD_CVN_16,
+        "cvn_mc_17" => &e::MASTERCARD_CVN_17,
+        "cvn_mc_20" => &e::MASTERCARD_CVN_20,
+        "cvn_mc_21" => &e::MASTERCARD_CVN_21,
+        "cvn_interac_133" => &e::INTERAC_CVN_133,
+        other => panic!("unexpected group {other}"),
+    };
+    // pyemv's CVN '22' HSM test reuses a CVN 18 IAD (06 01 12 …), so that
+    // card's record says CVN 18; the two share the AC algorithm.
+    if v.get("tag_9f10").and_then(Value::as_str) == Some("06011203A0B800") {
+        &e::VISA_CVN_18
+    } else {
+        want
+    }
+}
+
+/// `msg` with its CID (9F27, last object of the template) set to `cid`.
+fn relabel_cid(msg: &[u8], cid: u8) -> Vec<u8> {
+    let mut m = msg.to_vec();
+    let at = m.windows(3).rposition(|w| w == [0x9F, 0x27, 0x01]).unwrap();
+    m[at + 3] = cid;
+    m
 }
 
 #[test]
@@ -98,28 +131,11 @@ fn every_cvn_vector_verifies_from_tlv() {
         }
         for v in list.as_array().unwrap() {
             let (msg, scheme) = message(group, v);
-            let req = AuthorisationRequest::parse(&msg, None).unwrap();
-            // CVN detection: the one the IAD names, for the group's scheme.
-            use tapcrypt::emv as e;
-            let want = match group.as_str() {
-                "cvn_visa_10" => &e::VISA_CVN_10,
-                "cvn_visa_18" => &e::VISA_CVN_18,
-                "cvn_visa_22" => &e::VISA_CVN_22,
-                "cvn_mc_16" => &e::MASTERCARD_CVN_16,
-                "cvn_mc_17" => &e::MASTERCARD_CVN_17,
-                "cvn_mc_20" => &e::MASTERCARD_CVN_20,
-                "cvn_mc_21" => &e::MASTERCARD_CVN_21,
-                "cvn_interac_133" => &e::INTERAC_CVN_133,
-                other => panic!("unexpected group {other}"),
-            };
-            // pyemv's CVN '22' HSM test reuses a CVN 18 IAD (06 01 12 …), so
-            // that message names CVN 18; the two share the AC algorithm.
-            let want = if v.get("tag_9f10").and_then(Value::as_str) == Some("06011203A0B800") {
-                &e::VISA_CVN_18
-            } else {
-                want
-            };
+            let want = pinned(group, v);
+            let req = AuthorisationRequest::parse(&msg, want).unwrap();
             assert_eq!(req.cvn, want, "{group}");
+            // The diagnostic detection agrees with the pinned CVN.
+            assert_eq!(tlv::detect_cvn(scheme, req.iad).unwrap(), want, "{group}");
             let aid = match scheme {
                 Scheme::Visa => "A0000000031010",
                 Scheme::Mastercard => "A0000000041010",
@@ -134,11 +150,20 @@ fn every_cvn_vector_verifies_from_tlv() {
                 .map(|p| Psn::parse(p.as_str().unwrap()).unwrap())
                 .unwrap_or(Psn::ABSENT);
             let mk = req.cvn.derive_card_key(&imk, &pan, psn).unwrap();
-            assert!(req.verify(&mk).is_ok(), "{group} {}", v["id"]);
-            assert_eq!(
-                AuthorisationRequest::parse(&msg, Some(scheme)).unwrap().cvn,
-                req.cvn
-            );
+            let keys = req.transaction_keys(&mk).unwrap();
+            let verified = req
+                .verify(&keys)
+                .unwrap_or_else(|_| panic!("{group} {}", v["id"]));
+            assert_eq!(verified.atc(), req.transaction.atc);
+            assert_eq!(verified.arqc(), &req.ac);
+            // The same cryptogram labelled TC (CID 40) is no ARQC: refused.
+            let tc_msg = relabel_cid(&msg, 0x40);
+            let tc = AuthorisationRequest::parse(&tc_msg, want).unwrap();
+            assert_eq!(tc.cryptogram_type, tlv::CryptogramType::Tc);
+            assert!(tc.verify(&keys).is_err(), "a TC must not verify as an ARQC");
+            // ... but it does verify through the explicit TC/AAC call.
+            assert!(tc.verify_tc_or_aac(&keys).is_ok());
+            assert!(req.verify_tc_or_aac(&keys).is_err());
 
             // One bit anywhere in the MAC'd data or the ARQC must break it.
             for tag_value in ["tag_9f02", "tag_9f37", "tag_9f36", "arqc"] {
@@ -149,8 +174,13 @@ fn every_cvn_vector_verifies_from_tlv() {
                     .unwrap();
                 let mut bad = msg.clone();
                 bad[at + needle.len() - 1] ^= 1;
-                let req = AuthorisationRequest::parse(&bad, None).unwrap();
-                assert!(req.verify(&mk).is_err(), "{group} {} {tag_value}", v["id"]);
+                let req = AuthorisationRequest::parse(&bad, want).unwrap();
+                let keys = req.transaction_keys(&mk).unwrap();
+                assert!(
+                    req.verify(&keys).is_err(),
+                    "{group} {} {tag_value}",
+                    v["id"]
+                );
             }
             n += 1;
         }
@@ -227,7 +257,7 @@ fn bad_tlv_is_a_typed_error() {
     let (msg, _) = message("cvn_mc_17", &doc["vectors"]["cvn_mc_17"][0]);
     for i in 0..msg.len() {
         let _ = tlv::walk(&msg[..i], |_| {});
-        let _ = AuthorisationRequest::parse(&msg[..i], None);
+        let _ = AuthorisationRequest::parse(&msg[..i], &tapcrypt::emv::MASTERCARD_CVN_17);
     }
 }
 
@@ -239,7 +269,7 @@ fn bad_messages() {
     // Duplicate tag.
     let dup = [msg.clone(), tlv(0x9F26, &[0; 8])].concat();
     assert_eq!(
-        AuthorisationRequest::parse(&dup, None).unwrap_err(),
+        AuthorisationRequest::parse(&dup, &VISA_CVN_18).unwrap_err(),
         Error::Malformed {
             what: "duplicate tag in TLV data"
         }
@@ -251,12 +281,29 @@ fn bad_messages() {
         tlv(0x77, &body[..cut])
     };
     assert!(matches!(
-        AuthorisationRequest::parse(&no_arqc, None),
+        AuthorisationRequest::parse(&no_arqc, &VISA_CVN_18),
         Err(Error::Malformed { .. })
     ));
-    // Unknown AID, and an explicit scheme overriding it.
+    // The AID is not read: another scheme's AID changes nothing, the pinned
+    // CVN decides.
     let other_aid = [tlv(0x4F, &hex("A0000000651010")), msg[2..].to_vec()].concat();
-    assert!(AuthorisationRequest::parse(&other_aid, None).is_err());
+    assert!(AuthorisationRequest::parse(&other_aid, &VISA_CVN_18).is_ok());
+    // No CID, a two-byte CID, the reserved type 11: refused.
+    let no_cid = {
+        let at = msg
+            .windows(3)
+            .rposition(|w| w == [0x9F, 0x27, 0x01])
+            .unwrap();
+        tlv(0x77, &msg[2..at])
+    };
+    assert!(matches!(
+        AuthorisationRequest::parse(&no_cid, &VISA_CVN_18),
+        Err(Error::Malformed { .. })
+    ));
+    assert!(matches!(
+        AuthorisationRequest::parse(&relabel_cid(&msg, 0xC0), &VISA_CVN_18),
+        Err(Error::Malformed { .. })
+    ));
     // IAD too short for its declared format (MC 17 needs 18 bytes).
     assert!(matches!(
         tlv::card_data_from_iad(
@@ -375,7 +422,8 @@ fn verify_from_issuer_key_end_to_end() {
         }
         for v in list.as_array().unwrap() {
             let (msg, _) = message(group, v);
-            let req = AuthorisationRequest::parse(&msg, None).unwrap();
+            let cvn = pinned(group, v);
+            let req = AuthorisationRequest::parse(&msg, cvn).unwrap();
             let imk = IssuerMasterKey::from_hex(Algorithm::Tdes2, v["iss_mk_ac"].as_str().unwrap())
                 .unwrap();
             let pan = Pan::parse(v["pan"].as_str().unwrap()).unwrap();
@@ -383,11 +431,14 @@ fn verify_from_issuer_key_end_to_end() {
                 .get("psn")
                 .map(|p| Psn::parse(p.as_str().unwrap()).unwrap())
                 .unwrap_or(Psn::ABSENT);
-            assert!(
-                req.verify_with_issuer_key(&imk, &pan, psn).is_ok(),
-                "{group} {}",
-                v["id"]
-            );
+            let verify = |imk: &IssuerMasterKey, psn| {
+                let Ok(mk) = cvn.derive_card_key(imk, &pan, psn) else {
+                    return false;
+                };
+                let keys = req.transaction_keys(&mk).unwrap();
+                req.verify(&keys).is_ok()
+            };
+            assert!(verify(&imk, psn), "{group} {}", v["id"]);
             // Another PSN is another card key.
             let other = Psn::from_number(
                 (v.get("psn")
@@ -396,10 +447,14 @@ fn verify_from_issuer_key_end_to_end() {
                     % 100,
             )
             .unwrap();
-            assert!(req.verify_with_issuer_key(&imk, &pan, other).is_err());
-            // An AES IMK does not fit a TDES CVN: an opaque failure, no panic.
+            assert!(!verify(&imk, other));
+            // An AES IMK does not fit a TDES CVN: a typed error, no panic.
             let aes = IssuerMasterKey::aes128(&[7; 16]);
-            assert!(req.verify_with_issuer_key(&aes, &pan, psn).is_err());
+            assert!(matches!(
+                cvn.derive_card_key(&aes, &pan, psn),
+                Err(Error::KeyAlgorithm { .. })
+            ));
+            assert!(!verify(&aes, psn));
             n += 1;
         }
     }
@@ -423,17 +478,17 @@ fn published_unionpay_message_is_refused_with_a_typed_error() {
         tlv::find_unique(&msg, 0x9F36).unwrap().unwrap(),
         &[0x00, 0x8D]
     );
-    // AID A000000333 (UnionPay) is not a supported scheme.
+    // Pinned as a Visa CVN, UnionPay's IAD (07 01 01 …) declares CVN 01 in
+    // the Visa layout: a mismatch, refused with both bytes named.
     assert_eq!(
-        AuthorisationRequest::parse(&msg, None).unwrap_err(),
-        Error::Malformed {
-            what: "AID of an unsupported scheme"
+        AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap_err(),
+        Error::CvnMismatch {
+            pinned: 0x12,
+            declared: 0x01
         }
     );
-    // Forcing a scheme reads the CVN byte of that scheme's layout; UnionPay's
-    // IAD (07 01 01 …) then names a CVN this crate does not implement.
     assert_eq!(
-        AuthorisationRequest::parse(&msg, Some(Scheme::Visa)).unwrap_err(),
+        tlv::detect_cvn(Scheme::Visa, &hex("07010103A02000")).unwrap_err(),
         Error::UnsupportedCvn { cvn: 0x01 }
     );
 }

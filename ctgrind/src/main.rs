@@ -20,7 +20,6 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use tapcrypt::emv::cryptogram::CipherFamily;
-use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::emv::derive::{self, TreeParams};
 use tapcrypt::emv::{
     Arc, ArpcMethod, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, EMV_COMMON_AES,
@@ -28,6 +27,7 @@ use tapcrypt::emv::{
     MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber, VISA_CVN_10,
     VISA_CVN_18, VISA_CVN_22, arpc, cvv, script,
 };
+use tapcrypt::hazmat::{arpc_method1, arpc_method2, mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::mac::{self, MacKey, Padding};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
 use vg::{SecretStr, declassify, secret};
@@ -322,14 +322,18 @@ fn ac_for(cvn: &Cvn) {
     let ac = declassify(keys.generate_ac(&t, &cd).unwrap());
     // A cryptogram under verification is secret: one that matches, one that doesn't.
     let good = Cryptogram(secret(ac.0));
-    assert!(declassify(keys.verify_ac(&t, &cd, &good).is_ok()));
+    let verified = keys.verify_arqc(&t, &cd, &good);
+    assert!(declassify(verified.is_ok()));
     let mut bad_bytes = ac.0;
     bad_bytes[7] ^= 1;
     let bad = Cryptogram(secret(bad_bytes));
-    assert!(declassify(keys.verify_ac(&t, &cd, &bad).is_err()));
-    // The issuer answers; the device checks the answer.
+    assert!(declassify(keys.verify_arqc(&t, &cd, &bad).is_err()));
+    // The issuer answers from the proof (the verified ARQC is public once
+    // verified: it travelled in the message); the device checks the answer.
     let resp = response_for(cvn);
-    let a = declassify(keys.arpc(&ac, &resp).unwrap());
+    let a = declassify(verified.unwrap().arpc(&resp).unwrap());
+    // TC/AAC: the separate, ARPC-less check.
+    assert!(declassify(keys.verify_tc_or_aac(&t, &cd, &good).is_ok()));
     assert!(declassify(
         keys.verify_arpc(&ac, &resp, &secret_arpc(a)).is_ok()
     ));
@@ -388,7 +392,8 @@ fn device_tap_with_schedule() {
     let issuer = EMV_COMMON_AES
         .transaction_keys(&issuer_mk, t.atc, t.un)
         .unwrap();
-    let a = issuer.arpc(&declassify(ac), &resp).unwrap();
+    let verified = issuer.verify_arqc(&t, &cd, &declassify(ac)).unwrap();
+    let a = verified.arpc(&resp).unwrap();
     // The ARPC arriving at the device is under verification: secret.
     let a = match a {
         arpc::Arpc::Method2(b) => arpc::Arpc::Method2(secret(b)),
@@ -408,9 +413,9 @@ fn arpc_methods() {
         SessionKey::new(Algorithm::Aes128, &secret(K16)).unwrap(),
     ] {
         let arqc = Cryptogram(secret([0x12; 8]));
-        let a1 = arpc::method1(&sk, &arqc, Arc(*b"00"));
+        let a1 = arpc_method1(&sk, &arqc, Arc(*b"00"));
         out(a1);
-        let a2 = arpc::method2(&sk, &arqc, Csu([0; 4]), &[1, 2]).unwrap();
+        let a2 = arpc_method2(&sk, &arqc, Csu([0; 4]), &[1, 2]).unwrap();
         out(a2);
         let resp = ArpcResponse::Method1 { arc: Arc(*b"00") };
         let v = arpc::verify(&sk, &arqc, &resp, &arpc::Arpc::Method1(secret(a1)));
@@ -626,7 +631,7 @@ fn script_macs() {
 /// ARQC inside is under verification, so it is secret; the IMK and PAN are
 /// secret; the rest of the message is public.
 fn tlv_authorisation_verify() {
-    use tapcrypt::emv::tlv::{AuthorisationRequest, Scheme};
+    use tapcrypt::emv::tlv::AuthorisationRequest;
     let cvn = &VISA_CVN_18;
     let t = txn();
     let iad = [0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00];
@@ -652,14 +657,21 @@ fn tlv_authorisation_verify() {
     put(&[0x82], &t.aip);
     put(&[0x9F, 0x36], &t.atc.0);
     put(&[0x9F, 0x10], &iad);
+    put(&[0x9F, 0x27], &[0x80]);
     put(&[0x9F, 0x26], &ac.0);
     let at = msg.len() - 8;
     vg::poison(&msg[at..]);
-    let req = AuthorisationRequest::parse(&msg, Some(Scheme::Visa)).unwrap();
-    assert!(declassify(req.verify(&mk).is_ok()));
-    assert!(declassify(
-        req.verify_with_issuer_key(&imk, &pan, Psn::ABSENT).is_ok()
-    ));
+    // The issuer pins the CVN from its card record.
+    let req = AuthorisationRequest::parse(&msg, cvn).unwrap();
+    let keys = req.transaction_keys(&mk).unwrap();
+    let verified = req.verify(&keys);
+    assert!(declassify(verified.is_ok()));
+    // The ARPC from the proof (verify_and_respond).
+    let a = declassify(verified.unwrap().arpc(&response_for(cvn)).unwrap());
+    out(a);
+    let mk2 = cvn.derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
+    let keys2 = req.transaction_keys(&mk2).unwrap();
+    assert!(declassify(req.verify(&keys2).is_ok()));
 }
 
 fn ff1_strings() {
@@ -755,6 +767,7 @@ fn tlv_verify() {
         (0x82, &[0x18, 0x00]),
         (0x9F36, &[0x00, 0x1C]),
         (0x9F10, &[0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00]),
+        (0x9F27, &[0x80]),
         (0x9F26, &[0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33]),
     ] {
         body.extend(tlv(t, v));
@@ -763,14 +776,23 @@ fn tlv_verify() {
     // The ARQC under verification (9F26's value, the message's last 8 bytes)
     // is secret too; the TLV structure around it is public.
     vg::poison(&msg[msg.len() - 8..]);
-    let req = tapcrypt::emv::tlv::AuthorisationRequest::parse(&msg, None).unwrap();
+    let req = tapcrypt::emv::tlv::AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
     let pan = secret_pan("1234567890123456");
     let imk = tdes_imk();
-    let ok = req.verify_with_issuer_key(&imk, &pan, Psn::ABSENT).is_ok();
-    assert!(declassify(ok), "pyemv's ARQC must verify");
+    let mk = req.cvn.derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
+    let keys = req.transaction_keys(&mk).unwrap();
+    let verified = req.verify(&keys);
+    assert!(declassify(verified.is_ok()), "pyemv's ARQC must verify");
+    // verify → respond: the ARPC (Method 2) from the proof.
+    let resp = ArpcResponse::Method2 {
+        csu: Csu([0; 4]),
+        proprietary: &[],
+    };
+    let mut tag91 = [0u8; 16];
+    let (arpc, _) = verified.unwrap().respond(&resp, &mut tag91).unwrap();
+    out(arpc);
     // The verdict is declassified inside the library; the card key's KCV
     // gives the canary run a secret-dependent output to see.
-    let mk = req.cvn.derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
     out(mk.kcv().0);
 }
 

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tapcrypt::emv::cryptogram::{ALL_CVNS, CardKeySchedule, CipherFamily};
-use tapcrypt::emv::{Cryptogram, TransactionData};
+use tapcrypt::emv::{Arc, ArpcMethod, ArpcResponse, Cryptogram, Csu, TransactionData};
 use tapcrypt::{Algorithm, CardMasterKey, Error};
 
 const ALGS: [Algorithm; 5] = [
@@ -77,16 +77,30 @@ fuzz_target!(|input: &[u8]| {
     match cvn.card_data(&cd_bytes) {
         Ok(cd) => {
             let want = keys.generate_ac(&txn, &cd).expect("validated card data");
-            assert!(keys.verify_ac(&txn, &cd, &want).is_ok());
+            let verified = keys.verify_arqc(&txn, &cd, &want).expect("genuine ARQC");
+            assert_eq!(verified.atc(), txn.atc);
+            // The ARPC from the proof is the CVN's ARPC for that ARQC.
+            let resp = match cvn.arpc {
+                ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+                ArpcMethod::Method2 => ArpcResponse::Method2 {
+                    csu: Csu([0; 4]),
+                    proprietary: &[],
+                },
+            };
+            assert_eq!(
+                verified.arpc(&resp).ok(),
+                tapcrypt::hazmat::arpc_unverified(&keys, &want, &resp).ok()
+            );
+            assert!(keys.verify_tc_or_aac(&txn, &cd, &want).is_ok());
             // Keys prepared ahead (ATC only) agree wherever the CVN allows them.
             let band = CardKeySchedule::new(CardMasterKey::new(alg, &key).expect("length"));
             if let Ok(ahead) = cvn.transaction_keys_ahead(&band, txn.atc) {
                 assert_eq!(ahead.generate_ac(&txn, &cd).ok(), Some(want));
             }
-            assert_eq!(keys.verify_ac(&txn, &cd, &ac).is_ok(), want == ac);
+            assert_eq!(keys.verify_arqc(&txn, &cd, &ac).is_ok(), want == ac);
             let mut bad = want;
             bad.0[usize::from(flags >> 1) % 8] ^= 1 << (flags % 8);
-            assert!(keys.verify_ac(&txn, &cd, &bad).is_err());
+            assert!(keys.verify_arqc(&txn, &cd, &bad).is_err());
         }
         Err(Error::Length { got, .. }) => {
             assert_eq!(got, cd_len);
@@ -103,6 +117,6 @@ fuzz_target!(|input: &[u8]| {
             keys.generate_ac(&txn, &cd),
             Err(Error::Parameter { .. })
         ));
-        assert!(keys.verify_ac(&txn, &cd, &ac).is_err());
+        assert!(keys.verify_arqc(&txn, &cd, &ac).is_err());
     }
 });

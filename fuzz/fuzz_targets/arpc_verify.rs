@@ -1,5 +1,5 @@
-//! ARPC generate/verify (Method 1 and 2, free functions and through a CVN's
-//! transaction keys) on arbitrary inputs: never panics; verify accepts
+//! ARPC generate/verify (Method 1 and 2, the `hazmat` generators and through
+//! a CVN's transaction keys) on arbitrary inputs: never panics; verify accepts
 //! exactly the generated ARPC.
 #![no_main]
 
@@ -56,7 +56,7 @@ fuzz_target!(|input: &[u8]| {
     let sk = SessionKey::new(alg, &key).expect("length");
     let mut iad = [0u8; 16];
     let _ = got.issuer_authentication_data(&response, &mut iad);
-    match arpc::generate(&sk, &arqc, &response) {
+    match tapcrypt::hazmat::arpc_generate(&sk, &arqc, &response) {
         Ok(want) => {
             assert!(!method2 || prop_len <= 8);
             assert!(arpc::verify(&sk, &arqc, &response, &want).is_ok());
@@ -65,9 +65,12 @@ fuzz_target!(|input: &[u8]| {
                 want == got
             );
             match want {
-                Arpc::Method1(a) => assert_eq!(a, arpc::method1(&sk, &arqc, arc)),
+                Arpc::Method1(a) => assert_eq!(a, tapcrypt::hazmat::arpc_method1(&sk, &arqc, arc)),
                 Arpc::Method2(a) => {
-                    assert_eq!(a, arpc::method2(&sk, &arqc, csu, &prop).expect("ok"))
+                    assert_eq!(
+                        a,
+                        tapcrypt::hazmat::arpc_method2(&sk, &arqc, csu, &prop).expect("ok")
+                    )
                 }
             }
             let n = want
@@ -99,7 +102,7 @@ fuzz_target!(|input: &[u8]| {
         (cvn.arpc, method2),
         (arpc::ArpcMethod::Method1, false) | (arpc::ArpcMethod::Method2, true)
     );
-    match keys.arpc(&arqc, &response) {
+    match tapcrypt::hazmat::arpc_unverified(&keys, &arqc, &response) {
         Ok(want) => {
             assert!(same_method);
             assert!(keys.verify_arpc(&arqc, &response, &want).is_ok());

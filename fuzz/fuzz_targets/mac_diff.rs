@@ -5,7 +5,7 @@
 
 use des::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use libfuzzer_sys::fuzz_target;
-use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
+use tapcrypt::hazmat::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::mac::{self, MacKey, Padding};
 use tapcrypt::{Algorithm, SessionKey};
 

@@ -9,7 +9,7 @@
 
 use core::hint::black_box;
 
-use tapcrypt::emv::cryptogram::mac_cryptogram;
+use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::emv::derive::session_key_ac;
 use tapcrypt::emv::{
     Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cryptogram, TransactionData,

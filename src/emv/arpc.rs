@@ -7,6 +7,12 @@
 //!   card or HSM before relying on it in production.
 //! * Method 2: `ARPC = leftmost 4 bytes of MAC_K(ARQC ‖ CSU ‖ proprietary data)`,
 //!   retail MAC (padding 2) for TDES, CMAC for AES.
+//!
+//! An issuer computes an ARPC only from a verified ARQC:
+//! [`VerifiedArqc::arpc`](super::VerifiedArqc::arpc). The raw generators
+//! (an ARPC for any 8 bytes) are in `hazmat` (feature `hazmat`). The device's
+//! check of the issuer's answer, [`verify`], stays here: it reveals only a
+//! verdict.
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -109,8 +115,10 @@ fn check_proprietary(p: &[u8]) -> Result<(), Error> {
 }
 
 /// ARPC Method 1 under `key` (TDES; AES is the inferred construction).
+/// Public only through [`crate::hazmat`].
 #[must_use]
-pub fn method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+pub(crate) fn method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
     method1_with(&key.material().block_key(), arqc, arc)
 }
 
@@ -126,11 +134,12 @@ pub(crate) fn method1_with(key: &BlockKey, arqc: &Cryptogram, arc: Arc) -> [u8; 
     out
 }
 
-/// ARPC Method 2 under `key`.
+/// ARPC Method 2 under `key`. Public only through [`crate::hazmat`].
 ///
 /// # Errors
 /// [`Error::Length`] if `proprietary` is over 8 bytes.
-pub fn method2<K: CryptogramKey + ?Sized>(
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+pub(crate) fn method2<K: CryptogramKey + ?Sized>(
     key: &K,
     arqc: &Cryptogram,
     csu: Csu,
@@ -156,11 +165,13 @@ pub(crate) fn method2_with(
     Ok(out)
 }
 
-/// Computes the ARPC for `response` with `key`.
+/// Computes the ARPC for `response` with `key`. Public only through
+/// [`crate::hazmat`].
 ///
 /// # Errors
 /// As [`method2`].
-pub fn generate<K: CryptogramKey + ?Sized>(
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+pub(crate) fn generate<K: CryptogramKey + ?Sized>(
     key: &K,
     arqc: &Cryptogram,
     response: &ArpcResponse<'_>,

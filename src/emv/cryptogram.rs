@@ -8,7 +8,6 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use super::CryptogramKey;
 use super::arpc::{self, Arpc, ArpcMethod, ArpcResponse};
 use super::derive::{self, MkDerivation};
 use super::types::{Atc, Cryptogram, TransactionData, UnpredictableNumber};
@@ -100,6 +99,50 @@ pub struct Cvn {
     pub arpc_key: ArpcKeySource,
     /// Issuer script (secure messaging) rules.
     pub script: ScriptProfile,
+    /// Where the card declares this CVN inside its IAD (9F10), so that a
+    /// message can be checked against the CVN the issuer pinned.
+    pub iad_layout: IadLayout,
+}
+
+/// Where a scheme's IAD (9F10) declares the CVN.
+///
+/// The issuer pins the CVN from its own card record; the IAD's CVN byte is
+/// then only *checked* against it, never used to choose the algorithm (an
+/// attacker can relabel any unauthenticated byte of an authorisation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IadLayout {
+    /// Visa Integrated Circuit Card Specification: byte 2 for IAD formats
+    /// 0/1/3 (`06 01 0A …`), byte 1 for format 2 (`1F 22 …`).
+    Visa,
+    /// M/Chip: byte 1, after the key-derivation index.
+    Mastercard,
+    /// Interac: byte 2.
+    Interac,
+    /// The IAD carries no CVN this crate can read (EMV common core, the
+    /// DPAN-bound profile): the pinned CVN is the only source.
+    Undeclared,
+}
+
+impl IadLayout {
+    /// The CVN byte `iad` declares under this layout, or `None` for
+    /// [`IadLayout::Undeclared`].
+    ///
+    /// # Errors
+    /// [`Error::Length`] if the IAD is too short to hold its CVN byte.
+    pub fn declared_cvn(self, iad: &[u8]) -> Result<Option<u8>, Error> {
+        let at = match self {
+            IadLayout::Visa if iad.first() == Some(&0x1F) => 1,
+            IadLayout::Visa | IadLayout::Interac => 2,
+            IadLayout::Mastercard => 1,
+            IadLayout::Undeclared => return Ok(None),
+        };
+        iad.get(at).copied().map(Some).ok_or(Error::Length {
+            field: "IAD (9F10)",
+            expected: "long enough for its CVN byte",
+            got: iad.len(),
+        })
+    }
 }
 
 // A table constructor: one argument per column of the CVN table.
@@ -114,6 +157,7 @@ const fn tdes(
     arpc: ArpcMethod,
     arpc_key: ArpcKeySource,
     script: ScriptProfile,
+    iad_layout: IadLayout,
 ) -> Cvn {
     Cvn {
         name,
@@ -126,6 +170,7 @@ const fn tdes(
         arpc,
         arpc_key,
         script,
+        iad_layout,
     }
 }
 
@@ -179,6 +224,7 @@ pub const VISA_CVN_10: Cvn = tdes(
     AM::Method1,
     AK::CardKey,
     VISA_SCRIPTS,
+    IadLayout::Visa,
 );
 /// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 or 32 bytes); ARPC 2.
 pub const VISA_CVN_18: Cvn = tdes(
@@ -197,6 +243,7 @@ pub const VISA_CVN_18: Cvn = tdes(
     AM::Method2,
     AK::SessionKey,
     VISA_SCRIPTS,
+    IadLayout::Visa,
 );
 /// Visa CVN '22' (`22`): as CVN 18, but script keys are CSK(ARQC).
 pub const VISA_CVN_22: Cvn = tdes(
@@ -215,6 +262,7 @@ pub const VISA_CVN_22: Cvn = tdes(
     AM::Method2,
     AK::SessionKey,
     VISA_22_SCRIPTS,
+    IadLayout::Visa,
 );
 /// Mastercard CVN 16 (`10`): MC SKD; card data = CVR (6 bytes); ARPC 1 with the card key.
 pub const MASTERCARD_CVN_16: Cvn = tdes(
@@ -227,6 +275,7 @@ pub const MASTERCARD_CVN_16: Cvn = tdes(
     AM::Method1,
     AK::CardKey,
     MASTERCARD_SCRIPTS,
+    IadLayout::Mastercard,
 );
 /// Mastercard CVN 17 (`11`): MC SKD; card data = CVR ‖ counters (14 bytes); ARPC 1 with the card key.
 pub const MASTERCARD_CVN_17: Cvn = tdes(
@@ -239,6 +288,7 @@ pub const MASTERCARD_CVN_17: Cvn = tdes(
     AM::Method1,
     AK::CardKey,
     MASTERCARD_SCRIPTS,
+    IadLayout::Mastercard,
 );
 /// Mastercard CVN 20 (`14`): CSK(ATC); card data = CVR (6 bytes); ARPC 1 with the session key.
 pub const MASTERCARD_CVN_20: Cvn = tdes(
@@ -251,6 +301,7 @@ pub const MASTERCARD_CVN_20: Cvn = tdes(
     AM::Method1,
     AK::SessionKey,
     MASTERCARD_SCRIPTS,
+    IadLayout::Mastercard,
 );
 /// Mastercard CVN 21 (`15`): CSK(ATC); card data = CVR ‖ counters (14 bytes); ARPC 1 with the session key.
 pub const MASTERCARD_CVN_21: Cvn = tdes(
@@ -263,6 +314,7 @@ pub const MASTERCARD_CVN_21: Cvn = tdes(
     AM::Method1,
     AK::SessionKey,
     MASTERCARD_SCRIPTS,
+    IadLayout::Mastercard,
 );
 /// Interac CVN 133 (`85`): MC SKD; card data = whole IAD; ARPC 1 with the session key.
 pub const INTERAC_CVN_133: Cvn = tdes(
@@ -281,6 +333,7 @@ pub const INTERAC_CVN_133: Cvn = tdes(
     AM::Method1,
     AK::SessionKey,
     INTERAC_SCRIPTS,
+    IadLayout::Interac,
 );
 /// EMV common core, TDES: Option A, CSK(ATC), card data = IAD, ARPC 2.
 pub const EMV_COMMON_TDES: Cvn = tdes(
@@ -299,6 +352,7 @@ pub const EMV_COMMON_TDES: Cvn = tdes(
     AM::Method2,
     AK::SessionKey,
     EMV_SCRIPTS,
+    IadLayout::Undeclared,
 );
 /// EMV common core, AES: Option C, AES CSK(ATC), CMAC; card data = IAD, ARPC 2.
 pub const EMV_COMMON_AES: Cvn = Cvn {
@@ -318,6 +372,7 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
     arpc: AM::Method2,
     arpc_key: AK::SessionKey,
     script: EMV_SCRIPTS,
+    iad_layout: IadLayout::Undeclared,
 };
 
 /// tapcrypt's one-time-DPAN token profile (AES): as EMV common AES, but the
@@ -344,6 +399,7 @@ pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
     arpc: AM::Method2,
     arpc_key: AK::SessionKey,
     script: EMV_SCRIPTS,
+    iad_layout: IadLayout::Undeclared,
 };
 
 /// Every CVN this crate ships, for lookups by IAD byte.
@@ -395,6 +451,12 @@ impl Cvn {
     /// # Errors
     /// [`Error::Length`] naming the field and the allowed lengths.
     pub fn card_data<'a>(&self, bytes: &'a [u8]) -> Result<CardData<'a>, Error> {
+        self.card_data_checked(bytes)
+    }
+
+    /// The length check behind [`card_data`](Self::card_data) and
+    /// [`card_data_bound`](Self::card_data_bound).
+    pub(crate) fn card_data_checked<'a>(&self, bytes: &'a [u8]) -> Result<CardData<'a>, Error> {
         if !self.card_data.allows(bytes.len()) {
             return Err(Error::Length {
                 field: self.card_data.field,
@@ -453,7 +515,7 @@ impl Cvn {
         if let Some(dst) = buf.get_mut(nb..nb + iad.len()) {
             dst.copy_from_slice(iad);
         }
-        self.card_data(buf.get(..nb + iad.len()).unwrap_or(&[]))
+        self.card_data_checked(buf.get(..nb + iad.len()).unwrap_or(&[]))
     }
 
     fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {
@@ -721,11 +783,7 @@ impl TransactionKeys<'_> {
         self.compute(txn, card_data).map(Cryptogram)
     }
 
-    /// Issuer side: recomputes the AC and compares all 8 bytes in constant time.
-    ///
-    /// # Errors
-    /// [`VerifyError`] on any mismatch, with no detail.
-    pub fn verify_ac(
+    fn verify_mac(
         &self,
         txn: &TransactionData,
         card_data: &CardData<'_>,
@@ -746,12 +804,63 @@ impl TransactionKeys<'_> {
         }
     }
 
-    /// Issuer side: the ARPC for `arqc` with this CVN's method and key.
+    /// Issuer side: verifies an **ARQC** — recomputes it and compares all 8
+    /// bytes in constant time — and returns the proof the ARPC is computed
+    /// from ([`VerifiedArqc::arpc`]). There is no other safe way to obtain an
+    /// ARPC: an ARPC for an unverified value is a chosen-plaintext oracle
+    /// under the ARPC key (for Visa CVN 10 and Mastercard CVN 16/17 that is
+    /// the card key itself), so it lives only in `hazmat`.
+    ///
+    /// Stateless: a recorded ARQC verifies again. Enforce the ATC (accept
+    /// each once) with the proof's [`atc`](VerifiedArqc::atc), e.g. through
+    /// [`crate::lifecycle`]'s replay window where it is built.
+    ///
+    /// Call this only for a cryptogram whose CID (9F27) says ARQC; a TC or
+    /// AAC is checked with [`verify_tc_or_aac`](Self::verify_tc_or_aac).
     ///
     /// # Errors
-    /// [`Error::Parameter`] if the response's method is not the CVN's;
-    /// [`Error::Length`] for proprietary data over 8 bytes.
-    pub fn arpc(&self, arqc: &Cryptogram, response: &ArpcResponse<'_>) -> Result<Arpc, Error> {
+    /// [`VerifyError`] on any mismatch (including card data validated for
+    /// another CVN, or keys derived for another ATC/UN), with no detail.
+    pub fn verify_arqc(
+        &self,
+        txn: &TransactionData,
+        card_data: &CardData<'_>,
+        arqc: &Cryptogram,
+    ) -> Result<VerifiedArqc<'_>, VerifyError> {
+        self.verify_mac(txn, card_data, arqc)?;
+        Ok(VerifiedArqc {
+            keys: self,
+            arqc: *arqc,
+        })
+    }
+
+    /// Issuer / clearing side: verifies a **TC or AAC** (the card's offline
+    /// approval or decline) in constant time. The proof it returns answers
+    /// no ARPC: a TC or AAC asks for none.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, with no detail.
+    pub fn verify_tc_or_aac(
+        &self,
+        txn: &TransactionData,
+        card_data: &CardData<'_>,
+        ac: &Cryptogram,
+    ) -> Result<VerifiedOfflineAc, VerifyError> {
+        self.verify_mac(txn, card_data, ac)?;
+        Ok(VerifiedOfflineAc {
+            atc: self.atc,
+            ac: *ac,
+        })
+    }
+
+    /// The ARPC for any 8 bytes, with no proof that they verified: the
+    /// `hazmat` oracle. Crate-private; exposed only by `hazmat`.
+    #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
+    pub(crate) fn arpc_unverified(
+        &self,
+        arqc: &Cryptogram,
+        response: &ArpcResponse<'_>,
+    ) -> Result<Arpc, Error> {
         self.check_method(response)?;
         arpc::generate_with(self.arpc_key(), arqc, response)
     }
@@ -785,49 +894,115 @@ impl TransactionKeys<'_> {
     }
 }
 
-/// Computes an 8-byte AC over already-assembled input `data` (e.g. built from
-/// a CDOL) with `key`: retail MAC with `padding` for TDES, CMAC for AES.
+/// Proof that an ARQC verified under the keys of the pinned CVN.
 ///
-/// # Errors
-/// [`Error::KeyAlgorithm`] for a three-key TDES key.
-pub fn mac_cryptogram<K: CryptogramKey + ?Sized>(
-    key: &K,
-    data: &[u8],
-    padding: Padding,
-) -> Result<Cryptogram, Error> {
-    if key.material().algorithm() == crate::Algorithm::Tdes3 {
-        return Err(Error::KeyAlgorithm {
-            operation: "an EMV cryptogram",
-            needs: "two-key TDES or AES",
-        });
-    }
-    let schedule = key.material().block_key();
-    let mut m = EmvMac::new(&schedule, padding);
-    m.update(data);
-    Ok(Cryptogram(m.finalize8()))
+/// Only [`TransactionKeys::verify_arqc`] (and the message-level
+/// [`AuthorisationRequest::verify`](super::tlv::AuthorisationRequest::verify))
+/// build one; it is neither `Clone` nor `Copy`, so what must follow a
+/// successful verification — the ARPC, consuming the ATC — takes it.
+/// Borrows the transaction keys: it cannot outlive them, and holds no key
+/// bytes of its own.
+///
+/// The transaction keys answer no ARPC themselves (issue 13: an ARPC for
+/// an unverified ARQC recovers session keys):
+///
+/// ```compile_fail
+/// # use tapcrypt::emv::{ArpcResponse, Arc, Cryptogram, VISA_CVN_10, Atc, UnpredictableNumber};
+/// # let mk = tapcrypt::CardMasterKey::new(tapcrypt::Algorithm::Tdes2, &[1; 16]).unwrap();
+/// let keys = VISA_CVN_10.transaction_keys(&mk, Atc::from_u16(1), UnpredictableNumber([0; 4])).unwrap();
+/// let _ = keys.arpc(&Cryptogram([0; 8]), &ArpcResponse::Method1 { arc: Arc(*b"05") });
+/// ```
+///
+/// and no one outside the crate can build the proof:
+///
+/// ```compile_fail
+/// # use tapcrypt::emv::{Cryptogram, VerifiedArqc};
+/// let forged = VerifiedArqc { keys: todo!(), arqc: Cryptogram([0; 8]) };
+/// ```
+pub struct VerifiedArqc<'k> {
+    keys: &'k TransactionKeys<'k>,
+    arqc: Cryptogram,
 }
 
-/// Verifies an 8-byte AC over `data` in constant time.
-///
-/// # Errors
-/// [`VerifyError`] on any mismatch.
-pub fn verify_mac_cryptogram<K: CryptogramKey + ?Sized>(
-    key: &K,
-    data: &[u8],
-    padding: Padding,
-    ac: &Cryptogram,
-) -> Result<(), VerifyError> {
-    let ok = match mac_cryptogram(key, data, padding) {
-        Ok(mut want) => {
-            let c = want.0.ct_eq(&ac.0);
-            want.0.zeroize();
-            c
-        }
-        Err(_) => subtle::Choice::from(0),
-    };
-    if crate::ct::public_verdict(ok) {
-        Ok(())
-    } else {
-        Err(VerifyError)
+impl core::fmt::Debug for VerifiedArqc<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifiedArqc")
+            .field("cvn", &self.keys.cvn.name)
+            .field("atc", &self.keys.atc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedArqc<'_> {
+    /// The ATC of the verified transaction (public).
+    #[must_use]
+    pub fn atc(&self) -> Atc {
+        self.keys.atc
+    }
+
+    /// The verified ARQC (public once verified: it travelled in the message).
+    #[must_use]
+    pub fn arqc(&self) -> &Cryptogram {
+        &self.arqc
+    }
+
+    /// The CVN it verified under.
+    #[must_use]
+    pub fn cvn(&self) -> &Cvn {
+        self.keys.cvn
+    }
+
+    /// The ARPC for this ARQC with the CVN's method and key: an approval or
+    /// a decline ARC/CSU alike, since the ARQC is genuine.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] if the response's method is not the CVN's;
+    /// [`Error::Length`] for proprietary data over 8 bytes.
+    pub fn arpc(&self, response: &ArpcResponse<'_>) -> Result<Arpc, Error> {
+        self.keys.arpc_unverified(&self.arqc, response)
+    }
+
+    /// The ARPC and its Issuer Authentication Data (tag 91) in one call:
+    /// writes tag 91's value into `out` and returns it with the ARPC.
+    ///
+    /// # Errors
+    /// As [`arpc`](Self::arpc).
+    pub fn respond<'o>(
+        &self,
+        response: &ArpcResponse<'_>,
+        out: &'o mut [u8; 16],
+    ) -> Result<(Arpc, &'o [u8]), Error> {
+        let arpc = self.arpc(response)?;
+        let iad = arpc.issuer_authentication_data(response, out)?;
+        Ok((arpc, iad))
+    }
+}
+
+impl super::sealed::SealedProof for VerifiedArqc<'_> {}
+impl super::VerifiedAtc for VerifiedArqc<'_> {
+    fn atc(&self) -> Atc {
+        self.keys.atc
+    }
+}
+
+/// Proof that a TC or AAC verified (see [`TransactionKeys::verify_tc_or_aac`]).
+/// It answers no ARPC.
+#[derive(Debug)]
+pub struct VerifiedOfflineAc {
+    atc: Atc,
+    ac: Cryptogram,
+}
+
+impl VerifiedOfflineAc {
+    /// The ATC of the verified transaction.
+    #[must_use]
+    pub fn atc(&self) -> Atc {
+        self.atc
+    }
+
+    /// The verified TC or AAC.
+    #[must_use]
+    pub fn cryptogram(&self) -> &Cryptogram {
+        &self.ac
     }
 }

@@ -18,9 +18,9 @@ pub mod types;
 
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};
 pub use cryptogram::{
-    CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133,
+    CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133, IadLayout,
     MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES,
-    TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22, VerifiedArqc, VerifiedOfflineAc,
 };
 pub use derive::MkDerivation;
 pub use types::{Arc, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber};
@@ -34,6 +34,18 @@ pub(crate) mod sealed {
     pub trait Sealed {
         fn material(&self) -> &crate::keys::KeyMaterial;
     }
+    /// Only the crate's verification proofs implement [`super::VerifiedAtc`].
+    pub trait SealedProof {}
+}
+
+/// A proof that a cryptogram carrying an ATC verified: [`VerifiedArqc`] and
+/// the cloud profiles' proofs. Sealed: only a successful verification in
+/// this crate produces one, so whatever consumes an ATC (a replay window)
+/// and takes `&impl VerifiedAtc` cannot be driven by an unverified message.
+#[allow(private_bounds)]
+pub trait VerifiedAtc: sealed::SealedProof {
+    /// The verified transaction's ATC.
+    fn atc(&self) -> Atc;
 }
 
 /// A key that may compute an application cryptogram or an ARPC: a

@@ -6,7 +6,7 @@
 //! templates are walked with a fixed-size explicit stack, so no input can
 //! choose the recursion depth. Everything here parses *public* message
 //! bytes; only the final cryptogram comparison touches secrets, and that goes
-//! through [`TransactionKeys::verify_ac`](super::TransactionKeys::verify_ac).
+//! through [`TransactionKeys::verify_arqc`](super::TransactionKeys::verify_arqc).
 //!
 //! Rejected with [`Error::Malformed`]: truncated tags or lengths, lengths
 //! pointing past the end, the indefinite length `80`, length fields of more
@@ -15,13 +15,13 @@
 //! one to three bytes; EMV's longest, e.g. `DF8101`, are three), templates nested more than [`MAX_DEPTH`] deep,
 //! and (where a single value is looked up) duplicate tags.
 
-use super::CardData;
 use super::cryptogram::{
-    Cvn, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
-    MASTERCARD_CVN_21, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    CardData, Cvn, INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16, MASTERCARD_CVN_17,
+    MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    VerifiedArqc, VerifiedOfflineAc,
 };
 use super::types::{Atc, Cryptogram, TransactionData};
-use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
+use crate::{CardMasterKey, Error, Pan, VerifyError};
 
 /// Deepest template nesting accepted. Real EMV messages nest 2–3 levels.
 pub const MAX_DEPTH: usize = 8;
@@ -365,43 +365,187 @@ pub fn card_data_from_iad<'b>(
     Ok(buf.get(..n).unwrap_or(&[]))
 }
 
-/// An ARQC and everything needed to verify it, parsed from an
-/// authorisation message's ICC data (tags 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37
-/// 82 9F36 9F10 9F26, and an AID in 4F/84/9F06 unless the scheme is given).
+/// What a cryptogram is, from its Cryptogram Information Data (9F27,
+/// bits 8–7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CryptogramType {
+    /// `00`: Application Authentication Cryptogram (the card declined).
+    Aac,
+    /// `01`: Transaction Certificate (the card approved offline).
+    Tc,
+    /// `10`: Authorisation Request Cryptogram (the card asks the issuer).
+    Arqc,
+}
+
+impl CryptogramType {
+    /// Reads bits 8–7 of a CID (EMV Book 3 Table 14).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] for `11` (reserved).
+    pub fn from_cid(cid: u8) -> Result<Self, Error> {
+        match cid >> 6 {
+            0b00 => Ok(CryptogramType::Aac),
+            0b01 => Ok(CryptogramType::Tc),
+            0b10 => Ok(CryptogramType::Arqc),
+            _ => Err(malformed("9F27 CID names the reserved cryptogram type 11")),
+        }
+    }
+}
+
+/// A cryptogram and everything needed to verify it, parsed from an
+/// authorisation (or clearing) message's ICC data: tags 9F02 9F03 9F1A 95
+/// 5F2A 9A 9C 9F37 82 9F36 9F10 9F26 and 9F27.
+///
+/// **The issuer pins the CVN** from its own card record; nothing in the
+/// message chooses the algorithm. The IAD's CVN byte (where the scheme's IAD
+/// layout declares one) is only checked against the pinned CVN, and a
+/// mismatch is refused, never a fallback. The AID is not read.
+///
+/// Verification is stateless: a recorded message verifies again. The caller
+/// enforces the ATC (accept each once) with the proof's ATC.
+///
+/// ```
+/// use tapcrypt::emv::{tlv::AuthorisationRequest, ArpcResponse, Csu, VISA_CVN_18};
+/// use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # fn tlv(tag: &[u8], v: &[u8]) -> Vec<u8> { [tag, &[v.len() as u8], v].concat() }
+/// # let h = |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
+/// # let mut body = Vec::new();
+/// # for (t, v) in [("9F02", "000000004000"), ("9F03", "000000000000"), ("9F1A", "0124"),
+/// #     ("95", "8000048000"), ("5F2A", "0124"), ("9A", "191105"), ("9C", "01"),
+/// #     ("9F37", "52BF4585"), ("82", "1800"), ("9F36", "001C"), ("9F10", "06011203A0B800"),
+/// #     ("9F27", "80"), ("9F26", "7A788EA6B8A3E733")] { body.extend(tlv(&h(t), &h(v))); }
+/// # let field55 = tlv(&[0x77], &body);
+/// // The issuer's card record: PAN, PSN, and the CVN the card was issued with.
+/// let imk = IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210")?;
+/// let pan = Pan::parse("1234567890123456")?;
+/// let cvn = &VISA_CVN_18; // pinned by the record, never read from the message
+///
+/// let req = AuthorisationRequest::parse(&field55, cvn)?; // pyemv's Visa CVN 18 ARQC
+/// let card_key = cvn.derive_card_key(&imk, &pan, Psn::ABSENT)?;
+/// let keys = req.transaction_keys(&card_key)?;
+/// let verified = req.verify(&keys)?; // the only way to an ARPC
+/// let mut tag91 = [0u8; 16];
+/// let response = ArpcResponse::Method2 { csu: Csu([0x00, 0x82, 0, 0]), proprietary: &[] };
+/// let (_arpc, tag91) = verified.respond(&response, &mut tag91)?;
+/// assert_eq!(tag91.len(), 8); // ARPC (4) ‖ CSU (4)
+///
+/// // The same message relabelled as Visa CVN 10 (ARPC under the card key):
+/// // refused before any key is touched.
+/// assert!(AuthorisationRequest::parse(&field55, &tapcrypt::emv::VISA_CVN_10).is_err());
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct AuthorisationRequest<'m> {
-    /// The CVN the IAD declares.
+    /// The pinned CVN (checked against the IAD's CVN byte where it has one).
     pub cvn: &'static Cvn,
+    /// What the CID (9F27) says the cryptogram is.
+    pub cryptogram_type: CryptogramType,
     /// The 33-byte minimum data.
     pub transaction: TransactionData,
     /// The IAD (9F10).
     pub iad: &'m [u8],
-    /// The ARQC (9F26).
-    pub arqc: Cryptogram,
+    /// The cryptogram (9F26): an ARQC, TC or AAC as `cryptogram_type` says.
+    pub ac: Cryptogram,
     card_data: [u8; 32],
     card_data_len: usize,
 }
 
 impl<'m> AuthorisationRequest<'m> {
-    /// Parses `msg`. `scheme` overrides the AID lookup.
+    /// Parses `msg` for the CVN the issuer pinned for this card.
     ///
     /// # Errors
-    /// [`Error::Malformed`] for malformed TLV, a missing or duplicated tag;
-    /// [`Error::Length`] for a value of the wrong length or an IAD too short
-    /// for its format; [`Error::UnsupportedCvn`].
-    pub fn parse(msg: &'m [u8], scheme: Option<Scheme>) -> Result<Self, Error> {
+    /// [`Error::CvnMismatch`] if the IAD declares another CVN;
+    /// [`Error::Malformed`] for malformed TLV, a missing or duplicated tag, a
+    /// reserved CID; [`Error::Length`] for a value of the wrong length or an
+    /// IAD too short for the pinned CVN's format; [`Error::Parameter`] for a
+    /// CVN that binds the DPAN (use [`parse_bound`](Self::parse_bound)).
+    pub fn parse(msg: &'m [u8], pinned: &'static Cvn) -> Result<Self, Error> {
+        if pinned.binds_dpan() {
+            return Err(Error::Parameter {
+                what: "this CVN binds the DPAN: use AuthorisationRequest::parse_bound",
+            });
+        }
+        Self::parse_inner(msg, pinned)
+    }
+
+    /// As [`parse`](Self::parse), for a card whose record allows several
+    /// CVNs (e.g. a Visa card that may send CVN 18 or '22'): the IAD's CVN
+    /// byte selects among `allowed` only. Every CVN in a list of more than
+    /// one must declare itself in the IAD.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse); [`Error::CvnMismatch`] if the IAD names
+    /// none of `allowed`; [`Error::Parameter`] for an empty list or a list
+    /// of several CVNs one of which the IAD cannot declare.
+    pub fn parse_allowed(msg: &'m [u8], allowed: &[&'static Cvn]) -> Result<Self, Error> {
+        match allowed {
+            [] => Err(Error::Parameter {
+                what: "the allowed-CVN list is empty",
+            }),
+            [one] => Self::parse(msg, one),
+            many => {
+                if many
+                    .iter()
+                    .any(|c| c.iad_layout == IadLayout::Undeclared || c.binds_dpan())
+                {
+                    return Err(Error::Parameter {
+                        what: "an allowed-CVN list of several may only hold CVNs the IAD declares",
+                    });
+                }
+                let iad = find_unique(msg, 0x9F10)?.ok_or(malformed("9F10 IAD is missing"))?;
+                let mut declared = 0u8;
+                for c in many {
+                    if let Some(d) = c.iad_layout.declared_cvn(iad)? {
+                        declared = d;
+                        if d == c.id {
+                            return Self::parse(msg, c);
+                        }
+                    }
+                }
+                Err(Error::CvnMismatch {
+                    pinned: many.first().map_or(0, |c| c.id),
+                    declared,
+                })
+            }
+        }
+    }
+
+    /// Parses a message for a CVN that binds the DPAN (the DPAN-bound
+    /// profile): the card data is rebuilt from `dpan` — the DPAN the message
+    /// came with (field 2 / tag 5A), which the cryptogram then authenticates.
+    ///
+    /// # Errors
+    /// As [`parse`](Self::parse); [`Error::Parameter`] for a CVN that does
+    /// not bind the DPAN.
+    pub fn parse_bound(msg: &'m [u8], pinned: &'static Cvn, dpan: &Pan) -> Result<Self, Error> {
+        if !pinned.binds_dpan() {
+            return Err(Error::Parameter {
+                what: "this CVN does not bind the DPAN: use AuthorisationRequest::parse",
+            });
+        }
+        let mut r = Self::parse_inner(msg, pinned)?;
+        let mut buf = [0u8; 42];
+        let n = pinned
+            .card_data_bound(dpan, r.iad, &mut buf)?
+            .as_bytes()
+            .len();
+        // The bound form is at most 42 bytes; keep it in the message's slot
+        // only when it fits, else refuse rather than truncate.
+        let dst = r.card_data.get_mut(..n).ok_or(Error::Length {
+            field: "BCD(DPAN) and IAD",
+            expected: "at most 32 for a message",
+            got: n,
+        })?;
+        dst.copy_from_slice(buf.get(..n).unwrap_or(&[]));
+        zeroize::Zeroize::zeroize(&mut buf);
+        r.card_data_len = n;
+        Ok(r)
+    }
+
+    fn parse_inner(msg: &'m [u8], pinned: &'static Cvn) -> Result<Self, Error> {
         let need = |tag: u32, what: &'static str| -> Result<&'m [u8], Error> {
             find_unique(msg, tag)?.ok_or(Error::Malformed { what })
-        };
-        let scheme = match scheme {
-            Some(s) => s,
-            None => {
-                let aid = [0x4F, 0x84, 0x9F06]
-                    .iter()
-                    .find_map(|t| find_unique(msg, *t).ok().flatten())
-                    .ok_or(malformed("no AID (4F, 84 or 9F06) to tell the scheme"))?;
-                Scheme::from_aid(aid).ok_or(malformed("AID of an unsupported scheme"))?
-            }
         };
         let mut min = [0u8; 33];
         let mut n = 0;
@@ -432,16 +576,36 @@ impl<'m> AuthorisationRequest<'m> {
         }
         let transaction = TransactionData::from_slice(&min)?;
         let iad = need(0x9F10, "9F10 IAD is missing")?;
-        let arqc = Cryptogram::from_slice(need(0x9F26, "9F26 cryptogram is missing")?)?;
-        let cvn = detect_cvn(scheme, iad)?;
+        let ac = Cryptogram::from_slice(need(0x9F26, "9F26 cryptogram is missing")?)?;
+        let cid = need(0x9F27, "9F27 cryptogram information data is missing")?;
+        let [cid] = <[u8; 1]>::try_from(cid).map_err(|_| Error::Length {
+            field: "9F27 cryptogram information data",
+            expected: "1",
+            got: cid.len(),
+        })?;
+        let cryptogram_type = CryptogramType::from_cid(cid)?;
+        if let Some(declared) = pinned.iad_layout.declared_cvn(iad)?
+            && declared != pinned.id
+        {
+            return Err(Error::CvnMismatch {
+                pinned: pinned.id,
+                declared,
+            });
+        }
         let mut card_data = [0u8; 32];
-        let card_data_len = card_data_from_iad(cvn, iad, &mut card_data)?.len();
-        cvn.card_data(card_data.get(..card_data_len).unwrap_or(&[]))?;
+        let card_data_len = if pinned.binds_dpan() {
+            0
+        } else {
+            let n = card_data_from_iad(pinned, iad, &mut card_data)?.len();
+            pinned.card_data(card_data.get(..n).unwrap_or(&[]))?;
+            n
+        };
         Ok(AuthorisationRequest {
-            cvn,
+            cvn: pinned,
+            cryptogram_type,
             transaction,
             iad,
-            arqc,
+            ac,
             card_data,
             card_data_len,
         })
@@ -450,50 +614,60 @@ impl<'m> AuthorisationRequest<'m> {
     /// The card data the CVN MACs after the minimum set.
     ///
     /// # Errors
-    /// Never in practice (validated by [`parse`](Self::parse)).
+    /// Never in practice (validated when parsed).
     pub fn card_data(&self) -> Result<CardData<'_>, Error> {
         self.cvn
-            .card_data(self.card_data.get(..self.card_data_len).unwrap_or(&[]))
+            .card_data_checked(self.card_data.get(..self.card_data_len).unwrap_or(&[]))
     }
 
-    /// Verifies the ARQC under the card key (derive it with
-    /// `self.cvn.derive_card_key(imk, pan, psn)`), in constant time.
+    /// The keys of this transaction (its ATC and UN) under the pinned CVN,
+    /// from the card's ICC master key (derive it with
+    /// `req.cvn.derive_card_key(imk, pan, psn)`; the PAN and PSN come from
+    /// the issuer's records or the authenticated message fields, not from
+    /// ICC data).
     ///
     /// # Errors
-    /// [`VerifyError`] on any mismatch, with no detail.
-    pub fn verify(&self, card_key: &CardMasterKey) -> Result<(), VerifyError> {
-        let t = &self.transaction;
-        let keys = self
-            .cvn
-            .transaction_keys(card_key, t.atc, t.un)
-            .map_err(|_| VerifyError)?;
-        let cd = self.card_data().map_err(|_| VerifyError)?;
-        keys.verify_ac(t, &cd, &self.arqc)
-    }
-    /// Issuer side, end to end: derives the ICC MK-AC from the issuer master
-    /// key with the CVN's option (A, B or C) for `pan` and `psn`, then
-    /// verifies the ARQC as [`verify`](Self::verify) does.
-    ///
-    /// The PAN and PSN are not read from the message (tags 5A / 5F34 are
-    /// often absent from field 55 and the PAN travels in field 2 or as a
-    /// token): the caller passes the PAN it has authenticated.
-    ///
-    /// # Errors
-    /// [`VerifyError`] on any mismatch, with no detail. An IMK whose
-    /// algorithm does not fit the CVN also yields [`VerifyError`]; check it
-    /// beforehand with [`Cvn::derive_card_key`] to get the precise
-    /// [`Error`].
-    pub fn verify_with_issuer_key(
+    /// [`Error::KeyAlgorithm`] if the card key does not fit the CVN.
+    pub fn transaction_keys<'k>(
         &self,
-        imk_ac: &IssuerMasterKey,
-        pan: &Pan,
-        psn: Psn,
-    ) -> Result<(), VerifyError> {
-        let mk = self
-            .cvn
-            .derive_card_key(imk_ac, pan, psn)
-            .map_err(|_| VerifyError)?;
-        self.verify(&mk)
+        card_key: &'k CardMasterKey,
+    ) -> Result<TransactionKeys<'k>, Error> {
+        let t = &self.transaction;
+        self.cvn.transaction_keys(card_key, t.atc, t.un)
+    }
+
+    /// Verifies the message's **ARQC** under `keys` in constant time and
+    /// returns the proof an ARPC is computed from.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, with no detail; also when the CID
+    /// does not say ARQC (check [`cryptogram_type`](Self::cryptogram_type);
+    /// a TC or AAC goes through [`verify_tc_or_aac`](Self::verify_tc_or_aac)),
+    /// or when `keys` were derived for another CVN, ATC or UN.
+    pub fn verify<'k>(
+        &self,
+        keys: &'k TransactionKeys<'k>,
+    ) -> Result<VerifiedArqc<'k>, VerifyError> {
+        if self.cryptogram_type != CryptogramType::Arqc {
+            return Err(VerifyError);
+        }
+        let cd = self.card_data().map_err(|_| VerifyError)?;
+        keys.verify_arqc(&self.transaction, &cd, &self.ac)
+    }
+
+    /// Verifies the message's **TC or AAC** under `keys` in constant time.
+    ///
+    /// # Errors
+    /// [`VerifyError`] on any mismatch, or when the CID says ARQC.
+    pub fn verify_tc_or_aac(
+        &self,
+        keys: &TransactionKeys<'_>,
+    ) -> Result<VerifiedOfflineAc, VerifyError> {
+        if self.cryptogram_type == CryptogramType::Arqc {
+            return Err(VerifyError);
+        }
+        let cd = self.card_data().map_err(|_| VerifyError)?;
+        keys.verify_tc_or_aac(&self.transaction, &cd, &self.ac)
     }
 }
 

@@ -1,12 +1,12 @@
 //! Runners for the EMV groups of `emv.json`, through tapcrypt's public API.
 
-use tapcrypt::emv::cryptogram::{mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::emv::derive::{self, MkDerivation, TreeParams};
 use tapcrypt::emv::script;
 use tapcrypt::emv::{
     Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData,
     UnpredictableNumber, arpc,
 };
+use tapcrypt::hazmat::{arpc_method1, arpc_method2, mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::mac::{self, MacKey, Padding};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
 
@@ -406,7 +406,7 @@ fn arpc1(v: &Vector<'_>) -> R {
     let k = api!(arpc_key(v)?);
     let arqc = Cryptogram(v.hex_n("arqc")?);
     let arc = api!(Arc::from_slice(&v.hex("arc")?));
-    let a = arpc::method1(&k, &arqc, arc);
+    let a = arpc_method1(&k, &arqc, arc);
     let mut checks = vec![check_hex(v, "arpc", &a)];
     if v.has("issuer_auth_data_91") {
         let mut buf = [0u8; 16];
@@ -422,7 +422,7 @@ fn arpc2(v: &Vector<'_>) -> R {
     let arqc = Cryptogram(v.hex_n("arqc")?);
     let csu = api!(Csu::from_slice(&v.hex("csu")?));
     let prop = v.hex("prop_auth_data")?;
-    let a = api!(arpc::method2(&k, &arqc, csu, &prop));
+    let a = api!(arpc_method2(&k, &arqc, csu, &prop));
     let mut checks = vec![check_hex(v, "arpc", &a)];
     if v.has("issuer_auth_data_91") {
         let mut buf = [0u8; 16];
@@ -466,8 +466,8 @@ fn chain(v: &Vector<'_>) -> R {
     let ac = api!(mac_cryptogram(&sk, &v.hex("cdol_data")?, p));
     let arc = api!(Arc::from_slice(&v.hex("arc")?));
     let csu = api!(Csu::from_slice(&v.hex("csu")?));
-    let a1 = arpc::method1(&sk, &ac, arc);
-    let a2 = api!(arpc::method2(&sk, &ac, csu, &[]));
+    let a1 = arpc_method1(&sk, &ac, arc);
+    let a2 = api!(arpc_method2(&sk, &ac, csu, &[]));
     all([
         check_hex(v, "icc_mk", mk.expose_secret()),
         check_hex(v, "session_key", sk.expose_secret()),
@@ -545,15 +545,6 @@ fn cvn(v: &Vector<'_>) -> R {
         check_hex(v, "ac_input_data", &input),
         check_hex(v, "arqc", &ac.0),
     ];
-    // The issuer must accept the file's ARQC (a flipped ARQC must fail here).
-    let file_arqc = Cryptogram(v.hex_n("arqc")?);
-    if tk.verify_ac(&txn, &card_data, &file_arqc).is_err() {
-        checks.push(Ok(Verdict::Mismatch {
-            field: "arqc".into(),
-            expected: v.str("arqc")?.into(),
-            got: "rejected by verify_ac".into(),
-        }));
-    }
     let prop;
     let resp = if v.has("arc") {
         ArpcResponse::Method1 {
@@ -566,7 +557,21 @@ fn cvn(v: &Vector<'_>) -> R {
             proprietary: &prop,
         }
     };
-    let arpc = api!(tk.arpc(&file_arqc, &resp));
+    // The issuer must accept the file's ARQC (a flipped ARQC must fail
+    // here), and the ARPC comes only from that verification.
+    let file_arqc = Cryptogram(v.hex_n("arqc")?);
+    let arpc = match tk.verify_arqc(&txn, &card_data, &file_arqc) {
+        Ok(verified) => api!(verified.arpc(&resp)),
+        Err(_) => {
+            return all([Ok(Verdict::Mismatch {
+                field: "arqc".into(),
+                expected: v.str("arqc")?.into(),
+                got: "rejected by verify_arqc".into(),
+            })]
+            .into_iter()
+            .chain(checks));
+        }
+    };
     checks.push(check_hex(v, "arpc", arpc.as_bytes()));
     // And the device must accept the file's ARPC.
     let file_arpc = match arpc {
@@ -652,11 +657,11 @@ fn dpan_bound(v: &Vector<'_>) -> R {
     // The file's ARQC must verify with the file's DPAN, and must not with
     // any other DPAN (last digit changed) under the same keys.
     let file_arqc = Cryptogram(v.hex_n("arqc")?);
-    if keys.verify_ac(&txn, &cd, &file_arqc).is_err() {
+    if keys.verify_arqc(&txn, &cd, &file_arqc).is_err() {
         checks.push(Ok(Verdict::Mismatch {
             field: "arqc".into(),
             expected: v.str("arqc")?.into(),
-            got: "rejected by verify_ac".into(),
+            got: "rejected by verify_arqc".into(),
         }));
     }
     let mut other = v.str("dpan")?.to_string();
@@ -665,7 +670,7 @@ fn dpan_bound(v: &Vector<'_>) -> R {
     let other = api!(Pan::parse(&other));
     let mut buf2 = [0u8; 42];
     let cd2 = api!(cvn.card_data_bound(&other, &iad, &mut buf2));
-    if keys.verify_ac(&txn, &cd2, &file_arqc).is_ok() {
+    if keys.verify_arqc(&txn, &cd2, &file_arqc).is_ok() {
         checks.push(Ok(Verdict::Mismatch {
             field: "dpan".into(),
             expected: "a swapped DPAN to fail verification".into(),

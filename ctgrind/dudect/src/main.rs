@@ -60,7 +60,7 @@ fn verify_ac(
     }
     for (class, ac) in inputs {
         runner.run_one(class, || {
-            black_box(keys.verify_ac(&t, &cd, black_box(&ac)).is_ok())
+            black_box(keys.verify_arqc(&t, &cd, black_box(&ac)).is_ok())
         });
     }
 }

@@ -1,0 +1,127 @@
+//! Primitives that skip one of tapcrypt's safety rules (cargo feature
+//! `hazmat`).
+//!
+//! Everything here is correct cryptography; what it lacks is a guard that the
+//! safe API enforces by construction. Each item says which rule it skips.
+//! Use them for test harnesses, HSM cross-checks and calculators, never on
+//! an issuer's authorisation path:
+//!
+//! * [`arpc_unverified`], [`arpc_method1`], [`arpc_method2`], [`arpc_generate`]
+//!   skip **"no ARPC without a verified ARQC"**. An ARPC over bytes nobody
+//!   verified is a chosen-plaintext oracle under the ARPC key; for Visa CVN 10
+//!   and Mastercard CVN 16/17 that key is the ICC master key itself, so two
+//!   answered messages recover a session key for any ATC/UN the attacker
+//!   picks (SECURITY.md, threat model). The safe path is
+//!   [`TransactionKeys::verify_arqc`] → [`VerifiedArqc::arpc`](crate::emv::VerifiedArqc::arpc).
+//! * [`mac_cryptogram`] and [`verify_mac_cryptogram`] skip **"the caller pins
+//!   the profile"**: the caller supplies the assembled input, the key role and
+//!   the padding, so nothing ties them to a CVN. They are the raw MAC behind
+//!   every cryptogram, for CDOL-assembled data the CVN catalogue does not
+//!   describe.
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use crate::emv::arpc::{self, Arpc, ArpcResponse};
+use crate::emv::types::Cryptogram;
+use crate::emv::{Arc, CryptogramKey, Csu, TransactionKeys};
+use crate::mac::{EmvMac, Padding};
+use crate::{Error, VerifyError};
+
+/// **Hazmat (skips "no ARPC without a verified ARQC").** The ARPC of
+/// `keys`' CVN for `arqc`, verified or not.
+///
+/// # Errors
+/// [`Error::Parameter`] if the response's method is not the CVN's;
+/// [`Error::Length`] for proprietary data over 8 bytes.
+pub fn arpc_unverified(
+    keys: &TransactionKeys<'_>,
+    arqc: &Cryptogram,
+    response: &ArpcResponse<'_>,
+) -> Result<Arpc, Error> {
+    keys.arpc_unverified(arqc, response)
+}
+
+/// **Hazmat (skips "no ARPC without a verified ARQC").** ARPC Method 1
+/// under `key` (TDES; AES is the inferred construction, see
+/// [`crate::emv::arpc`]).
+#[must_use]
+pub fn arpc_method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+    arpc::method1(key, arqc, arc)
+}
+
+/// **Hazmat (skips "no ARPC without a verified ARQC").** ARPC Method 2
+/// under `key`.
+///
+/// # Errors
+/// [`Error::Length`] if `proprietary` is over 8 bytes.
+pub fn arpc_method2<K: CryptogramKey + ?Sized>(
+    key: &K,
+    arqc: &Cryptogram,
+    csu: Csu,
+    proprietary: &[u8],
+) -> Result<[u8; 4], Error> {
+    arpc::method2(key, arqc, csu, proprietary)
+}
+
+/// **Hazmat (skips "no ARPC without a verified ARQC").** The ARPC for
+/// `response` under `key`.
+///
+/// # Errors
+/// As [`arpc_method2`].
+pub fn arpc_generate<K: CryptogramKey + ?Sized>(
+    key: &K,
+    arqc: &Cryptogram,
+    response: &ArpcResponse<'_>,
+) -> Result<Arpc, Error> {
+    arpc::generate(key, arqc, response)
+}
+
+/// **Hazmat (skips "the caller pins the profile").** An 8-byte AC over
+/// already-assembled input `data` (e.g. built from a CDOL) with `key`:
+/// retail MAC with `padding` for TDES, CMAC for AES.
+///
+/// # Errors
+/// [`Error::KeyAlgorithm`] for a three-key TDES key.
+pub fn mac_cryptogram<K: CryptogramKey + ?Sized>(
+    key: &K,
+    data: &[u8],
+    padding: Padding,
+) -> Result<Cryptogram, Error> {
+    if key.material().algorithm() == crate::Algorithm::Tdes3 {
+        return Err(Error::KeyAlgorithm {
+            operation: "an EMV cryptogram",
+            needs: "two-key TDES or AES",
+        });
+    }
+    let schedule = key.material().block_key();
+    let mut m = EmvMac::new(&schedule, padding);
+    m.update(data);
+    Ok(Cryptogram(m.finalize8()))
+}
+
+/// **Hazmat (skips "the caller pins the profile").** Verifies an 8-byte AC
+/// over `data` in constant time.
+///
+/// # Errors
+/// [`VerifyError`] on any mismatch.
+pub fn verify_mac_cryptogram<K: CryptogramKey + ?Sized>(
+    key: &K,
+    data: &[u8],
+    padding: Padding,
+    ac: &Cryptogram,
+) -> Result<(), VerifyError> {
+    let ok = match mac_cryptogram(key, data, padding) {
+        Ok(mut want) => {
+            let c = want.0.ct_eq(&ac.0);
+            want.0.zeroize();
+            c
+        }
+        Err(_) => subtle::Choice::from(0),
+    };
+    if crate::ct::public_verdict(ok) {
+        Ok(())
+    } else {
+        Err(VerifyError)
+    }
+}
