@@ -22,8 +22,8 @@ fn wallet_restore_rejects_any_non_digit_in_any_position() {
     let mut flash = vec![0u8; DpanWallet::<2>::STATE_BYTES];
     w.to_bytes(&mut flash).unwrap();
     assert!(DpanWallet::<2>::from_bytes(&flash).is_ok());
-    // Header 11 bytes, then per slot: length byte, 19 digit bytes.
-    let first_digit = 11 + 1;
+    // Header 16 bytes, then per slot: length byte, 19 digit bytes.
+    let first_digit = 16 + 1;
     for pos in first_digit..first_digit + 16 {
         for v in [10u8, 0x0F, 0x30, 0x80, 0xFF] {
             let mut bad = flash.clone();

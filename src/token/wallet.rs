@@ -29,7 +29,39 @@
 //! layer must make a torn write fall back to the previous state, e.g. with
 //! A/B slots and a sequence number plus CRC per slot. `from_bytes` does
 //! reject any state that is structurally impossible (bad magic, version,
-//! counts, lengths or digits).
+//! flags, counts, lengths or digits).
+//!
+//! A [`Reservation`] names a slot *and* the batch generation it was made in;
+//! [`DpanWallet::receive_batch`] compacts the slots and bumps the
+//! generation. The generation is part of the persisted state, so a
+//! reservation made before a batch stays refused after the wallet is
+//! restored from flash (it would otherwise name the compacted slot's DPAN,
+//! paired with the older ATC it was reserved with). `take` also checks that
+//! the reservation's ATC is the one this wallet assigns to its slot.
+//!
+//! # Persisted state, version 3 (all integers big-endian)
+//!
+//! ```text
+//! offset  size  field
+//! 0       2     magic "TW"
+//! 2       1     state version = 0x03
+//! 3       1     flags: bit 0 = the ATC has run out (the next ATC is past
+//!               FFFF; the next-ATC field then reads FFFF); bits 1-7 zero
+//! 4       4     batch generation, u32 (bumped by every receive_batch,
+//!               wraps)
+//! 8       2     number of DPANs received in the current batch layout, u16, <= N
+//! 10      2     cursor: index of the next DPAN to reserve, u16, <= count
+//! 12      2     next ATC, u16
+//! 14      2     low-water mark, u16
+//! 16      N×20  DPAN slots { digit count (13..=19), digit values 0..=9
+//!               (19, zero-padded) }; a slot below the cursor (spent or
+//!               reserved) or at/after the count is all zeros
+//! ```
+//!
+//! Versions 0x01 and 0x02 (the first layout, 11-byte header, no generation;
+//! 0x02 marked an exhausted ATC) are refused with [`Error::Malformed`]
+//! naming the version: they cannot say which batch generation a
+//! reservation belongs to.
 
 use zeroize::Zeroize;
 
@@ -39,9 +71,14 @@ use crate::emv::Atc;
 
 /// Bytes of persisted state per DPAN slot: length + 19 digits.
 const SLOT_BYTES: usize = 20;
-/// Persisted header: magic (2), version (1), count (2), cursor (2), next ATC (2), low-water (2).
-const HEADER_BYTES: usize = 11;
+/// Persisted header: magic (2), version (1), flags (1), generation (4),
+/// count (2), cursor (2), next ATC (2), low-water (2).
+const HEADER_BYTES: usize = 16;
 const MAGIC: [u8; 2] = *b"TW";
+/// The state version this module reads and writes.
+const STATE_V3: u8 = 3;
+/// Flags bit 0: the ATC has run out.
+const FLAG_ATC_EXHAUSTED: u8 = 0x01;
 
 /// Permission to take one DPAN, returned by [`DpanWallet::reserve`].
 /// Not `Clone`: each reservation is spent once.
@@ -64,7 +101,8 @@ pub struct DpanWallet<const N: usize> {
     cursor: usize,
     next_atc: u32,
     low_water: usize,
-    /// Bumped by every batch (RAM only: reservations do not outlive a reboot).
+    /// Bumped by every batch; persisted, so a reservation made before a
+    /// batch stays refused after a reload.
     generation: u32,
 }
 
@@ -174,15 +212,26 @@ impl<const N: usize> DpanWallet<N> {
     ///
     /// # Errors
     /// [`Error::Parameter`] for a reservation made before the latest
-    /// [`receive_batch`](Self::receive_batch) (its slot was compacted away),
-    /// or one that does not name a reserved, untaken slot. A reservation
-    /// belongs to the wallet that made it; passing it to another wallet is a
-    /// caller bug this check catches only when the slot does not match.
+    /// [`receive_batch`](Self::receive_batch) (its slot was compacted away;
+    /// this survives a reload, the generation is persisted), one whose ATC
+    /// is not the one this wallet reserved for its slot, or one that does not
+    /// name a reserved, untaken slot. A reservation belongs to the wallet
+    /// that made it; passing it to another wallet is a caller bug these
+    /// checks catch unless slot, generation and ATC all match.
     pub fn take(&mut self, r: Reservation) -> Result<(Dpan, Atc), Error> {
         let stale = Error::Parameter {
             what: "reservation does not match this wallet",
         };
         if r.generation != self.generation || r.index >= self.cursor {
+            return Err(stale);
+        }
+        // Within one generation slot i was reserved with ATC
+        // next_atc - (cursor - i): refuse a reservation that says otherwise
+        // (public counters).
+        let expected_atc = self
+            .next_atc
+            .checked_sub(u32::try_from(self.cursor - r.index).map_err(|_| stale)?);
+        if expected_atc != Some(u32::from(r.atc.to_u16())) {
             return Err(stale);
         }
         let d = self
@@ -208,14 +257,20 @@ impl<const N: usize> DpanWallet<N> {
         })?;
         out.fill(0);
         let (h, body) = out.split_at_mut(HEADER_BYTES);
+        let flags = if self.next_atc > 0xFFFF {
+            FLAG_ATC_EXHAUSTED
+        } else {
+            0
+        };
         let mut hdr = [0u8; HEADER_BYTES];
         hdr[..2].copy_from_slice(&MAGIC);
-        // Version 1; 2 marks an ATC that has run out (next ATC past FFFF).
-        hdr[2] = if self.next_atc > 0xFFFF { 2 } else { 1 };
-        hdr[3..5].copy_from_slice(&(self.count as u16).to_be_bytes());
-        hdr[5..7].copy_from_slice(&(self.cursor as u16).to_be_bytes());
-        hdr[7..9].copy_from_slice(&(self.next_atc.min(0xFFFF) as u16).to_be_bytes());
-        hdr[9..11].copy_from_slice(&(self.low_water as u16).to_be_bytes());
+        hdr[2] = STATE_V3;
+        hdr[3] = flags;
+        hdr[4..8].copy_from_slice(&self.generation.to_be_bytes());
+        hdr[8..10].copy_from_slice(&(self.count as u16).to_be_bytes());
+        hdr[10..12].copy_from_slice(&(self.cursor as u16).to_be_bytes());
+        hdr[12..14].copy_from_slice(&(self.next_atc.min(0xFFFF) as u16).to_be_bytes());
+        hdr[14..16].copy_from_slice(&(self.low_water as u16).to_be_bytes());
         h.copy_from_slice(&hdr);
         for (i, (chunk, slot)) in body
             .chunks_exact_mut(SLOT_BYTES)
@@ -257,19 +312,43 @@ impl<const N: usize> DpanWallet<N> {
                 h.get(i + 1).copied().unwrap_or(0),
             ]))
         };
-        if h.get(..2) != Some(&MAGIC[..]) || !matches!(h.get(2), Some(1 | 2)) {
+        if h.get(..2) != Some(&MAGIC[..]) {
             return Err(bad());
         }
-        let count = u16_at(3);
-        let cursor = u16_at(5);
+        match h.get(2) {
+            Some(&STATE_V3) => {}
+            Some(1 | 2) => {
+                return Err(Error::Malformed {
+                    what: "wallet state version 1 (no batch generation) is no longer read; \
+                           version 3 required",
+                });
+            }
+            _ => return Err(bad()),
+        }
+        let flags = h.get(3).copied().unwrap_or(0xFF);
+        if flags & !FLAG_ATC_EXHAUSTED != 0 {
+            return Err(bad());
+        }
+        let generation = u32::from_be_bytes([
+            h.get(4).copied().unwrap_or(0),
+            h.get(5).copied().unwrap_or(0),
+            h.get(6).copied().unwrap_or(0),
+            h.get(7).copied().unwrap_or(0),
+        ]);
+        let count = u16_at(8);
+        let cursor = u16_at(10);
         if count > N || cursor > count {
             return Err(bad());
         }
-        let exhausted = h.get(2) == Some(&2);
-        let mut w = DpanWallet::new(Atc::from_u16(u16_at(7) as u16), u16_at(9));
+        let exhausted = flags & FLAG_ATC_EXHAUSTED != 0;
+        if exhausted && u16_at(12) != 0xFFFF {
+            return Err(bad());
+        }
+        let mut w = DpanWallet::new(Atc::from_u16(u16_at(12) as u16), u16_at(14));
         if exhausted {
             w.next_atc = 0x1_0000;
         }
+        w.generation = generation;
         w.count = count;
         w.cursor = cursor;
         for (i, chunk) in body.chunks_exact(SLOT_BYTES).take(count).enumerate() {
