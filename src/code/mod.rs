@@ -2,5 +2,11 @@
 //!
 //! * [`otp`]: the HOTP (RFC 4226) / TOTP (RFC 6238) core, SHA-1/256/512,
 //!   constant time in the secret, no heap, no division.
+//! * [`payment`]: the 18-digit offline payment code (layout, security margin,
+//!   versioned format), made on the band.
+//! * [`backend`]: resolving and verifying a code on the issuer side: skew
+//!   window, accept-once, per-account guess limit.
 
+pub mod backend;
 pub mod otp;
+pub mod payment;

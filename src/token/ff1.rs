@@ -183,7 +183,12 @@ impl Ff1 {
     /// # Errors
     /// [`Error::KeyAlgorithm`] unless the key is AES.
     pub fn new(key: &DpanRangeKey) -> Result<Self, Error> {
-        match key.0.block_key() {
+        Self::from_material(&key.0)
+    }
+
+    /// From any AES key material (other FF1 roles: the payment-code alias key).
+    pub(crate) fn from_material(key: &crate::keys::KeyMaterial) -> Result<Self, Error> {
+        match key.block_key() {
             BlockKey::Aes(aes) => Ok(Ff1 { aes }),
             BlockKey::Tdes(_) => Err(Error::KeyAlgorithm {
                 operation: "FF1",

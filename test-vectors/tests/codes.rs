@@ -1,0 +1,23 @@
+//! Offline payment codes and CPM payloads, computed by independent Python
+//! implementations (test-vectors/gen/).
+
+use tapcrypt_vectors::{flipped_still_pass, load_data, run_file};
+
+#[test]
+fn payment_code_vectors() {
+    let doc = load_data("codes.json");
+    let reps = run_file(&doc).unwrap();
+    let pc = reps.iter().find(|r| r.name == "payment_code").unwrap();
+    assert!(!pc.skipped);
+    assert!(pc.failed.is_empty(), "{:?}", pc.failed);
+    assert!(pc.not_applicable.is_empty());
+    // 12 codes + 3 required rejections.
+    assert_eq!(pc.passed, 12 + 3);
+    for r in &reps {
+        assert!(!r.skipped, "{} skipped", r.name);
+        assert!(r.failed.is_empty(), "{}: {:?}", r.name, r.failed);
+    }
+    let (checked, bad) = flipped_still_pass(&doc);
+    assert!(checked >= 24, "flipped outputs checked: {checked}");
+    assert!(bad.is_empty(), "{bad:?}");
+}
