@@ -176,3 +176,17 @@ pub fn atc_window_apply(
 ) -> (crate::lifecycle::AtcWindow, crate::lifecycle::AtcVerdict) {
     w.apply(atc)
 }
+
+/// The backend's key-use update on a raw tap, without the proof of a
+/// verified cryptogram that the public path requires.
+///
+/// # Errors
+/// The [`LimitError`](crate::lifecycle::LimitError) refusing the tap.
+pub fn backend_usage_record(
+    u: crate::lifecycle::BackendUsage,
+    now: u64,
+    amount: u64,
+    currency: crate::lifecycle::Currency,
+) -> Result<crate::lifecycle::BackendUsage, crate::lifecycle::LimitError> {
+    u.record_unverified(now, amount, currency)
+}
