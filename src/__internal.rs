@@ -167,26 +167,3 @@ mod provision {
 
     impl rand_core::TryCryptoRng for TestRng {}
 }
-
-/// The replay window's update on a raw ATC, without the proof of a verified
-/// cryptogram that the public path requires (for the fuzz target and tests).
-pub fn atc_window_apply(
-    w: crate::lifecycle::AtcWindow,
-    atc: crate::emv::Atc,
-) -> (crate::lifecycle::AtcWindow, crate::lifecycle::AtcVerdict) {
-    w.apply(atc)
-}
-
-/// The backend's key-use update on a raw tap, without the proof of a
-/// verified cryptogram that the public path requires.
-///
-/// # Errors
-/// The [`LimitError`](crate::lifecycle::LimitError) refusing the tap.
-pub fn backend_usage_record(
-    u: crate::lifecycle::BackendUsage,
-    now: u64,
-    amount: u64,
-    currency: crate::lifecycle::Currency,
-) -> Result<crate::lifecycle::BackendUsage, crate::lifecycle::LimitError> {
-    u.record_unverified(now, amount, currency)
-}

@@ -18,6 +18,15 @@
 //!   the padding, so nothing ties them to a CVN. They are the raw MAC behind
 //!   every cryptogram, for CDOL-assembled data the CVN catalogue does not
 //!   describe.
+//! * [`atc_window_apply_unverified`] and [`backend_usage_record_unverified`]
+//!   skip **"consuming an ATC, spending a limited-use key takes the proof of
+//!   a verified cryptogram"**: they mark an ATC used, or count a tap, for
+//!   any value. On an authorisation path that lets an unverified (forged)
+//!   message burn a card's ATCs or its credential's uses — a denial of
+//!   service against the cardholder. For tools that rebuild a window from
+//!   a log of already-verified ATCs, and for tests. The safe paths are
+//!   [`AtcWindow::consume`](crate::lifecycle::AtcWindow::consume) and
+//!   [`BackendUsage::record`](crate::lifecycle::BackendUsage::record).
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -124,4 +133,27 @@ pub fn verify_mac_cryptogram<K: CryptogramKey + ?Sized>(
     } else {
         Err(VerifyError)
     }
+}
+
+/// **Hazmat (skips "consuming an ATC takes the proof of a verified
+/// cryptogram").** The replay window's pure update on a raw ATC.
+pub fn atc_window_apply_unverified(
+    window: crate::lifecycle::AtcWindow,
+    atc: crate::emv::Atc,
+) -> (crate::lifecycle::AtcWindow, crate::lifecycle::AtcVerdict) {
+    window.apply(atc)
+}
+
+/// **Hazmat (skips "spending a limited-use key takes the proof of a
+/// verified cryptogram").** The backend's key-use update on a raw tap.
+///
+/// # Errors
+/// The [`LimitError`](crate::lifecycle::LimitError) refusing the tap.
+pub fn backend_usage_record_unverified(
+    usage: crate::lifecycle::BackendUsage,
+    now: u64,
+    amount: u64,
+    currency: crate::lifecycle::Currency,
+) -> Result<crate::lifecycle::BackendUsage, crate::lifecycle::LimitError> {
+    usage.record_unverified(now, amount, currency)
 }

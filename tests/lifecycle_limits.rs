@@ -1,10 +1,10 @@
 //! Key-use limits: the N+1-th tap refused on the device and on the backend,
 //! validity time, cumulative amount, currency, replenishment, and the stored
 //! byte layout.
-#![cfg(feature = "__internal")]
+#![cfg(feature = "hazmat")]
 
-use tapcrypt::__internal::backend_usage_record;
 use tapcrypt::Error;
+use tapcrypt::hazmat::backend_usage_record_unverified as backend_usage_record;
 use tapcrypt::lifecycle::{
     BackendUsage, Currency, DeviceUsage, LimitError, LowWater, UseLimits, amount_from_bcd,
 };

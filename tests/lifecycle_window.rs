@@ -1,12 +1,12 @@
 //! The ATC replay window against an independent model, every verdict, the
 //! stored byte layout and the end of the 16-bit counter.
-#![cfg(feature = "__internal")]
+#![cfg(feature = "hazmat")]
 
 use std::collections::BTreeSet;
 
-use tapcrypt::__internal::atc_window_apply;
 use tapcrypt::Error;
 use tapcrypt::emv::Atc;
+use tapcrypt::hazmat::atc_window_apply_unverified as atc_window_apply;
 use tapcrypt::lifecycle::{AtcVerdict, AtcWindow};
 
 struct Rng(u64);

@@ -70,6 +70,7 @@
 use core::fmt;
 
 use crate::Error;
+use crate::emv::VerifiedAtc;
 
 const MAGIC: [u8; 2] = *b"KU";
 const VERSION: u8 = 1;
@@ -559,9 +560,28 @@ impl BackendUsage {
         Usage::new(limits).map(BackendUsage)
     }
 
+    /// Counts the tap of a verified cryptogram: `amount` minor units in
+    /// `currency` at `now`. The pure update, returning the new state; store
+    /// it (with compare-and-swap, in the same transaction as the card's
+    /// [`AtcWindow`](super::AtcWindow)) before approving. The proof is not
+    /// inspected beyond its existence: the caller applies it to the record
+    /// of the credential whose key verified it.
+    ///
+    /// # Errors
+    /// The [`LimitError`] that refuses the tap; nothing is counted.
+    pub fn record<P: VerifiedAtc + ?Sized>(
+        self,
+        proof: &P,
+        now: u64,
+        amount: u64,
+        currency: Currency,
+    ) -> Result<Self, LimitError> {
+        let _ = proof.atc();
+        self.record_unverified(now, amount, currency)
+    }
+
     /// The update on a raw tap, without a proof. Crate-private: the public
-    /// path takes the proof of a verified cryptogram.
-    #[cfg_attr(not(feature = "__internal"), allow(dead_code))]
+    /// paths are [`record`](Self::record) and the `hazmat` variant.
     pub(crate) fn record_unverified(
         self,
         now: u64,

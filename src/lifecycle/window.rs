@@ -36,13 +36,14 @@
 //!
 //! # A pure update, for compare-and-swap
 //!
-//! `AtcWindow::consume` takes the window by value and returns the new
+//! [`AtcWindow::consume`] takes the window by value and returns the new
 //! window and the verdict; it touches nothing else. A store applies it as
 //! *read state → consume → write the new state if the stored state is still
 //! the one read* (or under `SELECT … FOR UPDATE`), retrying on conflict. A
 //! rejected ATC returns the window unchanged. Consuming needs the proof of a
-//! verified cryptogram (`emv::VerifiedAtc`, landing with issue 13): there is no public way to mark an
-//! ATC used without one (the `hazmat` feature has a raw variant for tools).
+//! verified cryptogram ([`VerifiedAtc`]): there is no public way to mark an
+//! ATC used without one (the `hazmat` feature has a raw variant for tools,
+//! [`crate::hazmat`] says which rule it skips).
 //! [`AtcWindow::check`] answers the same question without consuming, e.g.
 //! to drop a replay before spending time on the cryptogram.
 //!
@@ -68,8 +69,7 @@
 use core::fmt;
 
 use crate::Error;
-use crate::emv::Atc;
-// TODO(issue 13 on main): consume(&impl VerifiedAtc) replaces the raw path.
+use crate::emv::{Atc, VerifiedAtc};
 
 const MAGIC: [u8; 2] = *b"AW";
 const VERSION: u8 = 1;
@@ -201,7 +201,7 @@ impl AtcWindow {
         self.highest == u16::MAX
     }
 
-    /// The verdict `consume` would give `atc`, without
+    /// The verdict [`consume`](Self::consume) would give `atc`, without
     /// consuming it.
     pub fn check(&self, atc: Atc) -> AtcVerdict {
         let a = atc.to_u16();
@@ -226,10 +226,27 @@ impl AtcWindow {
         }
     }
 
+    /// Consumes the ATC of a verified cryptogram: the pure update
+    /// `(window, proof) → (new window, verdict)`. The new window differs
+    /// from `self` exactly when the verdict is
+    /// [`Accepted`](AtcVerdict::Accepted); store it (with compare-and-swap
+    /// against `self`) before approving.
+    ///
+    /// The proof says a cryptogram verified under *some* card's keys; the
+    /// caller applies it to the window of the card whose keys it used.
+    /// A bare ATC is not a proof:
+    ///
+    /// ```compile_fail
+    /// # use tapcrypt::{emv::Atc, lifecycle::AtcWindow};
+    /// let w = AtcWindow::new(16).unwrap();
+    /// let _ = w.consume(&Atc::from_u16(1));
+    /// ```
+    pub fn consume<P: VerifiedAtc + ?Sized>(self, proof: &P) -> (Self, AtcVerdict) {
+        self.apply(proof.atc())
+    }
+
     /// The update on a raw ATC. Crate-private: the public paths are
-    /// `consume` (with a proof) and the `hazmat` variant.
-    // Used only by __internal until the proof-taking entry point lands.
-    #[cfg_attr(not(feature = "__internal"), allow(dead_code))]
+    /// [`consume`](Self::consume) (with a proof) and the `hazmat` variant.
     pub(crate) fn apply(self, atc: Atc) -> (Self, AtcVerdict) {
         let verdict = self.check(atc);
         if !verdict.is_accepted() {
