@@ -209,27 +209,134 @@ fn debug_never_prints_key_bytes() {
 fn dpan_binding_inputs() {
     use tapcrypt::emv::{EMV_COMMON_AES, TAPCRYPT_DPAN_AES};
     let dpan = Pan::parse("5399991208050893").unwrap();
-    let mut buf = [0u8; 42];
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     assert!(matches!(
         EMV_COMMON_AES.card_data_bound(&dpan, &[1], &mut buf),
         Err(Error::Parameter { .. })
     ));
-    assert!(
-        TAPCRYPT_DPAN_AES
-            .card_data_bound(&dpan, &[], &mut buf)
-            .is_err()
-    );
-    assert!(
-        TAPCRYPT_DPAN_AES
-            .card_data_bound(&dpan, &[0; 33], &mut buf)
-            .is_err()
-    );
+    assert!(matches!(
+        TAPCRYPT_DPAN_AES.card_data_bound(&dpan, &[], &mut buf),
+        Err(Error::Length { got: 0, .. })
+    ));
+    assert!(matches!(
+        TAPCRYPT_DPAN_AES.card_data_bound(&dpan, &[0; 33], &mut buf),
+        Err(Error::Length { got: 33, .. })
+    ));
+    // A PAN is 12-19 digits, a DPAN 13-19: 12 is refused here.
+    let short = Pan::parse("539999120805").unwrap();
+    assert!(matches!(
+        TAPCRYPT_DPAN_AES.card_data_bound(&short, &[1], &mut buf),
+        Err(Error::DigitCount {
+            min: 13,
+            max: 19,
+            got: 12,
+            ..
+        })
+    ));
     assert!(TAPCRYPT_DPAN_AES.binds_dpan() && !EMV_COMMON_AES.binds_dpan());
+    assert_eq!(TAPCRYPT_DPAN_AES.id, 0xD2);
     let cd = TAPCRYPT_DPAN_AES
         .card_data_bound(&dpan, &[0xAA], &mut buf)
         .unwrap();
     assert_eq!(
         cd.as_bytes(),
-        &[0x53, 0x99, 0x99, 0x12, 0x08, 0x05, 0x08, 0x93, 0xAA]
+        &[0x10, 0x53, 0x99, 0x99, 0x12, 0x08, 0x05, 0x08, 0x93, 0xAA]
     );
+    // Odd length: F-padded low nibble, count 0x0F.
+    let odd = Pan::parse("539999120805089").unwrap();
+    let cd = TAPCRYPT_DPAN_AES
+        .card_data_bound(&odd, &[0xAA], &mut buf)
+        .unwrap();
+    assert_eq!(
+        cd.as_bytes(),
+        &[0x0F, 0x53, 0x99, 0x99, 0x12, 0x08, 0x05, 0x08, 0x9F, 0xAA]
+    );
+}
+
+/// Issue 13 item 5 (regression): `card_data()` no longer builds card data
+/// for a DPAN-binding CVN (before the fix `TAPCRYPT_DPAN_AES.card_data(8
+/// bytes)` returned `Ok`, card data with no DPAN in it), and the retired D1
+/// byte names no profile.
+#[test]
+fn dpan_binding_cvn_has_no_unbound_constructor() {
+    use tapcrypt::emv::{Cvn, TAPCRYPT_DPAN_AES, cryptogram::ALL_CVNS};
+    for len in [1, 8, 9, 10, 20, 42, 43] {
+        assert!(
+            matches!(
+                TAPCRYPT_DPAN_AES.card_data(&vec![0xAA; len]),
+                Err(Error::Parameter { .. })
+            ),
+            "{len}"
+        );
+    }
+    // Every other CVN still builds its card data with card_data().
+    for cvn in ALL_CVNS.iter().filter(|c| !c.binds_dpan()) {
+        assert!(
+            cvn.card_data(&vec![0; cvn.card_data.min]).is_ok(),
+            "{}",
+            cvn.name
+        );
+    }
+    assert_eq!(ALL_CVNS.iter().filter(|c| c.binds_dpan()).count(), 1);
+    assert!(Cvn::by_id(0xD1).is_none());
+    assert_eq!(Cvn::by_id(0xD2), Some(&TAPCRYPT_DPAN_AES));
+}
+
+/// Issue 13 item 5 (regression): the bound card data is injective across
+/// DPAN lengths. Under D1 (`BCD(DPAN) ‖ IAD`) a 16-digit DPAN with IAD X
+/// and its first 14 digits with IAD (digits 15-16 in BCD) ‖ X gave the
+/// same bytes, so one ARQC verified for both DPANs.
+#[test]
+fn dpan_bound_card_data_is_injective_across_lengths() {
+    use tapcrypt::emv::{Atc, TAPCRYPT_DPAN_AES, TransactionData};
+    let long = Pan::parse("5399991208050893").unwrap();
+    let short = Pan::parse("53999912080508").unwrap();
+    let (mut b1, mut b2) = ([0u8; 43], [0u8; 43]);
+    let a = TAPCRYPT_DPAN_AES
+        .card_data_bound(&long, &[0x01, 0x02], &mut b1)
+        .unwrap();
+    let b = TAPCRYPT_DPAN_AES
+        .card_data_bound(&short, &[0x93, 0x01, 0x02], &mut b2)
+        .unwrap();
+    assert_ne!(a.as_bytes(), b.as_bytes());
+    // And the cryptogram over one does not verify over the other.
+    let imk = tapcrypt::IssuerMasterKey::aes128(&[0x2B; 16]);
+    let account = Pan::parse("5399991200004242").unwrap();
+    let mk = TAPCRYPT_DPAN_AES
+        .derive_card_key(&imk, &account, tapcrypt::Psn::ABSENT)
+        .unwrap();
+    let txn = TransactionData {
+        atc: Atc::from_u16(7),
+        ..TransactionData::default()
+    };
+    let keys = TAPCRYPT_DPAN_AES
+        .transaction_keys(&mk, txn.atc, txn.un)
+        .unwrap();
+    let ac = keys.generate_ac(&txn, &a).unwrap();
+    assert!(keys.verify_ac(&txn, &a, &ac).is_ok());
+    assert!(keys.verify_ac(&txn, &b, &ac).is_err());
+    // Exhaustively over the lengths: DPAN prefixes of 13..=19 digits with
+    // IADs that complete them to the same byte string under D1.
+    let digits = "5399991208050893417";
+    let tail = [0x5Au8; 4];
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    for n in 13..=19 {
+        let p = Pan::parse(&digits[..n]).unwrap();
+        let mut iad = Vec::new();
+        // The remaining digits as F-padded BCD: under D1, n = 14, 16, 18
+        // and 19 all gave BCD(all 19 digits) ‖ tail.
+        let rest = &digits[n..];
+        for pair in rest.as_bytes().chunks(2) {
+            let hi = pair[0] - b'0';
+            let lo = pair.get(1).map_or(0xF, |c| c - b'0');
+            iad.push(hi << 4 | lo);
+        }
+        iad.extend_from_slice(&tail);
+        let mut buf = [0u8; 43];
+        let cd = TAPCRYPT_DPAN_AES
+            .card_data_bound(&p, &iad, &mut buf)
+            .unwrap();
+        assert!(!seen.contains(&cd.as_bytes().to_vec()), "{n}");
+        seen.push(cd.as_bytes().to_vec());
+    }
 }

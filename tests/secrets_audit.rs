@@ -320,15 +320,15 @@ fn wallet_prints_no_dpan_digits() {
     }
 }
 
-/// DPAN-bound card data carries BCD(DPAN): its `Debug` shows CVN and length.
+/// DPAN-bound card data carries n ‖ BCD(DPAN): its `Debug` shows CVN and length.
 #[test]
 fn dpan_bound_card_data_debug_prints_no_digits() {
     let dpan = Pan::parse("5413330089010012").unwrap();
-    let mut buf = [0u8; 42];
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let cd = tapcrypt::emv::TAPCRYPT_DPAN_AES
         .card_data_bound(&dpan, &[0x01, 0x02], &mut buf)
         .unwrap();
-    assert_eq!(&cd.as_bytes()[..2], &[0x54, 0x13], "BCD DPAN inside");
+    assert_eq!(&cd.as_bytes()[..3], &[0x10, 0x54, 0x13], "BCD DPAN inside");
     let s = format!("{cd:?}");
     for needle in ["5413", "0089", "84, 19", "[84"] {
         assert!(!s.contains(needle), "CardData Debug leaks the DPAN: {s}");

@@ -271,9 +271,9 @@ fn dpan_tap() -> Result<(), ExitCode> {
         atc,
         ..TransactionData::default()
     };
-    let iad = [0x0F, 0xD1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+    let iad = [0x0F, 0xD2, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
     let dpan_pan = dpan.to_pan().map_err(|e| fail("DPAN", e))?;
-    let mut buf = [0u8; 42];
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let card_data = TAPCRYPT_DPAN_AES
         .card_data_bound(&dpan_pan, &iad, &mut buf)
         .map_err(|e| fail("card data", e))?;
@@ -323,7 +323,7 @@ fn dpan_tap() -> Result<(), ExitCode> {
     // with a different DPAN-bound cryptogram context gets nowhere.
     let other = batch.get(1).ok_or_else(|| fail("batch", "short"))?;
     let other_pan = other.to_pan().map_err(|e| fail("DPAN", e))?;
-    let mut buf2 = [0u8; 42];
+    let mut buf2 = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let swapped = TAPCRYPT_DPAN_AES
         .card_data_bound(&other_pan, &iad, &mut buf2)
         .map_err(|e| fail("card data", e))?;

@@ -311,7 +311,7 @@ fn ac_for(cvn: &Cvn) {
     out(derived.kcv().0);
     let mk = mk_for(cvn);
     let card_data = card_data_for(cvn);
-    let mut bound = [0u8; 42];
+    let mut bound = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let cd = if cvn.binds_dpan() {
         let dpan = secret_pan("5399991208050893");
         cvn.card_data_bound(&dpan, &card_data, &mut bound).unwrap()

@@ -74,7 +74,24 @@ fuzz_target!(|input: &[u8]| {
         Err(e) => panic!("unexpected {e:?}"),
     };
 
-    match cvn.card_data(&cd_bytes) {
+    // A DPAN-binding CVN has no unbound constructor: its card data is built
+    // from a DPAN (13..=19 digits from the input) and the rest as the IAD.
+    let mut bound = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
+    let built = if cvn.binds_dpan() {
+        assert!(matches!(
+            cvn.card_data(&cd_bytes),
+            Err(Error::Parameter { .. })
+        ));
+        let n = 13 + usize::from(flags >> 1) % 7;
+        let digits: String = (0..n)
+            .map(|i| char::from(b'0' + hdr[i % 4].wrapping_add(i as u8) % 10))
+            .collect();
+        let dpan = tapcrypt::Pan::parse(&digits).expect("13..=19 digits");
+        cvn.card_data_bound(&dpan, &cd_bytes, &mut bound)
+    } else {
+        cvn.card_data(&cd_bytes)
+    };
+    match built {
         Ok(cd) => {
             let want = keys.generate_ac(&txn, &cd).expect("validated card data");
             let verified = keys.verify_arqc(&txn, &cd, &want).expect("genuine ARQC");

@@ -113,11 +113,12 @@ fn aes_arpc_check_bench() {
     }
 }
 
-/// ac_dpan_bound-001 (independent Python implementation of the profile).
+/// ac_dpan_bound-001 (independent Python implementation of the profile v2,
+/// test-vectors/gen/dpan_binding.py).
 const DPB_IMK: [u8; 16] = h("F3C7B7DF71719517AC21C4F739AA1307");
 const DPB_MIN: [u8; 33] = h("7B01F056BBEDD0DCB4D4D8956C5137408E884D1E44C84F28B2AFD885B4936E938D");
 const DPB_IAD: [u8; 32] = h("46ABDC6171D11A10814CC395498B07CED3E3F054ABA7DF3BA6BCD6A833781599");
-const DPB_ARQC: [u8; 8] = h("2842FE4111DC8131");
+const DPB_ARQC: [u8; 8] = h("0BA796B52AD7E5B7");
 
 #[cfg(feature = "ops-aes")]
 fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
@@ -134,7 +135,7 @@ fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
 fn aes_tap(card: &CardKeySchedule, dpan: &Pan) -> Option<Cryptogram> {
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
     let txn = txn_from(&DPB_MIN)?;
-    let mut buf = [0u8; 42];
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let cd = cvn.card_data_bound(dpan, &DPB_IAD, &mut buf).ok()?;
     let keys = cvn.transaction_keys_with(card, txn.atc, txn.un).ok()?;
     keys.generate_ac(&txn, &cd).ok()
@@ -174,7 +175,7 @@ fn aes_prepare_ahead_kat() -> bool {
     let Some((card, dpan)) = dpb_card() else { return false };
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
     let Some(txn) = txn_from(&DPB_MIN) else { return false };
-    let mut buf = [0u8; 42];
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let Ok(cd) = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf) else { return false };
     matches!(cvn.transaction_keys_ahead(&card, txn.atc).and_then(|k| k.generate_ac(&txn, &cd)),
         Ok(ac) if ac.0 == DPB_ARQC)

@@ -375,24 +375,39 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
     iad_layout: IadLayout::Undeclared,
 };
 
-/// tapcrypt's one-time-DPAN token profile (AES): as EMV common AES, but the
-/// card data is `BCD(DPAN) ‖ IAD` — the DPAN used in this tap, packed two
-/// digits per byte and F-padded to whole bytes, then the IAD. A DPAN lifted
-/// from one transaction and swapped into another changes the MAC'd data, so
-/// the cryptogram no longer verifies. Build the card data with
-/// [`Cvn::card_data_bound`]. CVN byte `D1` is in no scheme's range; it names
-/// this profile inside tapcrypt only.
+/// tapcrypt's one-time-DPAN token profile (AES), version 2 (CVN byte `D2`):
+/// as EMV common AES, but the card data binds the DPAN used in this tap.
+/// A DPAN lifted from one transaction and swapped into another changes the
+/// MAC'd data, so the cryptogram no longer verifies.
+///
+/// Card data (after the 33-byte minimum set), built only by
+/// [`Cvn::card_data_bound`] ([`Cvn::card_data`] refuses this CVN):
+///
+/// ```text
+/// offset  length     field
+/// 0       1          n = number of DPAN digits, binary, 0x0D..=0x13 (13..=19)
+/// 1       ceil(n/2)  BCD(DPAN): two digits per byte, first digit in the high
+///                    nibble; for odd n the last low nibble is F
+/// 1+⌈n/2⌉ 1..=32     IAD, as the card sends it
+/// ```
+///
+/// 9 to 43 bytes. The length prefix makes the encoding injective: `D1`
+/// (tapcrypt's first version, `BCD(DPAN) ‖ IAD` without the prefix, no
+/// longer shipped) gave a 16-digit DPAN ‖ IAD the same bytes as its first 14
+/// digits ‖ (its last two digits ‖ IAD), so one ARQC verified for two DPANs.
+/// CVN byte `D2` is in no scheme's range; it names this profile inside
+/// tapcrypt only.
 pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
-    name: "tapcrypt DPAN-bound AES",
-    id: 0xD1,
+    name: "tapcrypt DPAN-bound AES v2",
+    id: 0xD2,
     cipher: CipherFamily::Aes,
     mk_derivation: MK::OptionC,
     ac_key: K::CommonSessionKey,
     card_data: CardDataSpec {
-        field: "BCD(DPAN) and IAD (tapcrypt DPAN-bound AES)",
-        expected: "7 to 10 bytes of DPAN, then 1 to 32 of IAD",
-        min: 8,
-        max: 42,
+        field: "digit count, BCD(DPAN) and IAD (tapcrypt DPAN-bound AES v2)",
+        expected: "1 byte of DPAN digit count, 7 to 10 bytes of DPAN, then 1 to 32 of IAD",
+        min: 1 + 7 + 1,
+        max: BOUND_CARD_DATA_MAX,
         only: None,
     },
     padding: Padding::Method2,
@@ -401,6 +416,10 @@ pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
     script: EMV_SCRIPTS,
     iad_layout: IadLayout::Undeclared,
 };
+
+/// Size of the buffer [`Cvn::card_data_bound`] writes into: the largest
+/// DPAN-bound card data (1 + 10 + 32 bytes).
+pub const BOUND_CARD_DATA_MAX: usize = 43;
 
 /// Every CVN this crate ships, for lookups by IAD byte.
 pub const ALL_CVNS: [&Cvn; 11] = [
@@ -448,9 +467,19 @@ impl CardData<'_> {
 impl Cvn {
     /// Validates the card data that follows the minimum set.
     ///
+    /// Not for a CVN that binds the DPAN ([`binds_dpan`](Self::binds_dpan)):
+    /// its card data holds the DPAN of the tap, and
+    /// [`card_data_bound`](Self::card_data_bound) is the only way to build it.
+    ///
     /// # Errors
-    /// [`Error::Length`] naming the field and the allowed lengths.
+    /// [`Error::Parameter`] for a DPAN-binding CVN; [`Error::Length`] naming
+    /// the field and the allowed lengths.
     pub fn card_data<'a>(&self, bytes: &'a [u8]) -> Result<CardData<'a>, Error> {
+        if self.binds_dpan() {
+            return Err(Error::Parameter {
+                what: "this CVN binds the DPAN; build its card data with card_data_bound()",
+            });
+        }
         self.card_data_checked(bytes)
     }
 
@@ -477,45 +506,58 @@ impl Cvn {
         self.id == TAPCRYPT_DPAN_AES.id
     }
 
-    /// Card data for a DPAN-binding CVN: `BCD(dpan) ‖ iad`, written into
+    /// Card data for a DPAN-binding CVN: `n ‖ BCD(dpan) ‖ iad` with n the
+    /// DPAN's digit count (layout: [`TAPCRYPT_DPAN_AES`]), written into
     /// `buf`. Both the device (with the DPAN it is about to send) and the
     /// backend (with the DPAN from the authorisation message) build it the
     /// same way.
     ///
     /// # Errors
     /// [`Error::Parameter`] if this CVN does not bind a DPAN;
+    /// [`Error::DigitCount`] for a DPAN outside 13–19 digits;
     /// [`Error::Length`] for an IAD that is empty or over 32 bytes.
     pub fn card_data_bound<'a>(
         &self,
         dpan: &Pan,
         iad: &[u8],
-        buf: &'a mut [u8; 42],
+        buf: &'a mut [u8; BOUND_CARD_DATA_MAX],
     ) -> Result<CardData<'a>, Error> {
         if !self.binds_dpan() {
             return Err(Error::Parameter {
                 what: "this CVN does not bind the DPAN; use card_data()",
             });
         }
+        let digits = dpan.digit_values();
+        // The digit count is public (lengths are).
+        let n = digits.len();
+        if !(13..=19).contains(&n) {
+            return Err(Error::DigitCount {
+                field: "DPAN",
+                min: 13,
+                max: 19,
+                got: n,
+            });
+        }
         if iad.is_empty() || iad.len() > 32 {
             return Err(Error::Length {
-                field: "IAD (tapcrypt DPAN-bound AES)",
+                field: "IAD (tapcrypt DPAN-bound AES v2)",
                 expected: "1 to 32",
                 got: iad.len(),
             });
         }
-        let digits = dpan.digit_values();
-        let nb = digits.len().div_ceil(2);
+        let nb = n.div_ceil(2);
         let mut padded = [0x0Fu8; 20];
-        if let Some(dst) = padded.get_mut(..digits.len()) {
+        if let Some(dst) = padded.get_mut(..n) {
             dst.copy_from_slice(digits);
         }
         buf.fill(0);
-        crate::digits::pack_bcd(&padded, buf.get_mut(..nb).unwrap_or(&mut []));
+        buf[0] = n as u8;
+        crate::digits::pack_bcd(&padded, buf.get_mut(1..1 + nb).unwrap_or(&mut []));
         zeroize::Zeroize::zeroize(&mut padded);
-        if let Some(dst) = buf.get_mut(nb..nb + iad.len()) {
+        if let Some(dst) = buf.get_mut(1 + nb..1 + nb + iad.len()) {
             dst.copy_from_slice(iad);
         }
-        self.card_data_checked(buf.get(..nb + iad.len()).unwrap_or(&[]))
+        self.card_data_checked(buf.get(..1 + nb + iad.len()).unwrap_or(&[]))
     }
 
     fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {

@@ -18,9 +18,10 @@ pub mod types;
 
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};
 pub use cryptogram::{
-    CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133, IadLayout,
-    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES,
-    TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22, VerifiedArqc, VerifiedOfflineAc,
+    BOUND_CARD_DATA_MAX, CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES,
+    INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
+    MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES, TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    VerifiedArqc, VerifiedOfflineAc,
 };
 pub use derive::MkDerivation;
 pub use types::{Arc, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber};

@@ -525,15 +525,15 @@ impl<'m> AuthorisationRequest<'m> {
             });
         }
         let mut r = Self::parse_inner(msg, pinned)?;
-        let mut buf = [0u8; 42];
+        let mut buf = [0u8; crate::emv::cryptogram::BOUND_CARD_DATA_MAX];
         let n = pinned
             .card_data_bound(dpan, r.iad, &mut buf)?
             .as_bytes()
             .len();
-        // The bound form is at most 42 bytes; keep it in the message's slot
+        // The bound form is at most 43 bytes; keep it in the message's slot
         // only when it fits, else refuse rather than truncate.
         let dst = r.card_data.get_mut(..n).ok_or(Error::Length {
-            field: "BCD(DPAN) and IAD",
+            field: "digit count, BCD(DPAN) and IAD",
             expected: "at most 32 for a message",
             got: n,
         })?;

@@ -637,11 +637,17 @@ fn dpan_bound(v: &Vector<'_>) -> R {
         &imk_b
     ));
     let dpan = api!(Pan::parse(v.str("dpan")?));
+    // The card key comes from the token account when the vector names one,
+    // else from the DPAN itself.
+    let account = match v.opt_str("pan")? {
+        Some(p) => api!(Pan::parse(p)),
+        None => api!(Pan::parse(v.str("dpan")?)),
+    };
     let psn = api!(Psn::parse(v.str("psn")?));
     let txn = api!(TransactionData::from_slice(&v.hex("min_data")?));
     let iad = v.hex("iad")?;
-    let mk = api!(cvn.derive_card_key(&imk, &dpan, psn));
-    let mut buf = [0u8; 42];
+    let mk = api!(cvn.derive_card_key(&imk, &account, psn));
+    let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let cd = api!(cvn.card_data_bound(&dpan, &iad, &mut buf));
     let keys = api!(cvn.transaction_keys(&mk, txn.atc, txn.un));
     let ac = api!(keys.generate_ac(&txn, &cd));
@@ -668,7 +674,7 @@ fn dpan_bound(v: &Vector<'_>) -> R {
     let last = other.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
     other.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
     let other = api!(Pan::parse(&other));
-    let mut buf2 = [0u8; 42];
+    let mut buf2 = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
     let cd2 = api!(cvn.card_data_bound(&other, &iad, &mut buf2));
     if keys.verify_arqc(&txn, &cd2, &file_arqc).is_ok() {
         checks.push(Ok(Verdict::Mismatch {
