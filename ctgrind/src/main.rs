@@ -729,8 +729,10 @@ fn wallet_restore() {
     let mut flash = [0u8; 128];
     let n = w.to_bytes(&mut flash).unwrap();
     // The DPAN digits in flash are secret when read back; the header and the
-    // slot lengths (11 + 20 * i, the DPAN length) are public.
-    for slot in flash[11..n].chunks(20) {
+    // slot lengths (header + 20 * i, the DPAN length) are public. The header
+    // size comes from the layout, not a literal (state v3 grew it to 16).
+    let header = DpanWallet::<2>::STATE_BYTES - 2 * 20;
+    for slot in flash[header..n].chunks(20) {
         vg::poison(&slot[1..]);
     }
     let mut w: DpanWallet<2> = DpanWallet::from_bytes(&flash[..n]).unwrap();
