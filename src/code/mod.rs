@@ -6,7 +6,12 @@
 //!   versioned format), made on the band.
 //! * [`backend`]: resolving and verifying a code on the issuer side: skew
 //!   window, accept-once, per-account guess limit.
+//! * [`cpm`]: the EMV consumer-presented QR payload (TLV and base64 text),
+//!   built on the band, parsed strictly and verified on the pinned-profile path.
+//! * [`base64`]: constant-time, strict base64 for the CPM text.
 
 pub mod backend;
+pub mod base64;
+pub mod cpm;
 pub mod otp;
 pub mod payment;

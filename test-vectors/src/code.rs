@@ -1,5 +1,5 @@
 //! Runners for the offline-code vectors: HOTP/TOTP (`otp`), the 18-digit
-//! payment code (`payment_code`).
+//! payment code (`payment_code`), EMV consumer-presented QR (`cpm`).
 
 use tapcrypt::code::otp::{self, OtpHash, OtpParams, OtpSecret, TotpClock};
 
@@ -17,6 +17,11 @@ pub(crate) static GROUPS: &[Group] = &[
         name: "payment_code",
         outputs: &["alias", "code"],
         run: payment_code,
+    },
+    Group {
+        name: "cpm",
+        outputs: &["cryptogram", "tlv", "payload"],
+        run: cpm_group,
     },
 ];
 
@@ -125,5 +130,135 @@ fn payment_code(v: &Vector<'_>) -> R {
         check_str(v, "alias", &got_alias),
         check_str(v, "code", &got_code),
         backend_check,
+    ])
+}
+
+fn cpm_profile(v: &Vector<'_>) -> Result<&'static tapcrypt::emv::Cvn, VectorError> {
+    match v.str("profile")? {
+        "tapcrypt_dpan_aes" => Ok(&tapcrypt::emv::TAPCRYPT_DPAN_AES),
+        "emv_common_aes" => Ok(&tapcrypt::emv::EMV_COMMON_AES),
+        p => Err(format!("unknown CPM profile {p:?}")),
+    }
+}
+
+/// Decodes, parses and verifies a payload text through the public backend
+/// path; `Ok` only if the cryptogram verified under the pinned profile.
+fn cpm_backend(v: &Vector<'_>, text: &str) -> Result<Result<(), String>, VectorError> {
+    use tapcrypt::code::cpm::{self, CpmPayload};
+    use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+    let cvn = cpm_profile(v)?;
+    let mut buf = [0u8; cpm::MAX_PAYLOAD];
+    let tlv = match cpm::decode_base64(text.as_bytes(), &mut buf) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let payload = match CpmPayload::parse(tlv) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let req = match payload.authorisation(cvn) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    if !v.has("imk") {
+        return Ok(Ok(()));
+    }
+    let kb = v.hex("imk")?;
+    let imk = IssuerMasterKey::new(
+        Algorithm::aes_for_len(kb.len()).unwrap_or(Algorithm::Tdes2),
+        &kb,
+    )
+    .map_err(|e| e.to_string())?;
+    let pan = Pan::parse(v.str("pan")?).map_err(|e| e.to_string())?;
+    let psn = Psn::parse(v.str("psn")?).map_err(|e| e.to_string())?;
+    let card_key = cvn
+        .derive_card_key(&imk, &pan, psn)
+        .map_err(|e| e.to_string())?;
+    let keys = req.transaction_keys(&card_key).map_err(|e| e.to_string())?;
+    Ok(req
+        .verify(&keys)
+        .map(|_| ())
+        .map_err(|e| format!("cryptogram: {e}")))
+}
+
+fn cpm_group(v: &Vector<'_>) -> R {
+    use tapcrypt::code::cpm::{self, CpmContents};
+    use tapcrypt::emv::{Atc, Cryptogram, TransactionData, UnpredictableNumber};
+    use tapcrypt::token::Dpan;
+    use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+    if v.expects_invalid() {
+        return Ok(match cpm_backend(v, v.str("payload")?)? {
+            Ok(()) => Verdict::Match,
+            Err(e) => Verdict::Rejected(e),
+        });
+    }
+    let cvn = cpm_profile(v)?;
+    let t = TransactionData {
+        amount_authorised: v.hex_n("amount_authorised")?,
+        amount_other: v.hex_n("amount_other")?,
+        terminal_country: v.hex_n("terminal_country")?,
+        tvr: v.hex_n("tvr")?,
+        currency: v.hex_n("currency")?,
+        date: v.hex_n("date")?,
+        transaction_type: v.hex_n::<1>("transaction_type")?[0],
+        un: UnpredictableNumber(v.hex_n("un")?),
+        aip: v.hex_n("aip")?,
+        atc: Atc(v.hex_n("atc")?),
+    };
+    let dpan = api!(Dpan::parse(v.str("dpan")?));
+    let iad = v.hex("iad")?;
+    // The band's cryptogram, computed by tapcrypt from the same inputs.
+    let kb = v.hex("imk")?;
+    let imk = api!(IssuerMasterKey::new(
+        Algorithm::aes_for_len(kb.len()).unwrap_or(Algorithm::Tdes2),
+        &kb
+    ));
+    let pan = api!(Pan::parse(v.str("pan")?));
+    let card_key = api!(cvn.derive_card_key(&imk, &pan, api!(Psn::parse(v.str("psn")?))));
+    let keys = api!(cvn.transaction_keys(&card_key, t.atc, t.un));
+    let dpan_pan = api!(dpan.to_pan());
+    let mut cd = [0u8; 42];
+    let card_data = if cvn.binds_dpan() {
+        api!(cvn.card_data_bound(&dpan_pan, &iad, &mut cd))
+    } else {
+        api!(cvn.card_data(&iad))
+    };
+    let ac = api!(keys.generate_ac(&t, &card_data));
+    let file_ac = Cryptogram(v.hex_n("cryptogram")?);
+    let contents = CpmContents {
+        aid: &v.hex("aid")?,
+        dpan: &dpan,
+        transaction: &t,
+        iad: &iad,
+        cid: 0x80,
+        ac: &file_ac,
+    };
+    let mut tlv = [0u8; cpm::MAX_PAYLOAD];
+    let got_tlv = crate::hex::encode(api!(cpm::build(&contents, &mut tlv))).to_uppercase();
+    let mut text = [0u8; cpm::MAX_TEXT];
+    let got_text =
+        String::from_utf8_lossy(api!(cpm::build_base64(&contents, &mut text))).into_owned();
+    let backend = Ok(match cpm_backend(v, v.str("payload")?)? {
+        Ok(()) => Verdict::Match,
+        Err(e) => Verdict::Mismatch {
+            field: "payload".into(),
+            expected: "to parse and verify under the pinned profile".into(),
+            got: e,
+        },
+    });
+    all([
+        crate::check_hex(v, "cryptogram", &ac.0),
+        check_str(v, "tlv", &got_tlv),
+        // base64 is case-sensitive: compare exactly.
+        Ok(if v.str("payload")? == got_text {
+            Verdict::Match
+        } else {
+            Verdict::Mismatch {
+                field: "payload".into(),
+                expected: v.str("payload")?.to_string(),
+                got: got_text,
+            }
+        }),
+        backend,
     ])
 }

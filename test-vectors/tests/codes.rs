@@ -4,7 +4,7 @@
 use tapcrypt_vectors::{flipped_still_pass, load_data, run_file};
 
 #[test]
-fn payment_code_vectors() {
+fn payment_code_and_cpm_vectors() {
     let doc = load_data("codes.json");
     let reps = run_file(&doc).unwrap();
     let pc = reps.iter().find(|r| r.name == "payment_code").unwrap();
@@ -13,11 +13,15 @@ fn payment_code_vectors() {
     assert!(pc.not_applicable.is_empty());
     // 12 codes + 3 required rejections.
     assert_eq!(pc.passed, 12 + 3);
+    let cpm = reps.iter().find(|r| r.name == "cpm").unwrap();
+    assert!(cpm.failed.is_empty(), "{:?}", cpm.failed);
+    // 7 payloads (4 DPAN-bound, 3 EMV common AES) + 8 required rejections.
+    assert_eq!(cpm.passed, 7 + 8);
     for r in &reps {
         assert!(!r.skipped, "{} skipped", r.name);
         assert!(r.failed.is_empty(), "{}: {:?}", r.name, r.failed);
     }
     let (checked, bad) = flipped_still_pass(&doc);
-    assert!(checked >= 24, "flipped outputs checked: {checked}");
+    assert_eq!(checked, 12 * 2 + 7 * 3, "flipped outputs checked");
     assert!(bad.is_empty(), "{bad:?}");
 }
