@@ -588,18 +588,23 @@ fn persisted_credentials_restore_keys_dpans_and_counter() {
 
     let mut flash = vec![0xEEu8; Credentials::<4, 8>::STATE_BYTES + 3];
     let n = store.credentials().to_bytes(&mut flash).unwrap();
-    assert_eq!(n, 14 + 4 * 39 + 8 * 20);
+    assert_eq!(n, 22 + 4 * 39 + 8 * 20);
     let flash = &flash[..n];
-    // The layout's fixed parts: magic, version, counter, next DPAN index;
+    // The layout's fixed parts: magic, version, counter, next DPAN index,
+    // header check (computed with Python's hashlib:
+    // sha256(b"tapcrypt/credentials/v2" + flash[:14]).digest()[:8]);
     // key slot 0 (present, E0, mode X, version 01, AES-128), the spent DPAN
     // slot 0 is empty.
     assert_eq!(
-        &flash[..14],
-        &[b'T', b'C', 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+        &flash[..22],
+        &[
+            b'T', b'C', 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, // fields
+            0x07, 0xd1, 0xa8, 0x57, 0x65, 0xf5, 0x9b, 0xeb, // check
+        ]
     );
-    assert_eq!(&flash[14..21], &[1, b'E', b'0', b'X', b'0', b'1', 0x01]);
-    assert_eq!(&flash[21..37], &[0x11; 16]);
-    assert_eq!(flash[14 + 4 * 39], 0, "spent DPAN not persisted");
+    assert_eq!(&flash[22..29], &[1, b'E', b'0', b'X', b'0', b'1', 0x01]);
+    assert_eq!(&flash[29..45], &[0x11; 16]);
+    assert_eq!(flash[22 + 4 * 39], 0, "spent DPAN not persisted");
 
     let restored = Credentials::<4, 8>::from_bytes(flash).unwrap();
     let mut rebooted = CredentialStore::new(w.device(), w.tsp.verifying_key(), restored);
@@ -620,6 +625,18 @@ fn persisted_credentials_restore_keys_dpans_and_counter() {
     assert_eq!(rebooted.credentials().counter(), 2);
 }
 
+/// Recomputes a credential state's header check as documented in
+/// `provision::envelope` (the `sha2` crate on the layout's formula), so a
+/// test can reach the checks behind it.
+fn reseal(state: &mut [u8]) {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"tapcrypt/credentials/v2");
+    h.update(&state[..14]);
+    let d = h.finalize();
+    state[14..22].copy_from_slice(&d[..8]);
+}
+
 #[test]
 fn corrupt_credential_state_is_refused() {
     let mut w = world();
@@ -633,20 +650,20 @@ fn corrupt_credential_state_is_refused() {
         assert!(refused(&good[..cut]), "truncated to {cut}");
     }
     assert!(refused(&[good.clone(), vec![0]].concat()), "extended");
-    // Layout: header 14, key slots of 39 from 14 (E0 AES-128, E2 TDES), DPAN
-    // slots of 20 from 170 (three 16-digit DPANs).
-    let (key1, dpan0) = (14 + 39, 14 + 4 * 39);
+    // Layout: header 22, key slots of 39 from 22 (E0 AES-128, E2 TDES), DPAN
+    // slots of 20 from 178 (three 16-digit DPANs).
+    let (key0, key1, dpan0) = (22, 22 + 39, 22 + 4 * 39);
     type Patch<'a> = (usize, &'a [u8]);
     let edits: &[(&str, &[Patch])] = &[
         ("magic", &[(0, b"X")]),
-        ("version", &[(2, &[2])]),
+        ("version", &[(2, &[3])]),
         ("reserved", &[(3, &[1])]),
         ("counter 0 with keys installed", &[(4, &[0; 8])]),
-        ("key slot flag", &[(14, &[2])]),
-        ("algorithm code", &[(20, &[0x99])]),
-        ("key padding", &[(14 + 7 + 16, &[1])]),
-        ("empty key slot not zero", &[(14 + 3 * 39 + 20, &[1])]),
-        ("key slots not packed", &[(14, &[0; 39])]),
+        ("key slot flag", &[(key0, &[2])]),
+        ("algorithm code", &[(key0 + 6, &[0x99])]),
+        ("key padding", &[(key0 + 7 + 16, &[1])]),
+        ("empty key slot not zero", &[(key0 + 3 * 39 + 20, &[1])]),
+        ("key slots not packed", &[(key0, &[0; 39])]),
         ("duplicate key usage", &[(key1 + 1, b"E0")]),
         (
             "DPAN shorter than 13",
@@ -669,6 +686,9 @@ fn corrupt_credential_state_is_refused() {
         }
         assert_ne!(b, good, "{what}: the edit changes something");
         assert!(refused(&b), "{what}");
+        // With a matching header check too: the rule itself refuses it.
+        reseal(&mut b);
+        assert!(refused(&b), "{what}, header check recomputed");
     }
     // The next-DPAN index may reach the capacity (all spent), not pass it.
     for _ in 0..DPANS.len() {
@@ -682,6 +702,7 @@ fn corrupt_credential_state_is_refused() {
         "spent DPANs are not persisted"
     );
     spent[13] = 8;
+    reseal(&mut spent);
     assert_eq!(
         Credentials::<4, 8>::from_bytes(&spent)
             .unwrap()
@@ -689,6 +710,7 @@ fn corrupt_credential_state_is_refused() {
         0
     );
     spent[13] = 9;
+    reseal(&mut spent);
     assert!(refused(&spent), "next DPAN beyond capacity");
     let mut small = vec![0u8; Credentials::<4, 8>::STATE_BYTES - 1];
     assert!(matches!(
@@ -704,7 +726,7 @@ fn corrupt_credential_state_is_refused() {
 fn fuzz_seed_credential_state_is_canonical() {
     let seed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/fuzz/corpus/provision/credentials_v1"
+        "/fuzz/corpus/provision/credentials_v2"
     ))
     .unwrap();
     let creds = Credentials::<2, 4>::from_bytes(&seed).unwrap();
@@ -715,4 +737,47 @@ fn fuzz_seed_credential_state_is_canonical() {
     let mut again = vec![0u8; seed.len()];
     creds.to_bytes(&mut again).unwrap();
     assert_eq!(again, seed);
+}
+
+/// Issue 13 item 10: every header byte of the credential state is checked.
+/// For each header field, flipping any one bit of any of its bytes makes
+/// `from_bytes` refuse the state. Before the fix the counter was taken as
+/// read: a torn or flipped counter restored silently (and with it, the
+/// replay protection of a lower counter).
+#[test]
+fn every_credential_header_field_is_checked() {
+    let mut w = world();
+    let mut store = w.store();
+    store.install(&w.envelope(5, 0x11, &DPANS)).unwrap();
+    store.credentials_mut().take_dpan().unwrap();
+    let mut good = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
+    store.credentials().to_bytes(&mut good).unwrap();
+    assert!(Credentials::<4, 8>::from_bytes(&good).is_ok());
+    let fields: &[(&str, core::ops::Range<usize>)] = &[
+        ("magic", 0..2),
+        ("version", 2..3),
+        ("reserved", 3..4),
+        ("envelope counter", 4..12),
+        ("next DPAN index", 12..14),
+        ("header check", 14..22),
+    ];
+    for (field, range) in fields {
+        for at in range.clone() {
+            for bit in 0..8 {
+                let mut b = good.clone();
+                b[at] ^= 1 << bit;
+                assert!(
+                    Credentials::<4, 8>::from_bytes(&b).is_err(),
+                    "{field}: byte {at} bit {bit} flipped and accepted"
+                );
+            }
+        }
+    }
+    // A version-1 state (no header check) is refused with its own error.
+    let mut v1 = good.clone();
+    v1[2] = 1;
+    assert!(matches!(
+        Credentials::<4, 8>::from_bytes(&v1),
+        Err(Error::Malformed { what }) if what.contains("version 1")
+    ));
 }

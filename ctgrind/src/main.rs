@@ -982,9 +982,12 @@ fn envelope_install() {
 fn credentials_restore() {
     use tapcrypt::provision::envelope::Credentials;
     let mut state = Vec::new();
-    state.extend_from_slice(b"TC\x01\x00");
+    state.extend_from_slice(b"TC\x02\x00");
     state.extend_from_slice(&5u64.to_be_bytes());
     state.extend_from_slice(&0u16.to_be_bytes());
+    // Header check (public): SHA-256("tapcrypt/credentials/v2" ‖ the 14
+    // bytes above), first 8 bytes, computed with Python's hashlib.
+    state.extend_from_slice(&[0xfb, 0x3b, 0xee, 0x8b, 0x70, 0x75, 0x25, 0x29]);
     let mut secret_ranges = Vec::new();
     for (meta, len) in [(*b"\x01E0X01\x01", 16), (*b"\x01E2C01\x11", 16)] {
         state.extend_from_slice(&meta);

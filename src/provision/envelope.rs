@@ -60,11 +60,13 @@
 //! ```text
 //! offset  size  field
 //! 0       2     magic "TC"
-//! 2       1     state version = 0x01
+//! 2       1     state version = 0x02
 //! 3       1     reserved, 0x00
 //! 4       8     envelope counter, u64 (replay protection survives a reboot)
 //! 12      2     index of the next DPAN to take, u16, <= D
-//! 14      K×39  key slots { present 0x00/0x01, usage (2), mode of use (1),
+//! 14      8     header check: SHA-256("tapcrypt/credentials/v2" ‖ bytes[0..14]),
+//!               first 8 bytes
+//! 22      K×39  key slots { present 0x00/0x01, usage (2), mode of use (1),
 //!               key version (2), algorithm code (1: 0x01/0x02/0x03 AES-128/
 //!               192/256, 0x11/0x12 TDES two/three-key), key (32, zero-padded) };
 //!               an empty slot is all zeros
@@ -77,9 +79,17 @@
 //! 0 with unique usages, unspent DPANs packed from the next-DPAN index,
 //! Luhn-valid, zero padding), checking secret bytes without early exits; the
 //! `provision` fuzz target checks that whatever it accepts re-encodes to the
-//! same bytes and hands out exactly `dpans_left()` DPANs. The state holds keys in clear and
-//! carries no checksum: integrity and confidentiality at rest, and atomic
-//! writes, are the secure-storage layer's job.
+//! same bytes and hands out exactly `dpans_left()` DPANs.
+//!
+//! Every header byte is checked: magic, version and reserved byte by value,
+//! the counter and the next-DPAN index through the header check (no value
+//! of either is impossible by itself, and a counter that silently restores
+//! lower would reopen replays). The check is a keyless hash over public
+//! bytes, against torn writes and bit flips, not an authenticator. Version
+//! 0x01 (the same layout without the check) is refused with its own error.
+//! Beyond the header the state holds keys in clear and carries no checksum:
+//! integrity and confidentiality at rest, and atomic writes, are the
+//! secure-storage layer's job.
 //!
 //! # What is confidential
 //!
@@ -249,16 +259,35 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
 // ---------------------------------------------------------------------------
 // Persistence (device side)
 
-/// Persisted credentials: magic "TC", version 1, reserved 0, envelope counter
-/// (u64), index of the next DPAN (u16).
-const STATE_HEADER: usize = 14;
+/// Persisted credentials: magic "TC", version 2, reserved 0, envelope counter
+/// (u64), index of the next DPAN (u16), header check (8).
+const STATE_HEADER: usize = 22;
+/// The header fields the check covers.
+const STATE_HEADER_FIELDS: usize = 14;
 /// Per key slot: present (0/1), usage (2), mode of use (1), key version (2),
 /// algorithm code (1), key (32 bytes, zero-padded).
 const STATE_KEY_SLOT: usize = 39;
 /// Per DPAN slot: digit count (0 = empty or spent), digit values (19).
 const STATE_DPAN_SLOT: usize = 20;
 const STATE_MAGIC: [u8; 2] = *b"TC";
-const STATE_V1: u8 = 1;
+const STATE_V2: u8 = 2;
+/// Domain separation for the header check.
+const STATE_CHECK_DOMAIN: &[u8; 23] = b"tapcrypt/credentials/v2";
+
+/// The header check: the first 8 bytes of
+/// SHA-256("tapcrypt/credentials/v2" ‖ the 14 header bytes before it).
+/// Public data only (magic, version, counter, next-DPAN index).
+fn state_check(fields: &[u8]) -> [u8; 8] {
+    let mut h = sha2::Sha256::new();
+    h.update(STATE_CHECK_DOMAIN);
+    h.update(fields);
+    let d = h.finalize();
+    let mut out = [0u8; 8];
+    if let Some(c) = d.first_chunk::<8>() {
+        out = *c;
+    }
+    out
+}
 
 impl<const K: usize, const D: usize> Credentials<K, D> {
     /// Length of the persisted state ([`to_bytes`](Self::to_bytes)).
@@ -288,10 +317,10 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             out: hdr,
             pos: 0,
             field: "credential state header",
-            expected: "14 bytes",
+            expected: "22 bytes",
         };
         w.put(&STATE_MAGIC)?;
-        w.put(&[STATE_V1, 0])?;
+        w.put(&[STATE_V2, 0])?;
         w.put(&self.counter.to_be_bytes())?;
         let next = u16::try_from(self.next_dpan).map_err(|_| Error::Length {
             field: "credential DPAN slots",
@@ -299,6 +328,8 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             got: self.next_dpan,
         })?;
         w.put(&next.to_be_bytes())?;
+        let check = state_check(w.written());
+        w.put(&check)?;
         let (key_area, dpan_area) = rest.split_at_mut(K * STATE_KEY_SLOT);
         for (slot, k) in key_area.chunks_exact_mut(STATE_KEY_SLOT).zip(&self.keys) {
             let Some(k) = k else { continue };
@@ -323,7 +354,10 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     /// Restores credentials persisted with [`to_bytes`](Self::to_bytes) (same
     /// `K` and `D`). The encoding is canonical: only bytes that `to_bytes`
     /// can have written for credentials [`open_envelope`] can have produced
-    /// are accepted — keys in slots `0..k` with unique usages, `k ≥ 1`
+    /// are accepted — every header byte checked (magic, version, reserved
+    /// byte, and the header check over the counter and next-DPAN index, so a
+    /// flipped or torn counter is refused rather than restored), keys in
+    /// slots `0..k` with unique usages, `k ≥ 1`
     /// exactly when the counter is non-zero, unspent DPANs in consecutive
     /// slots from the next-DPAN index on, Luhn-valid, every padding byte
     /// zero. The secret bytes (key material, DPAN digits, and padding that a
@@ -331,7 +365,8 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     /// exits, each group with one public verdict.
     ///
     /// # Errors
-    /// [`Error::Malformed`] for anything else.
+    /// [`Error::Malformed`] for anything else; a version-1 state (no header
+    /// check) is refused with its own message.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let bad = malformed("credential state");
         if bytes.len() != Self::STATE_BYTES {
@@ -339,14 +374,27 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
         }
         let (hdr, rest) = bytes.split_at_checked(STATE_HEADER).ok_or(bad)?;
         let mut c = Cursor::new(hdr);
-        if c.array::<2>("credential state magic")? != STATE_MAGIC
-            || c.array::<2>("credential state version")? != [STATE_V1, 0]
-        {
+        if c.array::<2>("credential state magic")? != STATE_MAGIC {
             return Err(bad);
+        }
+        match c.array::<2>("credential state version")? {
+            [STATE_V2, 0] => {}
+            [1, _] => {
+                return Err(malformed(
+                    "credential state version 1 (no header check) is no longer read; \
+                     version 2 required",
+                ));
+            }
+            _ => return Err(bad),
         }
         let mut creds = Self::empty();
         creds.counter = c.u64("credential state counter")?;
         creds.next_dpan = usize::from(c.u16("credential state next DPAN")?);
+        let fields = hdr.get(..STATE_HEADER_FIELDS).ok_or(bad)?;
+        // Public header bytes: a plain comparison.
+        if c.array::<8>("credential state header check")? != state_check(fields) {
+            return Err(bad);
+        }
         if creds.next_dpan > D {
             return Err(bad);
         }
