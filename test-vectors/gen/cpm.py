@@ -4,7 +4,8 @@ payloads (tapcrypt's CPM profile, src/code/cpm.rs) computed without tapcrypt.
 
 * The cryptogram: EMV Option C (AES) card key, AES common session key for the
   ATC, AES-CMAC over the 33-byte minimum set ‖ card data (IAD for EMV common
-  AES; BCD(DPAN, F-padded) ‖ IAD for the DPAN-bound profile), written here from
+  AES; n ‖ BCD(DPAN, F-padded) ‖ IAD for the DPAN-bound profile v2, CVN D2,
+  n = the DPAN's digit count), written here from
   SPEC-EMV §5.3, §6.1, §7.1 on pyca/cryptography. The same code reproduces every
   vector of data/dpan_binding.json before it is used (checked below).
 * The payload: a BER-TLV encoder written here from EMV Book 3 Annex B (one-byte
@@ -54,7 +55,7 @@ def bcd_dpan(dpan):
 # Self-check against the independent DPAN-bound vectors already shipped.
 with open(os.path.join(HERE, "..", "data", "dpan_binding.json")) as f:
     for v in json.load(f)["vectors"]["ac_dpan_bound"]:
-        mk = option_c(bytes.fromhex(v["imk"]), v["dpan"], v["psn"])
+        mk = option_c(bytes.fromhex(v["imk"]), v.get("pan", v["dpan"]), v["psn"])
         md = bytes.fromhex(v["min_data"])
         sk = csk(mk, md[31:33])
         assert cmac8(sk, md + bytes.fromhex(v["card_data"])).hex().upper() == v["arqc"], v["id"]
@@ -66,7 +67,7 @@ def tlv(tag, value):
     return tag + (bytes([n]) if n < 128 else bytes([0x81, n])) + value
 
 
-PROFILES = {"tapcrypt_dpan_aes": 0xD1, "emv_common_aes": 0x02}
+PROFILES = {"tapcrypt_dpan_aes": 0xD2, "emv_common_aes": 0x02}
 
 
 def vector(i, rng, profile, dpan_len, iad_len, klen):
@@ -90,7 +91,7 @@ def vector(i, rng, profile, dpan_len, iad_len, klen):
     iad = bytes([0x0F, PROFILES[profile]]) + rng.randbytes(iad_len - 2)
     md = b"".join(f[k] for k in ["amount_authorised", "amount_other", "terminal_country", "tvr",
                                   "currency", "date", "transaction_type", "un", "aip", "atc"])
-    card_data = (bcd_dpan(dpan) + iad) if profile == "tapcrypt_dpan_aes" else iad
+    card_data = (bytes([len(dpan)]) + bcd_dpan(dpan) + iad) if profile == "tapcrypt_dpan_aes" else iad
     ac = cmac8(csk(option_c(imk, pan, psn), f["atc"]), md + card_data)
     app = b"".join([
         tlv(b"\x9F\x26", ac), tlv(b"\x9F\x27", b"\x80"), tlv(b"\x9F\x10", iad),

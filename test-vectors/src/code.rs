@@ -217,7 +217,7 @@ fn cpm_group(v: &Vector<'_>) -> R {
     let card_key = api!(cvn.derive_card_key(&imk, &pan, api!(Psn::parse(v.str("psn")?))));
     let keys = api!(cvn.transaction_keys(&card_key, t.atc, t.un));
     let dpan_pan = api!(dpan.to_pan());
-    let mut cd = [0u8; 42];
+    let mut cd = [0u8; 43];
     let card_data = if cvn.binds_dpan() {
         api!(cvn.card_data_bound(&dpan_pan, &iad, &mut cd))
     } else {
