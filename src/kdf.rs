@@ -46,43 +46,66 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     hmac_parts(key, &[msg])
 }
 
-/// Verifies an HMAC-SHA256 tag, possibly truncated to its leftmost
-/// `tag.len()` bytes, in constant time.
+/// Verifies an HMAC-SHA256 tag of exactly `tag_len` bytes (the leftmost
+/// `tag_len` bytes of the MAC), in constant time.
 ///
-/// Tags shorter than 16 bytes (128 bits) are refused, as are tags longer than
-/// 32 bytes.
+/// The *verifier* fixes the truncation: `tag_len` comes from the caller's
+/// protocol, never from the received tag, so a sender cannot pick a shorter
+/// (easier to forge) tag. `tag_len` must be 16..=32 (at least 128 bits).
 ///
 /// # Errors
-/// [`VerifyError`] if the tag does not match or has a refused length.
-pub fn hmac_sha256_verify(key: &[u8], msg: &[u8], tag: &[u8]) -> Result<(), VerifyError> {
+/// [`VerifyError`] if the tag does not match, `tag.len() != tag_len`, or
+/// `tag_len` is outside 16..=32.
+pub fn hmac_sha256_verify(
+    key: &[u8],
+    msg: &[u8],
+    tag: &[u8],
+    tag_len: usize,
+) -> Result<(), VerifyError> {
     let mut full = hmac_sha256(key, msg);
-    let r = ct_prefix_eq(&full, tag, 16);
+    let r = ct_prefix_eq(&full, tag, tag_len, 16);
     full.zeroize();
     r
 }
 
-/// Verifies an AES-CMAC tag, possibly truncated to its leftmost `tag.len()`
-/// bytes (8 to 16), in constant time.
+/// Verifies an AES-CMAC tag of exactly `tag_len` bytes (the leftmost
+/// `tag_len` bytes of the CMAC), in constant time.
+///
+/// The *verifier* fixes the truncation: `tag_len` comes from the caller's
+/// protocol (16 unless it specifies a truncation), never from the received
+/// tag, so a sender cannot pick an 8-byte tag where 16 are expected.
+/// `tag_len` must be 8..=16 (SP 800-38B advises at least 64 bits).
 ///
 /// # Errors
-/// [`VerifyError`] if the tag does not match, has a length outside 8..=16, or
-/// `key` is not an AES key.
-pub fn aes_cmac_verify(key: &MacKey, msg: &[u8], tag: &[u8]) -> Result<(), VerifyError> {
+/// [`VerifyError`] if the tag does not match, `tag.len() != tag_len`,
+/// `tag_len` is outside 8..=16, or `key` is not an AES key.
+pub fn aes_cmac_verify(
+    key: &MacKey,
+    msg: &[u8],
+    tag: &[u8],
+    tag_len: usize,
+) -> Result<(), VerifyError> {
     let mut m = Cmac::new(&key.0).map_err(|_| VerifyError)?;
     m.update(msg);
     let mut full = m.finalize();
-    let r = ct_prefix_eq(&full, tag, 8);
+    let r = ct_prefix_eq(&full, tag, tag_len, 8);
     full.zeroize();
     r
 }
 
-/// Constant-time comparison of `tag` against the leftmost `tag.len()` bytes of
-/// `full`. The tag length is public.
-fn ct_prefix_eq<const N: usize>(full: &[u8; N], tag: &[u8], min: usize) -> Result<(), VerifyError> {
-    if tag.len() < min || tag.len() > N {
+/// Constant-time comparison of `tag` against the leftmost `tag_len` bytes of
+/// `full`; `tag` must be exactly `tag_len` long and `tag_len` in `min..=N`.
+/// The lengths are public.
+fn ct_prefix_eq<const N: usize>(
+    full: &[u8; N],
+    tag: &[u8],
+    tag_len: usize,
+    min: usize,
+) -> Result<(), VerifyError> {
+    if tag_len < min || tag_len > N || tag.len() != tag_len {
         return Err(VerifyError);
     }
-    let want = full.get(..tag.len()).ok_or(VerifyError)?;
+    let want = full.get(..tag_len).ok_or(VerifyError)?;
     if crate::ct::public_verdict(want.ct_eq(tag)) {
         Ok(())
     } else {
@@ -336,8 +359,13 @@ mod tests {
             t,
             hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         );
-        hmac_sha256_verify(b"Jefe", b"what do ya want for nothing?", &t[..16]).unwrap();
-        assert!(hmac_sha256_verify(b"Jefe", b"what do ya want for nothing?", &t[..15]).is_err());
+        hmac_sha256_verify(b"Jefe", b"what do ya want for nothing?", &t[..16], 16).unwrap();
+        assert!(
+            hmac_sha256_verify(b"Jefe", b"what do ya want for nothing?", &t[..15], 15).is_err()
+        );
+        assert!(
+            hmac_sha256_verify(b"Jefe", b"what do ya want for nothing?", &t[..16], 32).is_err()
+        );
     }
 
     #[test]

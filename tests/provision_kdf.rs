@@ -38,10 +38,10 @@ fn kdf_mac_hmac_sha256() {
         let want = hex(s(&v, "mac"));
         let got = kdf::hmac_sha256(&key, &data);
         assert_eq!(got[..want.len()], want[..], "{}", s(&v, "id"));
-        kdf::hmac_sha256_verify(&key, &data, &want).unwrap();
+        kdf::hmac_sha256_verify(&key, &data, &want, want.len()).unwrap();
         let mut bad = want.clone();
         bad[0] ^= 1;
-        assert!(kdf::hmac_sha256_verify(&key, &data, &bad).is_err());
+        assert!(kdf::hmac_sha256_verify(&key, &data, &bad, bad.len()).is_err());
     }
 }
 
@@ -71,10 +71,10 @@ fn kdf_mac_aes_cmac() {
         let key = MacKey::new(Algorithm::aes_for_len(key.len()).unwrap(), &key).unwrap();
         let msg = hex(s(&v, "msg"));
         let tag = hex(s(&v, "tag"));
-        kdf::aes_cmac_verify(&key, &msg, &tag).unwrap();
+        kdf::aes_cmac_verify(&key, &msg, &tag, 16).unwrap();
         let mut bad = tag.clone();
         bad[15] ^= 0x80;
-        assert!(kdf::aes_cmac_verify(&key, &msg, &bad).is_err());
+        assert!(kdf::aes_cmac_verify(&key, &msg, &bad, 16).is_err());
     }
 }
 
@@ -144,4 +144,59 @@ fn kbkdf_rejects_bad_parameters() {
     assert!(kdf::sp800_108_counter(Prf::HmacSha256, &[0; 32], &[], &[], 8, &mut big).is_err());
     let mut ok = vec![0u8; 255 * 32];
     kdf::sp800_108_counter(Prf::HmacSha256, &[0; 32], &[], &[], 8, &mut ok).unwrap();
+}
+
+/// Issue 13 item 12: the verifier, not the tag's sender, fixes the tag
+/// length. A correct CMAC truncated to 8..15 bytes (or an HMAC truncated to
+/// 16..31) must not verify where the verifier expects the full tag; a
+/// truncation the verifier asks for still verifies, and a full tag where the
+/// verifier expects a truncated one does not. (Before the fix the API had no
+/// expected length and `aes_cmac_verify(key, msg, &tag[..8])` verified.)
+#[test]
+fn tag_length_is_fixed_by_the_verifier() {
+    for v in section("aes_cmac") {
+        let id = s(&v, "id");
+        let key = hex(s(&v, "key"));
+        let key = MacKey::new(Algorithm::aes_for_len(key.len()).unwrap(), &key).unwrap();
+        let msg = hex(s(&v, "msg"));
+        let tag = hex(s(&v, "tag"));
+        assert_eq!(tag.len(), 16, "{id}");
+        for n in 8..16 {
+            assert!(
+                kdf::aes_cmac_verify(&key, &msg, &tag[..n], 16).is_err(),
+                "{id}: {n}-byte truncation verified"
+            );
+            kdf::aes_cmac_verify(&key, &msg, &tag[..n], n).unwrap();
+            assert!(
+                kdf::aes_cmac_verify(&key, &msg, &tag, n).is_err(),
+                "{id}: {n}"
+            );
+            let mut bad = tag[..n].to_vec();
+            bad[n - 1] ^= 1;
+            assert!(
+                kdf::aes_cmac_verify(&key, &msg, &bad, n).is_err(),
+                "{id}: {n}"
+            );
+        }
+        for n in [0, 4, 7, 17] {
+            let t = &tag[..n.min(16)];
+            assert!(kdf::aes_cmac_verify(&key, &msg, t, n).is_err(), "{id}: {n}");
+        }
+    }
+    for v in section("hmac_sha256") {
+        let want = hex(s(&v, "mac"));
+        if want.len() < 32 {
+            continue;
+        }
+        let (key, data) = (hex(s(&v, "key")), hex(s(&v, "data")));
+        for n in 16..32 {
+            assert!(
+                kdf::hmac_sha256_verify(&key, &data, &want[..n], 32).is_err(),
+                "{}: {n}-byte truncation verified",
+                s(&v, "id")
+            );
+            kdf::hmac_sha256_verify(&key, &data, &want[..n], n).unwrap();
+        }
+        assert!(kdf::hmac_sha256_verify(&key, &data, &want[..15], 15).is_err());
+    }
 }

@@ -862,17 +862,17 @@ fn kdfs() {
     let tag = kdf::hmac_sha256(&key, b"message");
     out(tag);
     assert!(declassify(
-        kdf::hmac_sha256_verify(&key, b"message", &secret(tag)).is_ok()
+        kdf::hmac_sha256_verify(&key, b"message", &secret(tag), 32).is_ok()
     ));
     let mut bad = tag;
     bad[31] ^= 1;
     assert!(declassify(
-        kdf::hmac_sha256_verify(&key, b"message", &secret(bad)).is_err()
+        kdf::hmac_sha256_verify(&key, b"message", &secret(bad), 32).is_err()
     ));
     let mk = MacKey::new(Algorithm::Aes256, &key).unwrap();
     let t = mac::aes_cmac(&mk, b"message").unwrap();
     assert!(declassify(
-        kdf::aes_cmac_verify(&mk, b"message", &secret(t)).is_ok()
+        kdf::aes_cmac_verify(&mk, b"message", &secret(t), 16).is_ok()
     ));
     let mut okm = [0u8; 42];
     kdf::hkdf_sha256(b"salt", &key, b"info", &mut okm).unwrap();
