@@ -271,3 +271,92 @@ fn wrap_rejects_mismatches() {
     let n = tr31::wrap_with_padding(&kbpk, &a_header, &aes_key, &[0; 30], &mut out).unwrap();
     assert_eq!(n, 144);
 }
+
+/// Issue 13 item 7: optional blocks in the *extended* length form (`00`, a
+/// 2-hex-digit length of the length in bytes, then the length; X9.143 /
+/// TR-31:2018, as psec reads and writes it). Key blocks wrapped by psec over
+/// headers built by `test-vectors/gen/tr31_extended_psec.py`; psec's own
+/// unwrap gave the expected blocks. Before the fix the parser read the
+/// length of the length as a count of hex *digits* (so psec's blocks were
+/// refused), and `optional_blocks()` stopped at the first extended block,
+/// hiding it and every authenticated block after it.
+#[test]
+fn extended_length_optional_blocks_psec() {
+    let doc = json(include_str!("../test-vectors/data/tr31_extended.json"));
+    let kbpk = kbpk_for("D", doc["meta"]["kbpk"].as_str().unwrap());
+    let key = doc["meta"]["key"].as_str().unwrap().to_lowercase();
+    let vs = doc["vectors"].as_array().unwrap();
+    assert_eq!(vs.len(), 3);
+    for v in vs {
+        let id = v["id"].as_str().unwrap();
+        let block = v["key_block"].as_str().unwrap().as_bytes();
+        let u = tr31::unwrap(&kbpk, block).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+        assert_eq!(to_hex(u.key.expose_secret()), key, "{id}");
+        let got: Vec<(String, String)> = u
+            .header
+            .optional_blocks()
+            .map(|o| {
+                (
+                    String::from_utf8(o.id.to_vec()).unwrap(),
+                    String::from_utf8(o.data.to_vec()).unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, String)> = v["optional_blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{id}");
+        // Re-wrapping keeps the header verbatim (extended form included);
+        // only the total length (characters 1..5) may differ, as tapcrypt
+        // pads the key to the algorithm's largest key.
+        let hlen = 16
+            + block[16..]
+                .windows(2)
+                .position(|w| w == b"PB")
+                .map(|p| {
+                    p + usize::from_str_radix(
+                        core::str::from_utf8(&block[18 + p..20 + p]).unwrap(),
+                        16,
+                    )
+                    .unwrap()
+                })
+                .unwrap();
+        let mut out = [0u8; tr31::MAX_KEY_BLOCK_LEN];
+        let k = tapcrypt::CardMasterKey::new(Algorithm::Aes128, &hex(&key)).unwrap();
+        let pad = vec![0u8; tr31::padding_len(Version::D, Algorithm::Aes128)];
+        let n = tr31::wrap_with_padding(&kbpk, &u.header, &k, &pad, &mut out).unwrap();
+        assert_eq!(n, tr31::wrapped_len(&u.header, Algorithm::Aes128), "{id}");
+        assert_eq!(&out[5..hlen], &block[5..hlen], "{id}");
+        // One bit flipped in the last data character of the extended block
+        // (inside the authenticated header): refused.
+        let (eid, edata) = got
+            .iter()
+            .find(|(i, _)| {
+                let at = block
+                    .windows(4)
+                    .position(|w| w[..2] == *i.as_bytes())
+                    .unwrap();
+                &block[at + 2..at + 4] == b"00"
+            })
+            .unwrap();
+        let at = block.windows(2).position(|w| w == eid.as_bytes()).unwrap();
+        let last = block[at..]
+            .windows(edata.len())
+            .position(|w| w == edata.as_bytes())
+            .unwrap()
+            + at
+            + edata.len()
+            - 1;
+        let mut t = block.to_vec();
+        t[last] ^= 0x01;
+        assert!(tr31::unwrap(&kbpk, &t).is_err(), "{id}");
+    }
+}

@@ -15,7 +15,9 @@
 //!         11     exportability        'N', 'E' or 'S'
 //!         12..14 number of optional blocks  two decimal digits
 //!         14..16 reserved             "00"
-//!         16..   optional blocks      id (2) ‖ length (2 hex; "00" → extended form) ‖ data
+//!         16..   optional blocks      id (2) ‖ length (2 hex) ‖ data, or the extended
+//!                                      form id ‖ "00" ‖ NN (2 hex: bytes of length) ‖
+//!                                      length (2·NN hex) ‖ data; lengths count the block
 //! payload (clear) = [key length in bits]_16 ‖ key ‖ padding (random)
 //! ```
 //!
@@ -435,24 +437,8 @@ impl KeyBlockHeader {
             if !is_field_char(id[0]) || !is_field_char(id[1]) || saw_pb {
                 return Err(malformed("optional block id invalid or after PB"));
             }
-            let short = hex_value(&[at(pos + 2)?, at(pos + 3)?])
-                .ok_or(malformed("optional block length is not hex"))?;
-            let (len, data_start) = if short == 0 {
-                // Extended length: 2 hex digits giving the number of hex
-                // digits of the length, then the length.
-                let ll = hex_value(&[at(pos + 4)?, at(pos + 5)?])
-                    .ok_or(malformed("optional block length is not hex"))?;
-                if ll == 0 || ll > 4 {
-                    return Err(malformed("optional block extended length invalid"));
-                }
-                let digits = block
-                    .get(pos + 6..pos + 6 + ll)
-                    .ok_or(malformed("optional block truncated"))?;
-                let len = hex_value(digits).ok_or(malformed("optional block length is not hex"))?;
-                (len, pos + 6 + ll)
-            } else {
-                (short, pos + 4)
-            };
+            let (data_off, len) = opt_block_bounds(block.get(pos..).unwrap_or(&[]))?;
+            let data_start = pos + data_off;
             let end = pos
                 .checked_add(len)
                 .filter(|e| *e >= data_start)
@@ -495,13 +481,40 @@ struct OptIter<'a> {
 impl<'a> Iterator for OptIter<'a> {
     type Item = OptionalBlock<'a>;
     fn next(&mut self) -> Option<Self::Item> {
-        // Stored blocks always use the short form and were validated.
-        let (&[i0, i1, a, b], _) = self.rest.split_first_chunk::<4>()?;
-        let len = hex_value(&[a, b])?;
-        let data = self.rest.get(4..len)?;
+        // Stored blocks were validated by `opt_block_bounds` (parse) or
+        // written in the short form (`with_optional_block`); both forms are
+        // read here, so an extended-length block neither ends the iteration
+        // nor hides the blocks after it.
+        let (&[i0, i1], _) = self.rest.split_first_chunk::<2>()?;
+        let (start, len) = opt_block_bounds(self.rest).ok()?;
+        let data = self.rest.get(start..len)?;
         self.rest = self.rest.get(len..).unwrap_or(&[]);
         Some(OptionalBlock { id: [i0, i1], data })
     }
+}
+
+/// Where the data of the optional block at the start of `blk` begins, and
+/// the block's whole length (both from the start of the block).
+///
+/// Short form: `id ‖ LL ‖ data`, `LL` (2 hex, `01`–`FF`) counting the whole
+/// block. Extended form (ANSI X9.143 / TR-31:2018, as psec reads and writes
+/// it): `id ‖ 00 ‖ NN ‖ length ‖ data`, where `NN` (2 hex) is the length of
+/// `length` in *bytes* and `length` is `2·NN` hex digits counting the whole
+/// block. `NN` is 1 or 2 here (a key block is at most 9999 characters).
+fn opt_block_bounds(blk: &[u8]) -> Result<(usize, usize), Error> {
+    let truncated = || malformed("optional block truncated");
+    let not_hex = || malformed("optional block length is not hex");
+    let short = hex_value(blk.get(2..4).ok_or_else(truncated)?).ok_or_else(not_hex)?;
+    if short != 0 {
+        return Ok((4, short));
+    }
+    let nn = hex_value(blk.get(4..6).ok_or_else(truncated)?).ok_or_else(not_hex)?;
+    if nn == 0 || nn > 2 {
+        return Err(malformed("optional block extended length invalid"));
+    }
+    let start = 6 + 2 * nn;
+    let len = hex_value(blk.get(6..start).ok_or_else(truncated)?).ok_or_else(not_hex)?;
+    Ok((start, len))
 }
 
 fn decimal(d: &[u8]) -> Option<usize> {
