@@ -63,7 +63,9 @@ pub fn arpc_method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: 
 /// under `key`.
 ///
 /// # Errors
-/// [`Error::Length`] if `proprietary` is over 8 bytes.
+/// [`Error::Length`] if `proprietary` is over 8 bytes;
+/// [`Error::KeyAlgorithm`] for a three-key TDES key (the retail MAC would
+/// ignore K3).
 pub fn arpc_method2<K: CryptogramKey + ?Sized>(
     key: &K,
     arqc: &Cryptogram,

@@ -105,7 +105,30 @@ pub(crate) struct RetailMac<'k> {
 }
 
 impl<'k> RetailMac<'k> {
-    pub(crate) fn with_tdes(key: &'k Tdes, padding: Padding) -> Self {
+    /// A retail MAC under a *two-key* TDES key. ISO 9797-1 MAC algorithm 3
+    /// is defined over two DES keys; given a three-key key it would use K1
+    /// and K2 and silently drop K3, so that key is refused, naming
+    /// `operation` (every public retail-MAC path comes through here).
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithm`] for a three-key TDES key.
+    pub(crate) fn new(
+        key: &'k Tdes,
+        padding: Padding,
+        operation: &'static str,
+    ) -> Result<Self, Error> {
+        if key.is_three_key() {
+            return Err(Error::KeyAlgorithm {
+                operation,
+                needs: "two-key TDES (the retail MAC uses K1 and K2 only; K3 would be ignored)",
+            });
+        }
+        Ok(Self::with_tdes(key, padding))
+    }
+
+    /// Unchecked: for [`EmvMac::new`], whose cryptogram callers refuse a
+    /// three-key key before they expand it.
+    fn with_tdes(key: &'k Tdes, padding: Padding) -> Self {
         RetailMac {
             key,
             state: [0; 8],
@@ -348,12 +371,30 @@ pub(crate) enum EmvMac<'k> {
 
 impl<'k> EmvMac<'k> {
     /// MACs with an already expanded key. `padding` applies to TDES only;
-    /// CMAC pads internally.
+    /// CMAC pads internally. Does not check the TDES key's length: the
+    /// cryptogram paths refuse a three-key key before expanding it
+    /// (`CryptogramKey` users call [`EmvMac::checked`]).
     pub(crate) fn new(key: &'k BlockKey, padding: Padding) -> Self {
         match key {
             BlockKey::Tdes(t) => EmvMac::Retail(RetailMac::with_tdes(t, padding)),
             BlockKey::Aes(a) => EmvMac::Cmac(EmvCmac::new(a)),
         }
+    }
+
+    /// As [`EmvMac::new`], refusing a three-key TDES key (see
+    /// [`RetailMac::new`]).
+    ///
+    /// # Errors
+    /// [`Error::KeyAlgorithm`] for a three-key TDES key.
+    pub(crate) fn checked(
+        key: &'k BlockKey,
+        padding: Padding,
+        operation: &'static str,
+    ) -> Result<Self, Error> {
+        Ok(match key {
+            BlockKey::Tdes(t) => EmvMac::Retail(RetailMac::new(t, padding, operation)?),
+            BlockKey::Aes(a) => EmvMac::Cmac(EmvCmac::new(a)),
+        })
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
@@ -394,7 +435,8 @@ pub(crate) fn aes_cmac_full(key: &KeyMaterial, data: &[u8]) -> [u8; 16] {
 /// ISO 9797-1 MAC algorithm 3 (retail MAC) with DES over `data`, full 8 bytes.
 ///
 /// # Errors
-/// [`Error::KeyAlgorithm`] if `key` is not a TDES key.
+/// [`Error::KeyAlgorithm`] if `key` is not a two-key TDES key (MAC algorithm
+/// 3 uses K1 and K2; a three-key key's K3 would be ignored, so it is refused).
 pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8], Error> {
     let BlockKey::Tdes(t) = key.0.block_key() else {
         return Err(Error::KeyAlgorithm {
@@ -402,7 +444,7 @@ pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8]
             needs: "TDES",
         });
     };
-    let mut m = RetailMac::with_tdes(&t, padding);
+    let mut m = RetailMac::new(&t, padding, "the retail MAC (ISO 9797-1 alg. 3)")?;
     m.update(data);
     Ok(m.finalize())
 }

@@ -340,3 +340,92 @@ fn dpan_bound_card_data_is_injective_across_lengths() {
         seen.push(cd.as_bytes().to_vec());
     }
 }
+
+/// Issue 13 item 9: ISO 9797-1 MAC algorithm 3 (the retail MAC) takes two
+/// DES keys. Given a three-key TDES key, the retail MAC, ARPC Method 2, the
+/// issuer-script MAC and IVCVC3 used K1 and K2 and silently dropped K3 (the
+/// result equalled that of the two-key key K1‖K2). Every entry point now
+/// refuses it with `Error::KeyAlgorithm`, as the derivations do.
+#[cfg(feature = "hazmat")]
+#[test]
+fn three_key_tdes_refused_by_every_retail_mac_path() {
+    use tapcrypt::emv::arpc::{Arpc, ArpcResponse};
+    use tapcrypt::emv::cvv;
+    use tapcrypt::emv::script::{self, Pin};
+    use tapcrypt::hazmat::{arpc_generate, arpc_method2};
+    let k3: Vec<u8> = (0u8..24).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+    let key_alg = |e: Error| matches!(e, Error::KeyAlgorithm { .. });
+    // The MAC module.
+    let mk3 = MacKey::new(Algorithm::Tdes3, &k3).unwrap();
+    let e = mac::retail_mac(&mk3, b"message", Padding::Method2).unwrap_err();
+    assert!(key_alg(e), "retail_mac: {e:?}");
+    // ARPC Method 2, under a session key and under a card key.
+    let sk3 = SessionKey::new(Algorithm::Tdes3, &k3).unwrap();
+    let cmk3 = CardMasterKey::new(Algorithm::Tdes3, &k3).unwrap();
+    let arqc = Cryptogram([0x11; 8]);
+    let csu = Csu([0x00, 0x80, 0x00, 0x00]);
+    let e = arpc_method2(&sk3, &arqc, csu, &[]).unwrap_err();
+    assert!(key_alg(e), "hazmat::arpc_method2 (session key): {e:?}");
+    let e = arpc_method2(&cmk3, &arqc, csu, &[1, 2]).unwrap_err();
+    assert!(key_alg(e), "hazmat::arpc_method2 (card key): {e:?}");
+    let resp = ArpcResponse::Method2 {
+        csu,
+        proprietary: &[],
+    };
+    let e = arpc_generate(&sk3, &arqc, &resp).unwrap_err();
+    assert!(key_alg(e), "hazmat::arpc_generate: {e:?}");
+    // Device side: the ARPC the K1‖K2 key gives no longer verifies under
+    // the three-key key (it did while K3 was ignored).
+    let sk2 = SessionKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    let Arpc::Method2(a) = arpc_generate(&sk2, &arqc, &resp).unwrap() else {
+        panic!("method 2 expected")
+    };
+    arpc::verify(&sk2, &arqc, &resp, &Arpc::Method2(a)).unwrap();
+    assert!(arpc::verify(&sk3, &arqc, &resp, &Arpc::Method2(a)).is_err());
+    // The issuer-script MAC: the raw command MAC, the profile's command
+    // MAC and a whole PIN-change command (three-key SK_SMI).
+    let e = script::command_mac(&sk3, &[0x84, 0x24, 0, 2, 8]).unwrap_err();
+    assert!(key_alg(e), "command_mac: {e:?}");
+    for profile in [&VISA_CVN_10.script, &MASTERCARD_CVN_17.script] {
+        let e = script::script_command_mac(
+            profile,
+            &sk3,
+            &[0x84, 0x24, 0, 2, 8],
+            Atc::from_u16(1),
+            &arqc,
+            &[],
+        )
+        .unwrap_err();
+        assert!(key_alg(e), "script_command_mac: {e:?}");
+    }
+    let mk2 = CardMasterKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    let e = script::pin_change_command(
+        &VISA_CVN_10.script,
+        &mk2,
+        &sk3,
+        &sk2,
+        Atc::from_u16(1),
+        &arqc,
+        &Pin::parse("1234").unwrap(),
+        None,
+        &mut [0u8; 64],
+    )
+    .unwrap_err();
+    assert!(key_alg(e), "pin_change_command: {e:?}");
+    // IVCVC3 (and CVC3, which its docs also limit to two-key TDES).
+    let e = cvv::ivcvc3(&cmk3, &[0x54, 0x13, 0x33, 0x90, 0x00, 0x00, 0x15, 0x13]).unwrap_err();
+    assert!(key_alg(e), "ivcvc3: {e:?}");
+    let e = cvv::cvc3(
+        &cmk3,
+        [0x12, 0x34],
+        UnpredictableNumber::default(),
+        Atc::from_u16(1),
+    )
+    .unwrap_err();
+    assert!(key_alg(e), "cvc3: {e:?}");
+    // The two-key key still works everywhere (the refusal is not a blanket one).
+    let mk2m = MacKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    mac::retail_mac(&mk2m, b"message", Padding::Method2).unwrap();
+    script::command_mac(&sk2, &[0x84, 0x24, 0, 2, 8]).unwrap();
+    cvv::ivcvc3(&mk2, &[0x54, 0x13]).unwrap();
+}

@@ -596,6 +596,8 @@ pub(crate) struct Tdes {
     k1: Des,
     k2: Des,
     k3: Des,
+    /// Built from a 24-byte (three-key) key. Public: the key length is.
+    three_key: bool,
 }
 
 impl Tdes {
@@ -620,7 +622,19 @@ impl Tdes {
             Des::new(c)
         };
         k.zeroize();
-        Tdes { k1, k2, k3 }
+        Tdes {
+            k1,
+            k2,
+            k3,
+            three_key: key.len() != 16,
+        }
+    }
+
+    /// Whether this is a three-key TDES key (24 bytes). The retail MAC uses
+    /// K1 and K2 only, so its callers refuse such a key rather than
+    /// silently drop K3.
+    pub(crate) fn is_three_key(&self) -> bool {
+        self.three_key
     }
 
     /// Encrypts one block in place: `E_K3(D_K2(E_K1(x)))`.

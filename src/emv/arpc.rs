@@ -137,7 +137,9 @@ pub(crate) fn method1_with(key: &BlockKey, arqc: &Cryptogram, arc: Arc) -> [u8; 
 /// ARPC Method 2 under `key`. Public only through [`crate::hazmat`].
 ///
 /// # Errors
-/// [`Error::Length`] if `proprietary` is over 8 bytes.
+/// [`Error::Length`] if `proprietary` is over 8 bytes;
+/// [`Error::KeyAlgorithm`] for a three-key TDES key (the retail MAC would
+/// ignore K3).
 #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
 pub(crate) fn method2<K: CryptogramKey + ?Sized>(
     key: &K,
@@ -155,7 +157,7 @@ pub(crate) fn method2_with(
     proprietary: &[u8],
 ) -> Result<[u8; 4], Error> {
     check_proprietary(proprietary)?;
-    let mut m = EmvMac::new(key, Padding::Method2);
+    let mut m = EmvMac::checked(key, Padding::Method2, "ARPC Method 2")?;
     m.update(&arqc.0);
     m.update(&csu.0);
     m.update(proprietary);

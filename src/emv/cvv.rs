@@ -258,7 +258,7 @@ pub fn ivcvc3(mk_cvc3: &CardMasterKey, track: &[u8]) -> Result<[u8; 2], Error> {
             needs: "two-key TDES",
         });
     };
-    let mut m = RetailMac::with_tdes(&t, Padding::Method2);
+    let mut m = RetailMac::new(&t, Padding::Method2, "IVCVC3")?;
     m.update(track);
     let mut mac = m.finalize();
     let out = [mac[6], mac[7]];
@@ -284,6 +284,12 @@ pub fn cvc3(
             needs: "two-key TDES",
         });
     };
+    if t.is_three_key() {
+        return Err(Error::KeyAlgorithm {
+            operation: "CVC3",
+            needs: "two-key TDES",
+        });
+    }
     let mut b = [0u8; 8];
     b[..2].copy_from_slice(&ivcvc3);
     b[2..6].copy_from_slice(&un.0);

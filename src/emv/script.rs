@@ -194,7 +194,8 @@ fn tdes_of(key: &SessionKey, operation: &'static str) -> Result<BlockKey, Error>
 /// assembled header ‖ ATC ‖ ARQC ‖ command data as its CVN requires).
 ///
 /// # Errors
-/// [`Error::KeyAlgorithm`] unless SK_SMI is TDES.
+/// [`Error::KeyAlgorithm`] unless SK_SMI is two-key TDES (the retail MAC
+/// would ignore a third key).
 pub fn command_mac(sk_smi: &SessionKey, data: &[u8]) -> Result<[u8; 8], Error> {
     command_mac_parts(sk_smi, &[data])
 }
@@ -205,7 +206,7 @@ fn command_mac_parts(sk_smi: &SessionKey, parts: &[&[u8]]) -> Result<[u8; 8], Er
             what: "unreachable",
         });
     };
-    let mut m = RetailMac::with_tdes(&t, Padding::Method2);
+    let mut m = RetailMac::new(&t, Padding::Method2, "the script command MAC")?;
     for p in parts {
         m.update(p);
     }
