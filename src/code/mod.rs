@@ -8,6 +8,8 @@
 //!   window, accept-once, per-account guess limit.
 //! * [`cpm`]: the EMV consumer-presented QR payload (TLV and base64 text),
 //!   built on the band, parsed strictly and verified on the pinned-profile path.
+//! * [`render`]: an NFC NDEF record, and (feature `qr`) a QR matrix for the
+//!   band's display.
 //! * [`base64`]: constant-time, strict base64 for the CPM text.
 
 pub mod backend;
@@ -15,3 +17,4 @@ pub mod base64;
 pub mod cpm;
 pub mod otp;
 pub mod payment;
+pub mod render;

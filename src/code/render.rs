@@ -79,7 +79,7 @@ pub use qr::{QR_BUFFER_LEN, QR_MAX_VERSION, QrBuffers, QrMatrix, qr_matrix};
 
 #[cfg(feature = "qr")]
 mod qr {
-    use qrcodegen_no_heap::{QrCode, QrCodeEcc, Version};
+    use qrcodegen_no_heap::{Mask, QrCode, QrCodeEcc, Version};
 
     use crate::Error;
 
@@ -145,12 +145,28 @@ mod qr {
     }
 
     /// Encodes `text` (ASCII: a payment code's digits or a CPM base64 text)
-    /// as a QR symbol in `bufs`.
+    /// as a QR symbol in `bufs`, with mask pattern `mask` (0–7), or the one
+    /// the standard's penalty rules pick when `None` (8 trial masks: a band
+    /// may fix one to save time; any mask is valid for a reader).
     ///
     /// # Errors
-    /// [`Error::Malformed`] for non-ASCII text,
-    /// [`Error::Length`] for a text that does not fit version 15 at ECC M.
-    pub fn qr_matrix<'a>(text: &[u8], bufs: &'a mut QrBuffers) -> Result<QrMatrix<'a>, Error> {
+    /// [`Error::Malformed`] for non-ASCII text, [`Error::Parameter`] for a
+    /// mask over 7, [`Error::Length`] for a text that does not fit version
+    /// 15 at ECC M.
+    pub fn qr_matrix<'a>(
+        text: &[u8],
+        mask: Option<u8>,
+        bufs: &'a mut QrBuffers,
+    ) -> Result<QrMatrix<'a>, Error> {
+        let mask = match mask {
+            None => None,
+            Some(m @ 0..=7) => Some(Mask::new(m)),
+            Some(_) => {
+                return Err(Error::Parameter {
+                    what: "QR mask must be 0..=7",
+                });
+            }
+        };
         let too_long = Error::Length {
             field: "QR text",
             expected: "at most 344 bytes (QR version 15, ECC M)",
@@ -174,10 +190,49 @@ mod qr {
             QrCodeEcc::Medium,
             Version::MIN,
             Version::new(QR_MAX_VERSION),
-            None,
+            mask,
             true,
         )
         .map(|code| QrMatrix { code })
         .map_err(|_| too_long)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndef_short_and_long_headers() {
+        let mut out = [0u8; 400];
+        let r = ndef_record(b"t:x", b"ab", &mut out).unwrap();
+        assert_eq!(r, b"\xD4\x03\x02t:xab");
+        let big = [b'A'; 300];
+        let r = ndef_record(b"t:x", &big, &mut out).unwrap();
+        assert_eq!(&r[..9], b"\xC4\x03\x00\x00\x01\x2Ct:x");
+        assert_eq!(r.len(), ndef_len(3, 300));
+        assert!(ndef_record(b"t:x", &big, &mut [0u8; 100]).is_err());
+        assert!(ndef_record(&[b'x'; 256], b"", &mut out).is_err());
+    }
+
+    #[cfg(feature = "qr")]
+    #[test]
+    fn qr_refusals() {
+        let mut b = std::boxed::Box::new(QrBuffers::new());
+        assert!(matches!(
+            qr_matrix(b"123", Some(8), &mut b),
+            Err(Error::Parameter { .. })
+        ));
+        assert!(matches!(
+            qr_matrix("é".as_bytes(), None, &mut b),
+            Err(Error::Malformed { .. })
+        ));
+        assert!(matches!(
+            qr_matrix(&[b'a'; 345], None, &mut b),
+            Err(Error::Length { .. })
+        ));
+        let m = qr_matrix(&[b'a'; 344], None, &mut b).unwrap();
+        assert!(m.version() <= QR_MAX_VERSION);
+        assert!(!m.module(200, 0));
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes test-vectors/data/codes.json from the independent generators:
-payment_code.py (group `payment_code`) and cpm.py (group `cpm`, when present).
+payment_code.py (group `payment_code`), cpm.py (group `cpm`) and render.py
+(groups `qr`, `ndef`).
 
-Run: python3 -m venv .venv && .venv/bin/pip install pyotp cryptography
+Run: python3 -m venv .venv && .venv/bin/pip install pyotp cryptography segno qrcode ndeflib
      .venv/bin/python test-vectors/gen/codes.py > test-vectors/data/codes.json
 """
 import json
@@ -13,16 +14,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import payment_code  # noqa: E402
 
 groups = {"payment_code": payment_code.vectors()}
-try:
-    import cpm  # noqa: E402
-    groups["cpm"] = cpm.vectors()
-except ImportError:
-    pass
+import cpm  # noqa: E402
+import render  # noqa: E402
+
+groups["cpm"] = cpm.vectors()
+codes = [v["code"] for v in groups["payment_code"] if "result" not in v][:3]
+cpms = [v["payload"] for v in groups["cpm"] if "result" not in v]
+groups["qr"], groups["ndef"] = render.vectors(codes, cpms)
 
 print(json.dumps({
     "meta": {
         "description": "Offline payment codes (format 1) and EMV consumer-presented QR payloads for tapcrypt::code, computed without tapcrypt",
-        "generators": ["test-vectors/gen/codes.py", "test-vectors/gen/payment_code.py", "test-vectors/gen/cpm.py"],
+        "generators": ["test-vectors/gen/codes.py", "test-vectors/gen/payment_code.py", "test-vectors/gen/cpm.py", "test-vectors/gen/render.py"],
     },
     "vectors": groups,
 }, indent=1))

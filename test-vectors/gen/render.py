@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """The `qr` and `ndef` groups of test-vectors/data/codes.json, computed without
-tapcrypt: QR symbols by segno (PyPI; error correction M, boosted, automatic
-version and mask), NDEF records by ndeflib (PyPI; NFC Forum external type).
+tapcrypt: QR symbols by two QR encoders from PyPI, segno and qrcode (error
+correction M, boosted; segno picks version and mask, qrcode is then run with
+the same version, level and mask, byte/numeric mode without segment
+optimisation); a text is kept only when the two produce the same matrix (on
+some base64 texts they do not: those are left out and counted on stderr).
+NDEF records by ndeflib (PyPI; NFC Forum external type).
 
 Run through gen/codes.py (see there).
 """
@@ -11,6 +15,7 @@ import os
 import sys
 
 import ndef
+import qrcode
 import segno
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,16 +27,31 @@ def modules_hex(qr):
     return bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8)).hex().upper()
 
 
+def qrcode_matrix(text, version, level, mask):
+    ecc = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
+           "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}[level]
+    q = qrcode.QRCode(version=version, error_correction=ecc, border=0, mask_pattern=mask)
+    q.add_data(text.encode(), optimize=0)
+    q.make(fit=False)
+    return [[bool(x) for x in row] for row in q.get_matrix()]
+
+
 def qr_vectors(texts):
     out = []
+    dropped = 0
     for i, (label, text) in enumerate(texts):
         qr = segno.make(text, error="m", boost_error=True, micro=False)
+        level = qr.designator.split("-")[1]
+        if qrcode_matrix(text, qr.version, level, qr.mask) != [[bool(m) for m in row] for row in qr.matrix]:
+            dropped += 1
+            continue
         out.append({
             "id": f"qr-{label}",
-            "source": f"segno {segno.__version__}: segno.make(text, error='m', boost_error=True, micro=False); modules row-major, dark = 1, MSB first",
-            "text": text, "version": qr.version, "size": len(qr.matrix),
+            "source": f"segno {segno.__version__} (segno.make(text, error='m', boost_error=True, micro=False)) and qrcode (same version, level {level}, mask) agree; the mask is passed to tapcrypt (automatic choice may legitimately differ between encoders); modules row-major, dark = 1, MSB first",
+            "text": text, "version": qr.version, "mask": qr.mask, "size": len(qr.matrix),
             "modules": modules_hex(qr),
         })
+    print(f"render.py: {dropped} QR texts left out (segno and qrcode disagree)", file=sys.stderr)
     return out
 
 

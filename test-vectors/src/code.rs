@@ -1,5 +1,6 @@
 //! Runners for the offline-code vectors: HOTP/TOTP (`otp`), the 18-digit
-//! payment code (`payment_code`), EMV consumer-presented QR (`cpm`).
+//! payment code (`payment_code`), EMV consumer-presented QR (`cpm`),
+//! its QR matrix (`qr`) and NDEF record (`ndef`).
 
 use tapcrypt::code::otp::{self, OtpHash, OtpParams, OtpSecret, TotpClock};
 
@@ -22,6 +23,16 @@ pub(crate) static GROUPS: &[Group] = &[
         name: "cpm",
         outputs: &["cryptogram", "tlv", "payload"],
         run: cpm_group,
+    },
+    Group {
+        name: "qr",
+        outputs: &["modules"],
+        run: qr_group,
+    },
+    Group {
+        name: "ndef",
+        outputs: &["record"],
+        run: ndef_group,
     },
 ];
 
@@ -261,4 +272,46 @@ fn cpm_group(v: &Vector<'_>) -> R {
         }),
         backend,
     ])
+}
+
+fn qr_group(v: &Vector<'_>) -> R {
+    use tapcrypt::code::render::{QrBuffers, qr_matrix};
+    let mut bufs = Box::new(QrBuffers::new());
+    let mask = u8::try_from(v.uint("mask")?).map_err(|_| "mask too large".to_string())?;
+    let m = api!(qr_matrix(v.str("text")?.as_bytes(), Some(mask), &mut bufs));
+    let n = m.size();
+    let mut bits = Vec::with_capacity(usize::from(n) * usize::from(n));
+    for y in 0..n {
+        for x in 0..n {
+            bits.push(m.module(x, y));
+        }
+    }
+    let packed: Vec<u8> = bits
+        .chunks(8)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u8, |a, (i, &b)| a | (u8::from(b) << (7 - i)))
+        })
+        .collect();
+    let version_check =
+        if u64::from(m.version()) == v.uint("version")? && u64::from(n) == v.uint("size")? {
+            Verdict::Match
+        } else {
+            Verdict::Mismatch {
+                field: "modules".into(),
+                expected: format!("version {} size {}", v.uint("version")?, v.uint("size")?),
+                got: format!("version {} size {n}", m.version()),
+            }
+        };
+    all([crate::check_hex(v, "modules", &packed), Ok(version_check)])
+}
+
+fn ndef_group(v: &Vector<'_>) -> R {
+    use tapcrypt::code::render::{ndef_len, ndef_record};
+    let ty = v.str("type")?.as_bytes();
+    let payload = v.str("payload")?.as_bytes();
+    let mut out = vec![0u8; ndef_len(ty.len(), payload.len())];
+    let rec = api!(ndef_record(ty, payload, &mut out));
+    crate::check_hex(v, "record", rec)
 }

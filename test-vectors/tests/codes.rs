@@ -4,7 +4,7 @@
 use tapcrypt_vectors::{flipped_still_pass, load_data, run_file};
 
 #[test]
-fn payment_code_and_cpm_vectors() {
+fn payment_code_cpm_qr_ndef_vectors() {
     let doc = load_data("codes.json");
     let reps = run_file(&doc).unwrap();
     let pc = reps.iter().find(|r| r.name == "payment_code").unwrap();
@@ -17,11 +17,16 @@ fn payment_code_and_cpm_vectors() {
     assert!(cpm.failed.is_empty(), "{:?}", cpm.failed);
     // 7 payloads (4 DPAN-bound, 3 EMV common AES) + 8 required rejections.
     assert_eq!(cpm.passed, 7 + 8);
+    for (name, n) in [("qr", 4), ("ndef", 11)] {
+        let g = reps.iter().find(|r| r.name == name).unwrap();
+        assert!(g.failed.is_empty(), "{name}: {:?}", g.failed);
+        assert_eq!(g.passed, n, "{name}");
+    }
     for r in &reps {
         assert!(!r.skipped, "{} skipped", r.name);
         assert!(r.failed.is_empty(), "{}: {:?}", r.name, r.failed);
     }
     let (checked, bad) = flipped_still_pass(&doc);
-    assert_eq!(checked, 12 * 2 + 7 * 3, "flipped outputs checked");
+    assert_eq!(checked, 12 * 2 + 7 * 3 + 4 + 11, "flipped outputs checked");
     assert!(bad.is_empty(), "{bad:?}");
 }
