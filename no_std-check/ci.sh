@@ -17,6 +17,10 @@ for t in thumbv7em-none-eabihf thumbv8m.main-none-eabihf thumbv6m-none-eabi; do
   cargo build -q --release --target "$t"
   elf=target/$t/release/no_std-check
   ./check-div.sh "$elf" || fail=1
+  # Constant-time comparisons stay branch-free (issue 20 / issue 13 item 14;
+  # has its own controls: it must flag ct::public_verdict and a planted
+  # issue-20 fragment).
+  ./check-ct-branches.sh "$elf" || fail=1
   echo "--- $t: KATs under QEMU"
   if timeout 600 cargo run -q --release --target "$t" > "target/kat-$t.log" 2>&1; then
     grep -c '^KAT .* ok' "target/kat-$t.log" | sed "s/^/    KATs passed: /"

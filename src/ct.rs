@@ -55,30 +55,65 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-// Why the black_box calls below: when these helpers are inlined next to
-// small inputs (digits, nibbles), LLVM knows the operands' ranges and may
-// turn "sign bit of a - b" back into `a < b`, and a 0/1 mask back into a
-// `select`. On x86 that becomes a cmov, but on Cortex-M0+ (thumbv6m, no
-// conditional execution) a select is lowered to a branch. FF1 hit exactly
-// this (SECURITY.md, fix 4). Hiding the difference and the result from the
-// optimiser keeps both as plain arithmetic.
+// The comparison helpers. Every mask the crate derives from a comparison of
+// secret values comes from one of these four functions, and each is written
+// the same way (issue 20, SECURITY.md "Issue 13 fixes", item 14):
+//
+// * the *operands* go through `black_box` before any arithmetic: when LLVM
+//   knows their ranges (a digit, a sum of two u64s zero-extended to u128) it
+//   rewrites "sign bit of a − b" as `a < b` *before* any barrier on the
+//   result, and on Cortex-M0+ (thumbv6m: no conditional execution, no
+//   `it`) lowers that to `subs/sbcs; bhs`, a secret-dependent branch. FF1's
+//   `lt128` did exactly this in every round (issue 20); on the M4 the same
+//   code was a predicated `it lo; movlo` and looked fine;
+// * the difference and the result go through `black_box` too, so neither the
+//   shift nor the caller's use of the 0/1 result can be turned into a select;
+// * they are `#[inline(never)]`, so each exists as one symbol in a firmware
+//   image and `no_std-check/check-ct-branches.sh` can prove from the
+//   disassembly that it contains no conditional branch, on every core.
+//
+// The price, measured on the Cortex-M0+ firmware (QEMU, instruction-exact;
+// BENCHMARKS.md): FF1 DPAN 69,566 → 73,058 instructions (+5 %), FF1
+// 10 digits 51,705 → 54,091 (+4.6 %): the calls, and u128 operands passing
+// through memory for the barriers.
 
 /// An all-ones byte mask if `x` (secret) is non-zero, otherwise zero.
-#[inline]
+#[inline(never)]
 pub(crate) fn mask_nonzero_u8(x: u8) -> u8 {
     use core::hint::black_box;
     // (x | -x) has its top bit set exactly when x != 0.
     let x = black_box(u32::from(x));
     let t = black_box((x | x.wrapping_neg()) >> 31);
-    (t as u8).wrapping_neg()
+    black_box((t as u8).wrapping_neg())
 }
 
 /// `1` if `a < b`, else `0`, for `a`, `b` < 2^31. Both may be secret.
-#[inline]
+#[inline(never)]
 pub(crate) fn lt_u32(a: u32, b: u32) -> u32 {
     use core::hint::black_box;
+    let (a, b) = (black_box(a), black_box(b));
     // For values below 2^31 the subtraction's sign bit is the comparison.
     black_box(black_box(a.wrapping_sub(b)) >> 31)
+}
+
+/// `1` if `a < b`, else `0`, for any `u64`s. Both may be secret.
+#[inline(never)]
+pub(crate) fn lt_u64(a: u64, b: u64) -> u64 {
+    use core::hint::black_box;
+    let (a, b) = (black_box(a), black_box(b));
+    let d = black_box(a.wrapping_sub(b));
+    // The borrow of a − b, from the operands' and the difference's top bits
+    // (Hacker's Delight 2-12), without a comparison instruction.
+    black_box(((!a & b) | (!(a ^ b) & d)) >> 63)
+}
+
+/// `1` if `a < b`, else `0`, for `a`, `b` < 2^127. Both may be secret.
+#[inline(never)]
+pub(crate) fn lt_u128(a: u128, b: u128) -> u128 {
+    use core::hint::black_box;
+    let (a, b) = (black_box(a), black_box(b));
+    // For values below 2^127 the subtraction's sign bit is the comparison.
+    black_box(black_box(a.wrapping_sub(b)) >> 127)
 }
 
 /// Odd-parity adjust one key byte (secret): flip bit 0 when the popcount is even.
@@ -232,5 +267,37 @@ mod tests {
         assert_eq!(lt_u32(3, 4), 1);
         assert_eq!(lt_u32(4, 4), 0);
         assert_eq!(lt_u32(5, 4), 0);
+        let edges64 = [
+            0,
+            1,
+            9,
+            10,
+            11,
+            u64::MAX / 2,
+            u64::MAX / 2 + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for a in edges64 {
+            for b in edges64 {
+                assert_eq!(lt_u64(a, b), u64::from(a < b), "{a} {b}");
+            }
+        }
+        let top = u128::MAX >> 1;
+        let edges128 = [
+            0,
+            1,
+            9,
+            10,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            top - 1,
+            top,
+        ];
+        for a in edges128 {
+            for b in edges128 {
+                assert_eq!(lt_u128(a, b), u128::from(a < b), "{a} {b}");
+            }
+        }
     }
 }

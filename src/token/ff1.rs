@@ -64,18 +64,10 @@ const POW10: [u64; 20] = [
     10_000_000_000_000_000_000,
 ];
 
-/// Constant-time `a < b` for any `u64`s (1 or 0).
-#[inline]
-fn lt64(a: u64, b: u64) -> u64 {
-    // The borrow of a − b, computed without a comparison instruction.
-    ((!a & b) | (!(a ^ b) & a.wrapping_sub(b))) >> 63
-}
-
-/// Constant-time `a < b` for `u128`s below 2^127 (1 or 0).
-#[inline]
-fn lt128(a: u128, b: u128) -> u128 {
-    a.wrapping_sub(b) >> 127
-}
+// Comparisons of secret values go through `ct::lt_u64` / `ct::lt_u128`
+// (operands hidden from the optimiser, not only the result: on Cortex-M0+
+// LLVM turned the old `lt128` into `subs/sbcs; bhs` in every round, issue 20).
+use crate::ct::{lt_u64, lt_u128};
 
 /// 10^m with its Barrett reciprocal.
 #[derive(Clone, Copy)]
@@ -121,9 +113,9 @@ const MODULI: [Modulus; 20] = {
 /// `x − m` if `x ≥ m`, else `x`; `x`, `m` < 2^127, either may be secret.
 #[inline(always)]
 fn csub(x: u128, m: u128) -> u128 {
-    // black_box: without it LLVM recognises "subtract if greater" and emits
-    // a cmov/branch on the secret (ctgrind caught exactly that in FF1).
-    let borrow = core::hint::black_box(x.wrapping_sub(m) >> 127);
+    // Through ct::lt_u128: inline, LLVM recognises "subtract if greater" and
+    // emits a cmov/branch on the secret (ctgrind caught exactly that in FF1).
+    let borrow = lt_u128(x, m);
     x.wrapping_sub(m & borrow.wrapping_sub(1))
 }
 
@@ -389,7 +381,7 @@ impl Ff1 {
         // Values over 9 are rejected without branching on each digit.
         let mut bad = 0u64;
         for d in x {
-            bad |= 1 ^ lt64(u64::from(*d), 10);
+            bad |= 1 ^ lt_u64(u64::from(*d), 10);
         }
         if ct::public_verdict(subtle::ConstantTimeEq::ct_eq(&bad, &1)) {
             return Err(Error::NotDigits {
@@ -442,7 +434,7 @@ fn num(d: &[u8]) -> u64 {
 fn add_mod(a: u64, y: u64, p: u64) -> u64 {
     let s = u128::from(a) + u128::from(y);
     let p = u128::from(p);
-    let keep = core::hint::black_box(lt128(s, p));
+    let keep = lt_u128(s, p);
     s.wrapping_sub(p & keep.wrapping_sub(1)) as u64
 }
 
@@ -461,7 +453,7 @@ fn str_digits(mut c: u64, out: &mut [u8]) {
         for bit in (0..4).rev() {
             // 8·10^18 < 2^63: the shift cannot overflow.
             let t = p << bit;
-            let take = core::hint::black_box(1 ^ lt64(c, t));
+            let take = 1 ^ lt_u64(c, t);
             c = c.wrapping_sub(t & take.wrapping_neg());
             d |= take << bit;
         }
@@ -532,7 +524,7 @@ mod tests {
             (1 << 63, 1 << 62),
             (7, 7),
         ] {
-            assert_eq!(lt64(a, b), u64::from(a < b), "{a} {b}");
+            assert_eq!(lt_u64(a, b), u64::from(a < b), "{a} {b}");
         }
     }
 }

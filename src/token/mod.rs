@@ -441,7 +441,9 @@ fn seq_digits(mut seq: u64, out: &mut [u8]) {
         let mut d = 0u64;
         for bit in (0..4).rev() {
             let t = p << bit;
-            let take = core::hint::black_box(1 ^ (seq.wrapping_sub(t) >> 63));
+            // ct::lt_u64 hides the operands too: a barrier on the result
+            // alone let LLVM compare (and branch) first on Cortex-M0+.
+            let take = 1 ^ crate::ct::lt_u64(seq, t);
             seq = seq.wrapping_sub(t & take.wrapping_neg());
             d |= take << bit;
         }
