@@ -7,8 +7,11 @@
 //! * [`cvv`]: CVV/CVC, Visa dCVV, Mastercard CVC3.
 //! * [`tlv`]: BER-TLV, DOLs, CVN detection, verification from a TLV message.
 //! * [`types`]: fixed-size EMV data elements.
+//! * [`cloud`]: cloud-based payments: Visa VCPS (LUK, CVN '43') and Mastercard MCBP
+//!   (single-use keys, mobile PIN, dual cryptograms).
 
 pub mod arpc;
+pub mod cloud;
 pub mod cryptogram;
 pub mod cvv;
 pub mod derive;
