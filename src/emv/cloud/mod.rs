@@ -57,9 +57,8 @@
 //! * The caller pins the profile: the VCPS verifier accepts only a CVN '43'
 //!   IAD; the MCBP verifier checks the IAD's KDI and CVN against the
 //!   [`McbpProfile`](mcbp::McbpProfile) from the caller's records.
-//! * Verification returns a proof (no public constructor) that implements
-//!   [`VerifiedAtc`](crate::emv::VerifiedAtc); MCBP single-use keys are spent
-//!   only through a proof.
+//! * Verification returns a proof (no public constructor); MCBP single-use
+//!   keys are spent only through a proof.
 
 pub mod mcbp;
 pub mod vcps;
