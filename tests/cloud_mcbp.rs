@@ -257,7 +257,10 @@ fn keys_of_another_atc_or_unpinned_iad_are_refused() {
     x[1] = 0x10;
     assert_eq!(
         McbpIad::parse(&x, &c.profile),
-        Err(Error::UnsupportedCvn { cvn: 0x10 })
+        Err(Error::CvnMismatch {
+            pinned: 0x14,
+            declared: 0x10
+        })
     );
     let mut x = c.iad;
     x[0] ^= 0x03;
@@ -429,4 +432,17 @@ fn inferred_issuer_derivation_is_emv_csk_per_role() {
     b.insert(IssuedSingleUseKeys::derive_inferred(atc, &md, &umd, None).unwrap())
         .unwrap();
     assert!(mcbp::verify_contactless(&mut b, &tap.txn, &iad, &out.ac).is_err());
+}
+
+#[test]
+fn proofs_feed_whatever_consumes_a_verified_atc() {
+    fn consumed<T: tapcrypt::emv::VerifiedAtc>(p: &T) -> Atc {
+        p.atc()
+    }
+    let c = &cases()[0];
+    let mut b = batch(c);
+    let v = verify(c, &mut b, &c.iad, &c.ac).unwrap();
+    assert_eq!(consumed(&v), c.tap.txn.atc);
+    let p = v.require_pin().unwrap();
+    assert_eq!(consumed(&p), c.tap.txn.atc);
 }

@@ -254,7 +254,13 @@ fn key_index_out_of_range_or_malformed_is_a_typed_error() {
     }
     let mut b = good;
     b[1] = 0x12; // CVN 18: the profile is pinned to '43'
-    assert_eq!(VcpsIad::parse(&b), Err(Error::UnsupportedCvn { cvn: 0x12 }));
+    assert_eq!(
+        VcpsIad::parse(&b),
+        Err(Error::CvnMismatch {
+            pinned: 0x43,
+            declared: 0x12
+        })
+    );
     let mut b = good;
     b[0] = 0x06;
     assert!(VcpsIad::parse(&b).is_err());
@@ -292,4 +298,18 @@ fn secrets_print_nothing() {
     );
     let m = luk.msd_value(Atc::from_u16(1), &[0; 8]);
     assert_eq!(format!("{m:?}"), "MsdValue(..)");
+}
+
+#[test]
+fn proofs_feed_whatever_consumes_a_verified_atc() {
+    fn consumed<T: tapcrypt::emv::VerifiedAtc>(p: &T) -> Atc {
+        p.atc()
+    }
+    let (v, udk, iad, ki) = first_backend_vector();
+    let t = txn(&v);
+    let issued = [ki];
+    let p = VcpsVerifier::new(&udk, &issued)
+        .verify_qvsdc(&t, &iad, &Cryptogram(hexn(&v, "tag_9f26")))
+        .unwrap();
+    assert_eq!(consumed(&p), t.atc);
 }

@@ -640,7 +640,7 @@ impl McbpIad {
     /// Parses an IAD: 18 bytes whose KDI and CVN are the profile's.
     ///
     /// # Errors
-    /// [`Error::Length`] unless 18 bytes; [`Error::UnsupportedCvn`] if the
+    /// [`Error::Length`] unless 18 bytes; [`Error::CvnMismatch`] if the
     /// CVN byte is not the profile's; [`Error::Malformed`] if the KDI is not.
     pub fn parse(iad: &[u8], profile: &McbpProfile) -> Result<Self, Error> {
         let b: [u8; IAD_LEN] = iad.try_into().map_err(|_| Error::Length {
@@ -649,7 +649,10 @@ impl McbpIad {
             got: iad.len(),
         })?;
         if b[1] != profile.cvn() {
-            return Err(Error::UnsupportedCvn { cvn: b[1] });
+            return Err(Error::CvnMismatch {
+                pinned: profile.cvn(),
+                declared: b[1],
+            });
         }
         if b[0] != profile.kdi() {
             return Err(Error::Malformed {
@@ -742,6 +745,25 @@ impl McbpVerdict {
             McbpVerdict::PinVerified(p) => Ok(p),
             McbpVerdict::DeviceOnly(_) => Err(VerifyError),
         }
+    }
+}
+
+impl crate::emv::sealed::SealedProof for PinVerified {}
+impl crate::emv::VerifiedAtc for PinVerified {
+    fn atc(&self) -> Atc {
+        self.atc
+    }
+}
+impl crate::emv::sealed::SealedProof for DeviceOnly {}
+impl crate::emv::VerifiedAtc for DeviceOnly {
+    fn atc(&self) -> Atc {
+        self.atc
+    }
+}
+impl crate::emv::sealed::SealedProof for McbpVerdict {}
+impl crate::emv::VerifiedAtc for McbpVerdict {
+    fn atc(&self) -> Atc {
+        McbpVerdict::atc(self)
     }
 }
 

@@ -57,8 +57,12 @@
 //! * The caller pins the profile: the VCPS verifier accepts only a CVN '43'
 //!   IAD; the MCBP verifier checks the IAD's KDI and CVN against the
 //!   [`McbpProfile`](mcbp::McbpProfile) from the caller's records.
-//! * Verification returns a proof (no public constructor); MCBP single-use
-//!   keys are spent only through a proof.
+//! * Verification returns a proof (no public constructor) that implements
+//!   the sealed [`VerifiedAtc`](crate::emv::VerifiedAtc), so the replay
+//!   window consumes the tap's ATC only after a verification; MCBP
+//!   single-use keys are spent only through a proof. No ARPC is offered:
+//!   neither profile's ARPC is established (VCPS: \[U\]; MCBP: not in the
+//!   spec).
 
 pub mod mcbp;
 pub mod vcps;

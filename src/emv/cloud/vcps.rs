@@ -483,7 +483,7 @@ impl VcpsIad {
     ///
     /// # Errors
     /// [`Error::Length`] unless 32 bytes; [`Error::Malformed`] if byte 0 is
-    /// not `1F`; [`Error::UnsupportedCvn`] if byte 1 is not `43`; the key
+    /// not `1F`; [`Error::CvnMismatch`] if byte 1 is not `43`; the key
     /// index errors of [`KeyIndex::from_iad_field`].
     pub fn parse(iad: &[u8]) -> Result<Self, Error> {
         let bytes: [u8; IAD_LEN] = iad.try_into().map_err(|_| Error::Length {
@@ -497,7 +497,10 @@ impl VcpsIad {
             });
         }
         if bytes[1] != CVN_43 {
-            return Err(Error::UnsupportedCvn { cvn: bytes[1] });
+            return Err(Error::CvnMismatch {
+                pinned: CVN_43,
+                declared: bytes[1],
+            });
         }
         let index = KeyIndex::from_iad_field([bytes[13], bytes[14], bytes[15], bytes[16]])?;
         Ok(VcpsIad { bytes, index })
@@ -667,6 +670,19 @@ impl<'a, I: IssuedLuks + ?Sized> VcpsVerifier<'a, I> {
         } else {
             Err(VerifyError)
         }
+    }
+}
+
+impl crate::emv::sealed::SealedProof for VerifiedQvsdc {}
+impl crate::emv::VerifiedAtc for VerifiedQvsdc {
+    fn atc(&self) -> Atc {
+        self.atc
+    }
+}
+impl crate::emv::sealed::SealedProof for VerifiedMsd {}
+impl crate::emv::VerifiedAtc for VerifiedMsd {
+    fn atc(&self) -> Atc {
+        self.atc
     }
 }
 
