@@ -1094,6 +1094,163 @@ fn request_sign() {
     out(req);
 }
 
+// ---- Cloud-based payments (issue 14) -------------------------------------
+
+/// VCPS, token service and device: the LUK derived from a secret UDK for a
+/// public key index, then the qVSDC AC and the MSD value under it. Outputs:
+/// the AC and the MSD digits (both sent).
+fn vcps_luk_and_ac() {
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, VcpsIad};
+    let udk = tdes_mk();
+    let ki = KeyIndex::parse("4034501").unwrap();
+    let luk = Luk::derive(&udk, ki).unwrap();
+    let iad = VcpsIad::new(1, [0x03, 0xA4, 0xA0, 0x82], [0; 6], ki).unwrap();
+    let ac = luk.qvsdc_ac(&txn(), &iad).unwrap();
+    out(ac.0);
+    out(luk.msd_value(Atc::from_u16(1), &[0xAA; 8]).to_ascii());
+}
+
+/// VCPS backend: the LUK re-derived from a secret UDK, the qVSDC AC and
+/// the MSD value under verification secret. Outputs: the device's AC and
+/// MSD value (sent), then the verdicts, which must be "valid".
+fn vcps_verify() {
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, VcpsIad, VcpsVerifier};
+    let udk = tdes_mk();
+    let ki = KeyIndex::parse("4034501").unwrap();
+    let iad = VcpsIad::new(1, [0x03, 0xA4, 0xA0, 0x82], [0; 6], ki).unwrap();
+    let device = Luk::derive(&tdes_mk(), ki).unwrap();
+    let ac = declassify(device.qvsdc_ac(&txn(), &iad).unwrap().0);
+    let msd = declassify(device.msd_value(Atc::from_u16(1), &[0xAA; 8]).to_ascii());
+    let issued = [ki];
+    let v = VcpsVerifier::new(&udk, &issued);
+    let ac = Cryptogram(secret(ac));
+    assert!(declassify(v.verify_qvsdc(&txn(), &iad, &ac).is_ok()));
+    let value = SecretStr::new(std::str::from_utf8(&msd).unwrap());
+    let ok = v.verify_msd(ki, Atc::from_u16(1), &[0xAA; 8], value.as_str());
+    assert!(declassify(ok.is_ok()));
+}
+
+const SUK: [u8; 16] = [
+    0xFC, 0x24, 0xAF, 0x40, 0xDA, 0x0D, 0x2E, 0x8F, 0x5A, 0x83, 0xD7, 0x93, 0x3C, 0xF5, 0x21, 0xB6,
+];
+
+fn mcbp_profile() -> tapcrypt::emv::cloud::mcbp::McbpProfile {
+    let mut t = [0u8; 18];
+    t[0] = 0x01;
+    t[1] = 0x14;
+    tapcrypt::emv::cloud::mcbp::McbpProfile {
+        iad_template: t,
+        pin_iv_cvc3_track2: [0xAD, 0x56],
+    }
+}
+
+fn mcbp_tap() -> tapcrypt::emv::cloud::mcbp::McbpTap {
+    tapcrypt::emv::cloud::mcbp::McbpTap {
+        txn: txn(),
+        cvr: [0xA5, 0x41, 0, 0x04, 0, 0],
+        dac: [0x12, 0x34],
+        icc_dynamic_number: [0; 8],
+    }
+}
+
+/// MCBP device: the mobile PIN (secret digits and secret length) unmasks a
+/// secret SUK; the credential's keys are secret. Outputs: the dual AC and
+/// IAD, the DSRP AC, the dual CVC3 (all sent).
+fn mcbp_pin_unlock_and_dual_ac() {
+    use tapcrypt::emv::cloud::mcbp::{MaskedUmdKey, MobilePin, SingleUseKey, SingleUseKeys};
+    let creds = || {
+        SingleUseKeys::contactless(
+            Atc::from_u16(0x1C),
+            SingleUseKey::from_bytes(&secret(K16)),
+            MaskedUmdKey::from_bytes(&secret(SUK)),
+        )
+        .with_remote(
+            SingleUseKey::from_bytes(&secret(K16)),
+            MaskedUmdKey::from_bytes(&secret(SUK)),
+        )
+    };
+    let pin = || MobilePin::parse(SecretStr::new("123456").as_str()).unwrap();
+    let (p, tap) = (mcbp_profile(), mcbp_tap());
+    let ac = creds().unlock(pin()).contactless_ac(&p, &tap).unwrap();
+    out(ac.ac.0);
+    out(ac.iad);
+    let rp = creds().unlock(pin()).remote_ac(&p, &tap).unwrap();
+    out(rp.ac.0);
+    out(rp.iad);
+    let c = creds()
+        .unlock(pin())
+        .cvc3(&p, UnpredictableNumber([0, 0, 4, 0x90]));
+    out(c.cvc3);
+    out(c.crypto_atc);
+    // The standalone unlock (a KCV of the unmasked key stands for its use).
+    let sk = MaskedUmdKey::from_bytes(&secret(SUK)).unlock(pin());
+    out(sk.kcv().0);
+}
+
+/// MCBP backend: issued keys secret, the AC, the IAD's MD part and the
+/// CVC3 pair under verification secret. The device's outputs (from the same
+/// secret keys, masked and unlocked with a secret PIN) are declassified: they
+/// are sent. Output: the verdicts (public by design), which must be
+/// "PIN-verified".
+fn mcbp_verify() {
+    use tapcrypt::emv::cloud::mcbp::{
+        self, DualCvc3, IssuedKeyBatch, IssuedSingleUseKeys, McbpIad, McbpVerdict, MobilePin,
+        SingleUseKey,
+    };
+    let issued = || {
+        IssuedSingleUseKeys::contactless(
+            Atc::from_u16(0x1C),
+            SingleUseKey::from_bytes(&secret(SUK)),
+            SingleUseKey::from_bytes(&secret(K16)),
+        )
+        .with_remote(
+            SingleUseKey::from_bytes(&secret(SUK)),
+            SingleUseKey::from_bytes(&secret(K16)),
+        )
+    };
+    let batch = || {
+        let mut b = IssuedKeyBatch::<2>::new();
+        b.insert(issued()).unwrap();
+        b
+    };
+    let pin = || MobilePin::parse(SecretStr::new("1234").as_str()).unwrap();
+    let (p, tap) = (mcbp_profile(), mcbp_tap());
+    let dev = issued().masked_for_device(&pin()).unlock(pin());
+    let dual = dev.contactless_ac(&p, &tap).unwrap();
+    let (ac, iad) = (declassify(dual.ac.0), declassify(dual.iad));
+    let dev = issued().masked_for_device(&pin()).unlock(pin());
+    let un = UnpredictableNumber([0, 0, 4, 0x90]);
+    let c = dev.cvc3(&p, un);
+    let (cvc3, catc) = (declassify(c.cvc3), declassify(c.crypto_atc));
+    vg::poison(&iad[11..16]);
+    let iad = McbpIad::parse(&iad, &p).unwrap();
+    let ac = Cryptogram(secret(ac));
+    let kind = |r: Result<McbpVerdict, tapcrypt::VerifyError>| match r {
+        Ok(McbpVerdict::PinVerified(_)) => 2u8,
+        Ok(McbpVerdict::DeviceOnly(_)) => 1,
+        Err(_) => 0,
+    };
+    let t = txn();
+    assert_eq!(
+        declassify(kind(mcbp::verify_contactless(&mut batch(), &t, &iad, &ac))),
+        2
+    );
+    // The DSRP keys equal the CL ones here, but the IAD's DAC differs: the
+    // remote check runs the same code path with the RP pair.
+    black_box(declassify(kind(mcbp::verify_remote(
+        &mut batch(),
+        &t,
+        &iad,
+        &ac,
+    ))));
+    let received = DualCvc3 {
+        cvc3: secret(cvc3),
+        crypto_atc: secret(catc),
+    };
+    let r = mcbp::verify_cvc3(&mut batch(), &p, un, Atc::from_u16(0x1C), &received);
+    assert_eq!(declassify(kind(r)), 2);
+}
+
 const CASES: &[(&str, fn())] = &[
     ("parity", parity),
     ("hex_key", hex_key),
@@ -1147,6 +1304,10 @@ const CASES: &[(&str, fn())] = &[
     ("envelope_install", envelope_install),
     ("envelope_build", envelope_build),
     ("credentials_restore", credentials_restore),
+    ("vcps_luk_and_ac", vcps_luk_and_ac),
+    ("vcps_verify", vcps_verify),
+    ("mcbp_pin_unlock_and_dual_ac", mcbp_pin_unlock_and_dual_ac),
+    ("mcbp_verify", mcbp_verify),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[
