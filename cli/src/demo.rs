@@ -54,6 +54,7 @@ pub(crate) fn run() -> ExitCode {
             return code;
         }
     }
+    crate::demo_cloud::run_or_exit();
     println!("demo finished: every check passed");
     ExitCode::SUCCESS
 }

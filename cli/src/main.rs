@@ -2,6 +2,7 @@
 //! and a known-answer vector runner payment teams can point at their own data.
 
 mod demo;
+mod demo_cloud;
 mod vectors;
 
 use std::process::ExitCode;
