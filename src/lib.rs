@@ -29,6 +29,8 @@ pub mod token;
 
 pub mod lifecycle;
 
+pub mod cloud_wallet;
+
 #[cfg(feature = "code")]
 pub mod code;
 #[cfg(feature = "provision")]

@@ -299,12 +299,17 @@ pub struct DualCvc3 {
     pub crypto_atc: [u8; 2],
 }
 
-fn ac_pair(umd: &Key16, md: &Key16, txn: &TransactionData, cvr: &[u8; 6]) -> ([u8; 8], [u8; 8]) {
+fn ac_pair(
+    umd: &Key16,
+    md: &Key16,
+    txn: &TransactionData,
+    cvr: &[u8; 6],
+) -> Result<([u8; 8], [u8; 8]), Error> {
     let mut min = txn.to_bytes();
-    let a = mac3(&umd.tdes(), &[&min, cvr]);
-    let b = mac3(&md.tdes(), &[&min, cvr]);
+    let a = mac3(umd, &[&min, cvr]);
+    let b = mac3(md, &[&min, cvr]);
     min.zeroize();
-    (a, b)
+    Ok((a?, b?))
 }
 
 fn build_iad(template: &[u8; IAD_LEN], cvr: &[u8; 6], dac_idn: [u8; 2], md: &[u8; 8]) -> [u8; 18] {
@@ -342,7 +347,7 @@ impl UnlockedKeys {
     /// [`Error::Parameter`] if the tap's ATC is not the credential's.
     pub fn contactless_ac(self, profile: &McbpProfile, tap: &McbpTap) -> Result<DualAc, Error> {
         check_atc(self.atc, &tap.txn)?;
-        let (umd, mut md) = ac_pair(&self.cl_umd.0, &self.cl_md.0, &tap.txn, &tap.cvr);
+        let (umd, mut md) = ac_pair(&self.cl_umd.0, &self.cl_md.0, &tap.txn, &tap.cvr)?;
         let iad = build_iad(&profile.iad_template, &tap.cvr, dac_or_idn(tap), &md);
         md.zeroize();
         Ok(DualAc {
@@ -365,7 +370,7 @@ impl UnlockedKeys {
         let (md_key, umd_key) = self.rp.as_ref().ok_or(Error::Parameter {
             what: "this credential has no remote-payment keys",
         })?;
-        let (umd, mut md) = ac_pair(&umd_key.0, &md_key.0, &tap.txn, &tap.cvr);
+        let (umd, mut md) = ac_pair(&umd_key.0, &md_key.0, &tap.txn, &tap.cvr)?;
         let iad = build_iad(&profile.iad_template, &tap.cvr, [0, 0], &md);
         md.zeroize();
         Ok(DualAc {
@@ -813,7 +818,7 @@ fn verify_ac<S: SingleUseKeySource + ?Sized>(
         }
     };
     let cvr = iad.cvr();
-    let (mut want_umd, mut want_md) = ac_pair(umd, md, txn, &cvr);
+    let (mut want_umd, mut want_md) = ac_pair(umd, md, txn, &cvr).map_err(|_| VerifyError)?;
     let umd_ok = want_umd.ct_eq(&ac.0);
     let md_ok = want_md[..5].ct_eq(&iad.md_part());
     want_umd.zeroize();

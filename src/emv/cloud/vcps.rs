@@ -356,10 +356,9 @@ impl Luk {
         self.key.kcv()
     }
 
-    fn mac(&self, txn: &TransactionData, cvr: &[u8; 4]) -> [u8; 8] {
-        let t = self.key.tdes();
+    fn mac(&self, txn: &TransactionData, cvr: &[u8; 4]) -> Result<[u8; 8], Error> {
         let mut min = txn.to_bytes();
-        let out = mac3(&t, &[&min, cvr]);
+        let out = mac3(&self.key, &[&min, cvr]);
         min.zeroize();
         out
     }
@@ -375,7 +374,7 @@ impl Luk {
                 what: "the IAD's key index is not this LUK's",
             });
         }
-        Ok(Cryptogram(self.mac(txn, &iad.cvr())))
+        self.mac(txn, &iad.cvr()).map(Cryptogram)
     }
 
     /// The MSD verification value: first 3 digits of the decimalised
@@ -636,7 +635,7 @@ impl<'a, I: IssuedLuks + ?Sized> VcpsVerifier<'a, I> {
         ac: &Cryptogram,
     ) -> Result<VerifiedQvsdc, VerifyError> {
         let luk = self.luk(iad.key_index()).ok_or(VerifyError)?;
-        let mut want = luk.mac(txn, &iad.cvr());
+        let mut want = luk.mac(txn, &iad.cvr()).map_err(|_| VerifyError)?;
         let ok = want.ct_eq(&ac.0);
         want.zeroize();
         if crate::ct::public_verdict(ok) {
