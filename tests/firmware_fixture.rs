@@ -23,6 +23,10 @@ const DEVICE_SECRET: [u8; 32] = [0x4D; 32];
 const TSP_SECRET: [u8; 32] = [0x75; 32];
 const MK_AC: [u8; 16] = [0x11; 16];
 const DPANS: [&str; 3] = ["4895370012345671", "4895370012345689", "4895370012345697"];
+/// The hash of the request the fixture envelope answers (a constant: the
+/// firmware KAT opens the envelope with it as the outstanding request; it
+/// does not sign a request of its own).
+const FIXTURE_REQUEST_HASH: [u8; 32] = [0x52; 32];
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/no_std-check/fixtures/");
 
@@ -34,7 +38,9 @@ fn committed_fixture_opens_to_what_was_put_in() {
     assert_eq!(tsp_pub, tsp.verifying_key().public_key().to_sec1());
     let device = DeviceKeyPair::from_secret_bytes(&DEVICE_SECRET).unwrap();
     let vk = EcdsaVerifyingKey::from_sec1(&tsp_pub).unwrap();
-    let mut creds = open_envelope::<2, 4>(&device, &vk, 0, &env).unwrap();
+    let mut creds =
+        open_envelope::<2, 4>(&device, &vk, 0, Some(&FIXTURE_REQUEST_HASH), &env).unwrap();
+    assert_eq!(&env[48..80], &FIXTURE_REQUEST_HASH);
     assert_eq!(creds.counter(), 1);
     assert_eq!(creds.key(*b"E0").unwrap().key().expose_secret(), &MK_AC);
     for want in DPANS {
@@ -59,6 +65,7 @@ fn regenerate_fixture() {
     let dpans: Vec<Dpan> = DPANS.iter().map(|d| Dpan::parse(d).unwrap()).collect();
     let contents = EnvelopeContents {
         counter: 1,
+        request_hash: FIXTURE_REQUEST_HASH,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tapcrypt firmware fixture",

@@ -12,6 +12,8 @@ mod provision_common;
 use provision_common::*;
 
 use tapcrypt::provision::envelope::{self, SIGNATURE_DOMAIN};
+use tapcrypt::provision::open_request;
+use tapcrypt::provision::request::MAX_REQUEST_LEN;
 use tapcrypt::provision::tr31::Version;
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcPublicKey, EcdsaSigningKey, EnvelopeContents,
@@ -38,17 +40,27 @@ fn ascii(d: &Dpan) -> Vec<u8> {
 struct World {
     device_secret: [u8; 32],
     tsp: EcdsaSigningKey,
+    attestation: EcdsaSigningKey,
     rng: TestRng,
+    /// Hash of the last request a store sent ([`World::ask`]): the request
+    /// the next [`World::envelope`] answers.
+    answering: [u8; 32],
+    /// Bytes of that request.
+    last_request: Vec<u8>,
 }
 
 fn world() -> World {
     let mut rng = TestRng::new(9);
     let device = DeviceKeyPair::generate(&mut rng);
     let tsp = EcdsaSigningKey::generate(&mut rng);
+    let attestation = EcdsaSigningKey::generate(&mut rng);
     World {
         device_secret: *device.expose_secret_bytes(),
         tsp,
+        attestation,
         rng,
+        answering: [0; 32],
+        last_request: Vec::new(),
     }
 }
 
@@ -62,6 +74,23 @@ impl World {
             self.tsp.verifying_key(),
             Credentials::empty(),
         )
+    }
+    /// The device sends a request (the token service checks it); the next
+    /// envelope answers it.
+    fn ask(&mut self, store: &mut CredentialStore<4, 8>) {
+        let challenge = [0xC7; 32];
+        let mut out = vec![0u8; MAX_REQUEST_LEN];
+        let n = store
+            .begin_request(&challenge, b"", &self.attestation, &mut self.rng, &mut out)
+            .unwrap();
+        out.truncate(n);
+        let req = open_request(&self.attestation.verifying_key(), &challenge, &out).unwrap();
+        assert_eq!(
+            Some(&req.request_hash),
+            store.credentials().outstanding_request()
+        );
+        self.answering = req.request_hash;
+        self.last_request = out;
     }
     fn envelope(&mut self, counter: u64, mk_byte: u8, dpans: &[&[u8]]) -> Vec<u8> {
         self.envelope_kdf(counter, mk_byte, dpans, KbpkKdf::OneStepSha256)
@@ -93,6 +122,7 @@ impl World {
         let dpans = to_dpans(dpans);
         let contents = EnvelopeContents {
             counter,
+            request_hash: self.answering,
             kdf,
             kbpk_algorithm: Algorithm::Aes256,
             context: b"tokenref:DNITHE000000000001",
@@ -135,10 +165,11 @@ fn build_then_install_round_trip() {
     for kdf in [KbpkKdf::OneStepSha256, KbpkKdf::HkdfSha256] {
         let mut w = world();
         let mut store = w.store();
+        w.ask(&mut store);
         let env = w.envelope_kdf(1, 0x11, &DPANS, kdf);
         // Layout spot checks.
         assert_eq!(&env[..4], b"TCPE");
-        assert_eq!(env[4], 1);
+        assert_eq!(env[4], 2);
         assert_eq!(&env[8..16], &1u64.to_be_bytes());
         // Checked with the RustCrypto crates directly, not our wrappers: the
         // device key id is SHA-256 of the device's SEC1 public key, and the
@@ -147,6 +178,8 @@ fn build_then_install_round_trip() {
         use sha2::Digest as _;
         let device_sec1 = w.device().public_key().to_sec1();
         assert_eq!(env[16..48], sha2::Sha256::digest(device_sec1)[..]);
+        // The request hash is SHA-256 of the request's bytes.
+        assert_eq!(env[48..80], sha2::Sha256::digest(&w.last_request)[..]);
         let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(
             &w.tsp.verifying_key().public_key().to_sec1(),
         )
@@ -157,6 +190,7 @@ fn build_then_install_round_trip() {
         vk.verify(&[SIGNATURE_DOMAIN, body].concat(), &sig).unwrap();
         let s = store.install(&env).unwrap();
         assert_eq!((s.counter, s.keys, s.dpans), (1, 2, 3));
+        assert_eq!(store.credentials().outstanding_request(), None);
         let c = store.credentials();
         assert_eq!(c.key(*b"E0").unwrap().key().expose_secret(), &[0x11; 16]);
         assert_eq!(c.key(*b"E0").unwrap().key().algorithm(), Algorithm::Aes128);
@@ -173,10 +207,11 @@ fn build_then_install_round_trip() {
 fn newer_envelope_replaces_older_and_replay_is_rejected() {
     let mut w = world();
     let mut store = w.store();
+    w.ask(&mut store);
     let e1 = w.envelope(1, 0x11, &DPANS);
-    let e2 = w.envelope(2, 0x22, &DPANS[..1]);
-    let e5 = w.envelope(5, 0x55, &[]);
     store.install(&e1).unwrap();
+    w.ask(&mut store);
+    let e2 = w.envelope(2, 0x22, &DPANS[..1]);
     store.install(&e2).unwrap();
     assert_eq!(
         store
@@ -203,6 +238,19 @@ fn newer_envelope_replaces_older_and_replay_is_rejected() {
         }
     );
     assert_eq!(state(&store), before);
+    // A newer envelope answering no outstanding request is refused too.
+    let e5 = w.envelope(5, 0x55, &[]);
+    assert_eq!(
+        store.install(&e5).unwrap_err(),
+        ProvisionError::NotRequested
+    );
+    w.ask(&mut store);
+    // ... and so is one answering an earlier request than the outstanding one.
+    assert_eq!(
+        store.install(&e5).unwrap_err(),
+        ProvisionError::NotRequested
+    );
+    let e5 = w.envelope(5, 0x55, &[]);
     store.install(&e5).unwrap();
     assert_eq!(store.credentials().counter(), 5);
     assert_eq!(store.credentials().dpans_left(), 0);
@@ -213,7 +261,9 @@ fn newer_envelope_replaces_older_and_replay_is_rejected() {
 fn tampered_envelopes_change_nothing() {
     let mut w = world();
     let mut store = w.store();
+    w.ask(&mut store);
     store.install(&w.envelope(1, 0x11, &DPANS)).unwrap();
+    w.ask(&mut store);
     let before = state(&store);
     let good = w.envelope(2, 0x22, &DPANS);
 
@@ -270,14 +320,14 @@ fn tampered_envelopes_change_nothing() {
         w.resign(&mut e);
         e
     };
-    let ctx_len = good[113] as usize;
-    let keys_off = 114 + ctx_len; // number of key blocks
+    let ctx_len = good[145] as usize;
+    let keys_off = 146 + ctx_len; // number of key blocks
     let kb0_len = u16::from_be_bytes([good[keys_off + 1], good[keys_off + 2]]) as usize;
     let kb0 = keys_off + 3; // first key block
     let cases2: Vec<(&str, Vec<u8>, Expect)> = vec![
         (
             "unknown version",
-            resigned(&|e| e[4] = 2),
+            resigned(&|e| e[4] = 3),
             Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
         ),
         (
@@ -311,36 +361,41 @@ fn tampered_envelopes_change_nothing() {
             Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
         ),
         (
+            "answers another request",
+            resigned(&|e| e[48] ^= 1),
+            Box::new(|e| *e == ProvisionError::NotRequested),
+        ),
+        (
             "ephemeral off curve",
-            resigned(&|e| e[112] ^= 1),
+            resigned(&|e| e[144] ^= 1),
             Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
         ),
         (
             "ephemeral compressed",
-            resigned(&|e| e[48] = 2),
+            resigned(&|e| e[80] = 2),
             Box::new(|e| matches!(e, ProvisionError::Input(Error::Malformed { .. }))),
         ),
         (
             "ephemeral infinity",
-            resigned(&|e| e[48] = 0),
+            resigned(&|e| e[80] = 0),
             Box::new(|e| matches!(e, ProvisionError::Input(_))),
         ),
         // A different valid point: KBPK differs, so the key block MAC fails.
         (
             "ephemeral replaced by G",
             resigned(&|e| {
-                e[48..113].copy_from_slice(&hex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"))
+                e[80..145].copy_from_slice(&hex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"))
             }),
             Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
         ),
         (
             "context changed",
-            resigned(&|e| e[114] ^= 1),
+            resigned(&|e| e[146] ^= 1),
             Box::new(|e| *e == ProvisionError::Verify(VerifyError)),
         ),
         (
             "context length too long",
-            resigned(&|e| e[113] = 200),
+            resigned(&|e| e[145] = 200),
             Box::new(|e| matches!(e, ProvisionError::Input(_))),
         ),
         (
@@ -446,8 +501,11 @@ fn duplicate_usage_and_capacity() {
             key: &k,
         },
     ];
+    let mut store = w.store();
+    w.ask(&mut store);
     let contents = EnvelopeContents {
         counter: 3,
+        request_hash: w.answering,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes128,
         context: b"",
@@ -456,18 +514,18 @@ fn duplicate_usage_and_capacity() {
     };
     let mut out = vec![0u8; envelope::envelope_len(&contents)];
     build_envelope(&contents, &device_pub, &w.tsp, &mut w.rng, &mut out).unwrap();
-    let mut store = w.store();
     assert!(matches!(
         store.install(&out),
         Err(ProvisionError::Input(Error::Malformed { .. }))
     ));
     // Capacity: 1 key slot, 2 DPAN slots.
-    let r = open_envelope::<1, 8>(&w.device(), &w.tsp.verifying_key(), 0, &out);
+    let bound = Some(&w.answering);
+    let r = open_envelope::<1, 8>(&w.device(), &w.tsp.verifying_key(), 0, bound, &out);
     assert_eq!(
         r.unwrap_err(),
         ProvisionError::Input(Error::Exhausted { what: "key slots" })
     );
-    let r = open_envelope::<4, 2>(&w.device(), &w.tsp.verifying_key(), 0, &out);
+    let r = open_envelope::<4, 2>(&w.device(), &w.tsp.verifying_key(), 0, bound, &out);
     assert_eq!(
         r.unwrap_err(),
         ProvisionError::Input(Error::Exhausted { what: "DPAN slots" })
@@ -488,6 +546,7 @@ fn builder_rejects_out_of_profile_contents() {
         key: &k,
     }];
     let base = EnvelopeContents {
+        request_hash: [0x5A; 32],
         counter: 1,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
@@ -563,6 +622,7 @@ fn vec_builder_matches_length() {
     }];
     let c = EnvelopeContents {
         counter: 7,
+        request_hash: [9; 32],
         kdf: KbpkKdf::HkdfSha256,
         kbpk_algorithm: Algorithm::Aes128,
         context: b"x",
@@ -571,7 +631,15 @@ fn vec_builder_matches_length() {
     };
     let v = envelope::build_envelope_vec(&c, &w.device().public_key(), &w.tsp, &mut w.rng).unwrap();
     assert_eq!(v.len(), envelope::envelope_len(&c));
-    let creds = open_envelope::<2, 3>(&w.device(), &w.tsp.verifying_key(), 6, &v).unwrap();
+    let creds =
+        open_envelope::<2, 3>(&w.device(), &w.tsp.verifying_key(), 6, Some(&[9; 32]), &v).unwrap();
+    // Bound to that request: another one, or none, is refused.
+    for other in [Some(&[8; 32]), None] {
+        assert_eq!(
+            open_envelope::<2, 3>(&w.device(), &w.tsp.verifying_key(), 6, other, &v).unwrap_err(),
+            ProvisionError::NotRequested
+        );
+    }
     assert_eq!(creds.key(*b"E0").unwrap().key().expose_secret(), &[3; 32]);
 }
 
@@ -582,29 +650,33 @@ fn vec_builder_matches_length() {
 fn persisted_credentials_restore_keys_dpans_and_counter() {
     let mut w = world();
     let mut store = w.store();
+    w.ask(&mut store);
     store.install(&w.envelope(1, 0x11, &DPANS)).unwrap();
     let first = store.credentials_mut().take_dpan().unwrap();
     assert_eq!(ascii(&first), DPANS[0]);
 
     let mut flash = vec![0xEEu8; Credentials::<4, 8>::STATE_BYTES + 3];
     let n = store.credentials().to_bytes(&mut flash).unwrap();
-    assert_eq!(n, 22 + 4 * 39 + 8 * 20);
+    assert_eq!(n, 54 + 4 * 39 + 8 * 20);
     let flash = &flash[..n];
-    // The layout's fixed parts: magic, version, counter, next DPAN index,
+    // The layout's fixed parts: magic, version, flags (no request
+    // outstanding), counter, next DPAN index, outstanding request (zeros),
     // header check (computed with Python's hashlib:
-    // sha256(b"tapcrypt/credentials/v2" + flash[:14]).digest()[:8]);
+    // sha256(b"tapcrypt/credentials/v3" + flash[:46]).digest()[:8]);
     // key slot 0 (present, E0, mode X, version 01, AES-128), the spent DPAN
     // slot 0 is empty.
     assert_eq!(
-        &flash[..22],
-        &[
-            b'T', b'C', 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, // fields
-            0x07, 0xd1, 0xa8, 0x57, 0x65, 0xf5, 0x9b, 0xeb, // check
-        ]
+        &flash[..14],
+        &[b'T', b'C', 3, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]
     );
-    assert_eq!(&flash[22..29], &[1, b'E', b'0', b'X', b'0', b'1', 0x01]);
-    assert_eq!(&flash[29..45], &[0x11; 16]);
-    assert_eq!(flash[22 + 4 * 39], 0, "spent DPAN not persisted");
+    assert_eq!(&flash[14..46], &[0; 32]);
+    assert_eq!(
+        &flash[46..54],
+        &[0x35, 0x0f, 0x8c, 0x85, 0xe1, 0xb9, 0x1b, 0x3f]
+    );
+    assert_eq!(&flash[54..61], &[1, b'E', b'0', b'X', b'0', b'1', 0x01]);
+    assert_eq!(&flash[61..77], &[0x11; 16]);
+    assert_eq!(flash[54 + 4 * 39], 0, "spent DPAN not persisted");
 
     let restored = Credentials::<4, 8>::from_bytes(flash).unwrap();
     let mut rebooted = CredentialStore::new(w.device(), w.tsp.verifying_key(), restored);
@@ -621,6 +693,7 @@ fn persisted_credentials_restore_keys_dpans_and_counter() {
         rebooted.install(&w.envelope(1, 0x11, &DPANS)),
         Err(ProvisionError::Replay { .. })
     ));
+    w.ask(&mut rebooted);
     rebooted.install(&w.envelope(2, 0x22, &DPANS)).unwrap();
     assert_eq!(rebooted.credentials().counter(), 2);
 }
@@ -631,16 +704,17 @@ fn persisted_credentials_restore_keys_dpans_and_counter() {
 fn reseal(state: &mut [u8]) {
     use sha2::Digest as _;
     let mut h = sha2::Sha256::new();
-    h.update(b"tapcrypt/credentials/v2");
-    h.update(&state[..14]);
+    h.update(b"tapcrypt/credentials/v3");
+    h.update(&state[..46]);
     let d = h.finalize();
-    state[14..22].copy_from_slice(&d[..8]);
+    state[46..54].copy_from_slice(&d[..8]);
 }
 
 #[test]
 fn corrupt_credential_state_is_refused() {
     let mut w = world();
     let mut store = w.store();
+    w.ask(&mut store);
     store.install(&w.envelope(5, 0x11, &DPANS)).unwrap();
     let mut good = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
     store.credentials().to_bytes(&mut good).unwrap();
@@ -650,14 +724,15 @@ fn corrupt_credential_state_is_refused() {
         assert!(refused(&good[..cut]), "truncated to {cut}");
     }
     assert!(refused(&[good.clone(), vec![0]].concat()), "extended");
-    // Layout: header 22, key slots of 39 from 22 (E0 AES-128, E2 TDES), DPAN
-    // slots of 20 from 178 (three 16-digit DPANs).
-    let (key0, key1, dpan0) = (22, 22 + 39, 22 + 4 * 39);
+    // Layout: header 54, key slots of 39 from 54 (E0 AES-128, E2 TDES), DPAN
+    // slots of 20 from 210 (three 16-digit DPANs).
+    let (key0, key1, dpan0) = (54, 54 + 39, 54 + 4 * 39);
     type Patch<'a> = (usize, &'a [u8]);
     let edits: &[(&str, &[Patch])] = &[
         ("magic", &[(0, b"X")]),
-        ("version", &[(2, &[3])]),
-        ("reserved", &[(3, &[1])]),
+        ("version", &[(2, &[4])]),
+        ("unknown flag", &[(3, &[2])]),
+        ("request hash without the flag", &[(20, &[1])]),
         ("counter 0 with keys installed", &[(4, &[0; 8])]),
         ("key slot flag", &[(key0, &[2])]),
         ("algorithm code", &[(key0 + 6, &[0x99])]),
@@ -726,7 +801,7 @@ fn corrupt_credential_state_is_refused() {
 fn fuzz_seed_credential_state_is_canonical() {
     let seed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/fuzz/corpus/provision/credentials_v2"
+        "/fuzz/corpus/provision/credentials_v3"
     ))
     .unwrap();
     let creds = Credentials::<2, 4>::from_bytes(&seed).unwrap();
@@ -748,6 +823,7 @@ fn fuzz_seed_credential_state_is_canonical() {
 fn every_credential_header_field_is_checked() {
     let mut w = world();
     let mut store = w.store();
+    w.ask(&mut store);
     store.install(&w.envelope(5, 0x11, &DPANS)).unwrap();
     store.credentials_mut().take_dpan().unwrap();
     let mut good = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
@@ -756,10 +832,11 @@ fn every_credential_header_field_is_checked() {
     let fields: &[(&str, core::ops::Range<usize>)] = &[
         ("magic", 0..2),
         ("version", 2..3),
-        ("reserved", 3..4),
+        ("flags", 3..4),
         ("envelope counter", 4..12),
         ("next DPAN index", 12..14),
-        ("header check", 14..22),
+        ("outstanding request", 14..46),
+        ("header check", 46..54),
     ];
     for (field, range) in fields {
         for at in range.clone() {
@@ -773,11 +850,83 @@ fn every_credential_header_field_is_checked() {
             }
         }
     }
-    // A version-1 state (no header check) is refused with its own error.
-    let mut v1 = good.clone();
-    v1[2] = 1;
+    // Version-1 and version-2 states are refused with their own error.
+    for old in [1, 2] {
+        let mut b = good.clone();
+        b[2] = old;
+        assert!(matches!(
+            Credentials::<4, 8>::from_bytes(&b),
+            Err(Error::Malformed { what }) if what.contains("version 1 or 2")
+        ));
+    }
+    // With a request outstanding, the flag and the hash round-trip.
+    w.ask(&mut store);
+    let mut pending = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
+    store.credentials().to_bytes(&mut pending).unwrap();
+    assert_eq!(pending[3], 1);
+    assert_eq!(pending[14..46], w.answering);
+    let back = Credentials::<4, 8>::from_bytes(&pending).unwrap();
+    assert_eq!(back.outstanding_request(), Some(&w.answering));
+    for at in 3..54 {
+        let mut b = pending.clone();
+        b[at] ^= 0x80;
+        assert!(Credentials::<4, 8>::from_bytes(&b).is_err(), "byte {at}");
+    }
+}
+
+/// Issue 13 item 4: an envelope is bound to the request it answers. A device
+/// whose persisted state was lost (torn write, reset: it restarts from
+/// `Credentials::empty()`, counter unknown) refuses every old envelope, so
+/// spent DPANs do not come back; it installs again only after a new request
+/// (it re-attests), and only the envelope answering that request. Before the
+/// fix the old envelope installed again on the reset device with all its
+/// DPANs, the spent one included.
+#[test]
+fn envelope_is_bound_to_its_request_and_a_reset_device_refuses_old_ones() {
+    let mut w = world();
+    let mut store = w.store();
+    w.ask(&mut store);
+    let old = w.envelope(1, 0x11, &DPANS);
+    store.install(&old).unwrap();
+    let spent = store.credentials_mut().take_dpan().unwrap();
+    assert_eq!(ascii(&spent), DPANS[0]);
+    // State lost: the device restarts with no credentials.
+    let mut reset = w.store();
+    assert_eq!(
+        reset.install(&old).unwrap_err(),
+        ProvisionError::NotRequested,
+        "an old envelope installed again on a reset device"
+    );
+    assert_eq!(reset.credentials().dpans_left(), 0);
+    // Re-attest: a new request; the old envelope still does not answer it.
+    w.ask(&mut reset);
+    assert_eq!(
+        reset.install(&old).unwrap_err(),
+        ProvisionError::NotRequested
+    );
+    // The token service answers the new request (last counter 0 from the
+    // device, its own record 1: next counter 2) with fresh DPANs.
+    let fresh = w.envelope(2, 0x22, &[b"4895370012345705"]);
+    reset.install(&fresh).unwrap();
+    assert_eq!(reset.credentials().counter(), 2);
+    // Power lost after the request was persisted: the restored state still
+    // has it outstanding, so its envelope installs after the reboot.
+    let mut dev = w.store();
+    w.ask(&mut dev);
+    let mut flash = vec![0u8; Credentials::<4, 8>::STATE_BYTES];
+    dev.credentials().to_bytes(&mut flash).unwrap();
+    let mut rebooted: CredentialStore<4, 8> = CredentialStore::new(
+        w.device(),
+        w.tsp.verifying_key(),
+        Credentials::from_bytes(&flash).unwrap(),
+    );
+    rebooted.install(&w.envelope(1, 0x33, &DPANS)).unwrap();
+    // A v1 envelope is refused with its own error.
+    let mut v1 = fresh.clone();
+    v1[4] = 1;
+    w.resign(&mut v1);
     assert!(matches!(
-        Credentials::<4, 8>::from_bytes(&v1),
-        Err(Error::Malformed { what }) if what.contains("version 1")
+        w.store().install(&v1),
+        Err(ProvisionError::Input(Error::Malformed { what })) if what.contains("v1")
     ));
 }

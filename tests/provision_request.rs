@@ -59,21 +59,25 @@ fn layout_is_as_documented() {
     let d = device();
     let r = request(&d, 0x0102_0304_0506_0708, CONTEXT);
     assert_eq!(r.len(), request_len(CONTEXT.len()));
-    assert_eq!(r.len(), 178 + CONTEXT.len());
-    // The documented layout, assembled here field by field.
+    assert_eq!(r.len(), 210 + CONTEXT.len());
+    // The documented layout, assembled here field by field. The device
+    // nonce is random: taken from the request, and checked to be what the
+    // token service reads and to differ between two requests.
+    let nonce = &r[113..145];
     let mut body = Vec::new();
     body.extend_from_slice(b"TCPR");
-    body.extend_from_slice(&[0x01, 0, 0, 0]);
+    body.extend_from_slice(&[0x02, 0, 0, 0]);
     body.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
     body.extend_from_slice(&d.ecdh.public_key().to_sec1());
     body.extend_from_slice(&CHALLENGE);
+    body.extend_from_slice(nonce);
     body.push(CONTEXT.len() as u8);
     body.extend_from_slice(CONTEXT);
     assert_eq!(&r[..r.len() - 64], &body[..]);
     // The signature is ECDSA P-256/SHA-256 over the domain and the body, r‖s
     // with low S, checked with the `p256` crate directly (not our wrapper).
     use p256::ecdsa::signature::Verifier as _;
-    let mut msg = b"tapcrypt/request/v1".to_vec();
+    let mut msg = b"tapcrypt/request/v2".to_vec();
     msg.extend_from_slice(&body);
     let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(
         &d.attestation.verifying_key().public_key().to_sec1(),
@@ -82,7 +86,40 @@ fn layout_is_as_documented() {
     let sig = p256::ecdsa::Signature::from_slice(&r[r.len() - 64..]).unwrap();
     assert!(sig.normalize_s() == sig, "low-S");
     vk.verify(&msg, &sig).unwrap();
-    assert_eq!(REQUEST_SIGNATURE_DOMAIN, b"tapcrypt/request/v1");
+    assert_eq!(REQUEST_SIGNATURE_DOMAIN, b"tapcrypt/request/v2");
+    // What the token service reads: the nonce, and the request hash as
+    // SHA-256 of the whole request (the `sha2` crate directly).
+    use sha2::Digest as _;
+    let req = open_request(&d.attestation.verifying_key(), &CHALLENGE, &r).unwrap();
+    assert_eq!(&req.device_nonce[..], nonce);
+    assert_eq!(req.request_hash[..], sha2::Sha256::digest(&r)[..]);
+    assert_eq!(req.request_hash, tapcrypt::provision::request_hash(&r));
+    // A fresh nonce per request.
+    let mut out = [0u8; MAX_REQUEST_LEN];
+    let n = build_request(
+        &RequestContents {
+            last_counter: 0x0102_0304_0506_0708,
+            challenge: &CHALLENGE,
+            context: CONTEXT,
+        },
+        &d.ecdh.public_key(),
+        &d.attestation,
+        &mut TestRng::new(6),
+        &mut out,
+    )
+    .unwrap();
+    assert_ne!(&out[113..145], nonce);
+    assert_ne!(
+        tapcrypt::provision::request_hash(&out[..n]),
+        req.request_hash
+    );
+    // A v1 request is refused with its own error.
+    let mut v1 = r.clone();
+    v1[4] = 1;
+    assert!(matches!(
+        open_request(&d.attestation.verifying_key(), &CHALLENGE, &v1),
+        Err(ProvisionError::Input(Error::Malformed { what })) if what.contains("v1")
+    ));
 }
 
 #[test]
@@ -204,7 +241,7 @@ fn malformed_fields_are_typed_input_errors() {
         input_err(&|b| b[0] = b'X'),
         Error::Malformed { .. }
     ));
-    assert!(matches!(input_err(&|b| b[4] = 2), Error::Malformed { .. }));
+    assert!(matches!(input_err(&|b| b[4] = 3), Error::Malformed { .. }));
     assert!(matches!(input_err(&|b| b[6] = 1), Error::Malformed { .. }));
     // Compressed and off-curve device keys.
     assert_eq!(
@@ -221,10 +258,10 @@ fn malformed_fields_are_typed_input_errors() {
     );
     // Context length beyond 64, and one that disagrees with the size.
     assert!(matches!(
-        input_err(&|b| b[113] = 65),
+        input_err(&|b| b[145] = 65),
         Error::Malformed { .. }
     ));
-    assert!(matches!(input_err(&|b| b[113] -= 1), Error::Length { .. }));
+    assert!(matches!(input_err(&|b| b[145] -= 1), Error::Length { .. }));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
 use tapcrypt::provision::tr31::Version;
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents, EnvelopeKey,
-    KbpkKdf, KeyBlockHeader, RequestContents, build_envelope, build_request, open_request,
+    KbpkKdf, KeyBlockHeader, build_envelope, open_request,
 };
 use tapcrypt::token::wallet::DpanWallet;
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
@@ -159,17 +159,17 @@ fn dpan_tap() -> Result<(), ExitCode> {
     // challenge, relayed by the (untrusted) phone.
     let mut challenge = [0u8; CHALLENGE_LEN];
     let Ok(()) = rng.try_fill_bytes(&mut challenge);
+    // The band records the request's hash as outstanding (and would persist
+    // that before sending): only the envelope answering it will install.
+    let mut store: CredentialStore<2, 8> =
+        CredentialStore::new(band_key, pinned, Credentials::empty());
     let mut req_buf = [0u8; MAX_REQUEST_LEN];
     let req_len = step(
-        "band: sign a provisioning request (attestation key)",
+        "band: sign a provisioning request (attestation key, fresh nonce)",
         || {
-            build_request(
-                &RequestContents {
-                    last_counter: 0,
-                    challenge: &challenge,
-                    context: b"tapcrypt-demo:token-account-4242",
-                },
-                &band_key.public_key(),
+            store.begin_request(
+                &challenge,
+                b"tapcrypt-demo:token-account-4242",
                 &band_attestation,
                 &mut rng,
                 &mut req_buf,
@@ -199,6 +199,7 @@ fn dpan_tap() -> Result<(), ExitCode> {
     }];
     let contents = EnvelopeContents {
         counter,
+        request_hash: request.request_hash,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tapcrypt-demo:token-account-4242",
@@ -216,8 +217,6 @@ fn dpan_tap() -> Result<(), ExitCode> {
         envelope.len(),
         batch.len()
     );
-    let mut store: CredentialStore<2, 8> =
-        CredentialStore::new(band_key, pinned, Credentials::empty());
     let summary = step(
         "band: verify signature, ECDH, unwrap, install atomically",
         || store.install(&envelope),

@@ -965,10 +965,33 @@ fn envelope_install() {
         key: &mk_ac,
     }];
     let dpans = [tapcrypt::token::Dpan::parse("4111111111111111").unwrap()];
-    let env = fixture_envelope(&tsp, &keys, &dpans, &mut CtRng(3, false));
+    // The device's outstanding request (public: it was sent), made by a
+    // store holding a public copy of the device key and restored into the
+    // one under test the way a reboot would.
+    let mut asking: CredentialStore<2, 2> = CredentialStore::new(
+        DeviceKeyPair::from_secret_bytes(&D_SCALAR).unwrap(),
+        tsp.verifying_key(),
+        Credentials::empty(),
+    );
+    let attestation = EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap();
+    let mut req = [0u8; tapcrypt::provision::request::MAX_REQUEST_LEN];
+    asking
+        .begin_request(
+            &[0xC7; 32],
+            b"",
+            &attestation,
+            &mut CtRng(5, false),
+            &mut req,
+        )
+        .unwrap();
+    let mut state = [0u8; Credentials::<2, 2>::STATE_BYTES];
+    asking.credentials().to_bytes(&mut state).unwrap();
+    let restored = Credentials::<2, 2>::from_bytes(&state).unwrap();
+    let request_hash = *restored.outstanding_request().unwrap();
+    let env = fixture_envelope(&tsp, &keys, &dpans, request_hash, &mut CtRng(3, false));
     let device = DeviceKeyPair::from_secret_bytes(&secret(D_SCALAR)).unwrap();
     let mut store: CredentialStore<2, 2> =
-        CredentialStore::new(device, tsp.verifying_key(), Credentials::empty());
+        CredentialStore::new(device, tsp.verifying_key(), restored);
     let summary = store.install(&env).unwrap();
     black_box(summary.keys);
     for k in store.credentials().keys() {
@@ -982,12 +1005,13 @@ fn envelope_install() {
 fn credentials_restore() {
     use tapcrypt::provision::envelope::Credentials;
     let mut state = Vec::new();
-    state.extend_from_slice(b"TC\x02\x00");
+    state.extend_from_slice(b"TC\x03\x00");
     state.extend_from_slice(&5u64.to_be_bytes());
     state.extend_from_slice(&0u16.to_be_bytes());
-    // Header check (public): SHA-256("tapcrypt/credentials/v2" ‖ the 14
+    state.extend_from_slice(&[0; 32]); // no request outstanding
+    // Header check (public): SHA-256("tapcrypt/credentials/v3" ‖ the 46
     // bytes above), first 8 bytes, computed with Python's hashlib.
-    state.extend_from_slice(&[0xfb, 0x3b, 0xee, 0x8b, 0x70, 0x75, 0x25, 0x29]);
+    state.extend_from_slice(&[0x9c, 0x85, 0x9b, 0x19, 0x2e, 0x6e, 0x4d, 0x37]);
     let mut secret_ranges = Vec::new();
     for (meta, len) in [(*b"\x01E0X01\x01", 16), (*b"\x01E2C01\x11", 16)] {
         state.extend_from_slice(&meta);
@@ -1038,17 +1062,19 @@ fn envelope_build() {
     ];
     let dpans =
         [tapcrypt::token::Dpan::parse(SecretStr::new("4111111111111111").as_str()).unwrap()];
-    let env = fixture_envelope(&tsp, &keys, &dpans, &mut CtRng(4, true));
+    let env = fixture_envelope(&tsp, &keys, &dpans, [0x5A; 32], &mut CtRng(4, true));
     declassify_vec(&env);
 }
 
-/// An envelope for the fixture device (`D_SCALAR`): counter 7, one-step
-/// KDF to an AES-256 KBPK, context "tokenref:1". Whatever the caller marked
-/// secret (signing key, card keys, DPANs, RNG) stays secret.
+/// An envelope for the fixture device (`D_SCALAR`) answering the request
+/// with hash `request_hash`: counter 7, one-step KDF to an AES-256 KBPK,
+/// context "tokenref:1". Whatever the caller marked secret (signing key,
+/// card keys, DPANs, RNG) stays secret.
 fn fixture_envelope(
     tsp: &tapcrypt::provision::EcdsaSigningKey,
     keys: &[tapcrypt::provision::envelope::EnvelopeKey<'_>],
     dpans: &[tapcrypt::token::Dpan],
+    request_hash: [u8; 32],
     rng: &mut CtRng,
 ) -> Vec<u8> {
     use tapcrypt::provision::envelope::{self, EnvelopeContents};
@@ -1058,6 +1084,7 @@ fn fixture_envelope(
         .public_key();
     let contents = EnvelopeContents {
         counter: 7,
+        request_hash,
         kdf: KbpkKdf::OneStepSha256,
         kbpk_algorithm: Algorithm::Aes256,
         context: b"tokenref:1",

@@ -5,9 +5,13 @@
 //! key-usage check run on fuzzer bytes.
 //!
 //! The store starts each run from real installed credentials (the firmware
-//! fixture, counter 1). A failed install must leave them byte-for-byte as
-//! they were; a successful one must have installed exactly what its summary
-//! says, and that state must persist and restore.
+//! fixture, counter 1) with a request outstanding. Every input long enough
+//! gets that request's hash written into its request-hash field (bytes
+//! 48..80) before it is re-signed, so the checks behind the binding run too
+//! (the binding itself: `tests/provision_envelope.rs`). A failed install
+//! must leave the state byte-for-byte as it was; a successful one must have
+//! installed exactly what its summary says, with nothing outstanding, and
+//! that state must persist and restore.
 //!
 //! Each run that reaches the signature costs an ECDSA sign and verify and an
 //! ECDH (three scalar multiplications), so this target is far slower than
@@ -16,8 +20,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex, OnceLock};
 use tapcrypt::provision::envelope::SIGNATURE_DOMAIN;
+use tapcrypt::__internal::TestRng;
+use tapcrypt::provision::request::MAX_REQUEST_LEN;
 use tapcrypt::provision::{
-    CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EcdsaVerifyingKey,
+    CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EcdsaVerifyingKey, open_envelope,
 };
 
 type Creds = Credentials<2, 4>;
@@ -27,6 +33,7 @@ struct World {
     tsp: EcdsaSigningKey,
     store: Mutex<CredentialStore<2, 4>>,
     before: [u8; STATE],
+    outstanding: [u8; 32],
 }
 
 fn world() -> &'static World {
@@ -39,16 +46,30 @@ fn world() -> &'static World {
             include_bytes!("../../no_std-check/fixtures/tsp_public.bin"),
         )
         .unwrap();
-        let mut store = CredentialStore::new(device, pinned, Creds::empty());
+        // The fixture answers the request with hash 52…52
+        // (tests/firmware_fixture.rs).
+        let installed = open_envelope::<2, 4>(
+            &device,
+            &pinned,
+            0,
+            Some(&[0x52; 32]),
+            include_bytes!("../../no_std-check/fixtures/envelope.bin"),
+        )
+        .unwrap();
+        let mut store = CredentialStore::new(device, pinned, installed);
+        let attestation = EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap();
+        let mut req = [0u8; MAX_REQUEST_LEN];
         store
-            .install(include_bytes!("../../no_std-check/fixtures/envelope.bin"))
+            .begin_request(&[0xC7; 32], b"", &attestation, &mut TestRng::new(1), &mut req)
             .unwrap();
+        let outstanding = *store.credentials().outstanding_request().unwrap();
         let mut before = [0u8; STATE];
         store.credentials().to_bytes(&mut before).unwrap();
         World {
             tsp,
             store: Mutex::new(store),
             before,
+            outstanding,
         }
     })
 }
@@ -58,6 +79,9 @@ fuzz_target!(|data: &[u8]| {
     let mut store = w.store.lock().unwrap();
     *store.credentials_mut() = Creds::from_bytes(&w.before).unwrap();
     let mut env = data.to_vec();
+    if env.len() >= 80 + 64 {
+        env[48..80].copy_from_slice(&w.outstanding);
+    }
     if let Some(body_len) = env.len().checked_sub(64) {
         let sig = w.tsp.sign_parts(&[SIGNATURE_DOMAIN, &env[..body_len]]);
         env.truncate(body_len);
@@ -75,6 +99,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(c.counter(), summary.counter);
             assert_eq!(c.keys().count(), summary.keys);
             assert_eq!(c.dpans_left(), summary.dpans);
+            assert!(c.outstanding_request().is_none());
             c.to_bytes(&mut after).unwrap();
             let back = Creds::from_bytes(&after).unwrap();
             assert_eq!(back.counter(), summary.counter);

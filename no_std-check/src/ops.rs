@@ -528,7 +528,8 @@ fn p256_request_bench() {
 
 /// A signed envelope built on the host (`tests/firmware_fixture.rs`, which
 /// checks it opens to these inputs): device secret 4D…4D, token-service key
-/// pinned from `tsp_public.bin`, one AES-128 MK-AC 11…11, three DPANs.
+/// pinned from `tsp_public.bin`, one AES-128 MK-AC 11…11, three DPANs,
+/// answering the outstanding request whose hash is 52…52.
 #[cfg(feature = "ops-p256")]
 const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../fixtures/envelope.bin");
 #[cfg(feature = "ops-p256")]
@@ -555,7 +556,7 @@ fn open_fixture() -> Option<tapcrypt::provision::Credentials<2, 4>> {
             *st = Some((device, pinned));
         }
         let (device, pinned) = st.as_ref()?;
-        open_envelope::<2, 4>(device, pinned, 0, black_box(FIXTURE_ENVELOPE)).ok()
+        open_envelope::<2, 4>(device, pinned, 0, Some(&[0x52; 32]), black_box(FIXTURE_ENVELOPE)).ok()
     })
 }
 

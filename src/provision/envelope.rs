@@ -1,33 +1,38 @@
-//! The signed provisioning envelope, **tapcrypt profile v1**.
+//! The signed provisioning envelope, **tapcrypt profile v2**.
 //!
-//! The token service builds one envelope per (device, provisioning event);
-//! the device verifies it against a pinned token-service key and installs its
-//! content atomically.
+//! The token service builds one envelope per (device, provisioning
+//! request); the device verifies it against a pinned token-service key,
+//! checks that it answers the request the device has outstanding, and
+//! installs its content atomically.
 //!
 //! # Byte layout (all integers big-endian)
 //!
 //! ```text
 //! offset  size  field
 //! 0       4     magic "TCPE"
-//! 4       1     profile version = 0x01
+//! 4       1     profile version = 0x02
 //! 5       1     KDF: 0x01 SP 800-56C one-step SHA-256, 0x02 HKDF-SHA256
 //! 6       1     KBPK algorithm: 0x01 AES-128, 0x02 AES-192, 0x03 AES-256
 //! 7       1     reserved, 0x00
 //! 8       8     envelope counter, u64, >= 1; strictly increasing per device
 //! 16      32    device key id = SHA-256(device public key, 65-byte SEC1)
-//! 48      65    token-service ephemeral public key, SEC1 uncompressed 04‖X‖Y
-//! 113     1     context length c, 0..=64
-//! 114     c     context (bound into the KBPK derivation)
+//! 48      32    request hash: SHA-256 of the complete signed request this
+//!               envelope answers (super::request::request_hash)
+//! 80      65    token-service ephemeral public key, SEC1 uncompressed 04‖X‖Y
+//! 145     1     context length c, 0..=64
+//! 146     c     context (bound into the KBPK derivation)
 //! ..      1     number of key blocks k, 1..=16
 //!               k × { u16 length m (16..=MAX_KEY_BLOCK_LEN) ‖ m bytes:
 //!                     TR-31 key block, version D, ASCII }
 //! ..      1     number of DPANs n, 0..=255
 //!               n × { u8 digit count d (13..=19) ‖ d ASCII digits, Luhn-valid }
 //! end-64  64    ECDSA P-256/SHA-256 signature r‖s (P1363, low-S) over
-//!               "tapcrypt/envelope/v1" ‖ bytes[0 .. end-64]
+//!               "tapcrypt/envelope/v2" ‖ bytes[0 .. end-64]
 //! ```
 //!
-//! Nothing may follow the signature. The KBPK is derived as described in
+//! Nothing may follow the signature. Version 0x01 (no request hash) is
+//! refused with its own error; its signature domain differs too, so a v1
+//! signature never verifies as v2. The KBPK is derived as described in
 //! [`super::keypair`] with the envelope's KDF, KBPK algorithm and context;
 //! every key block is then unwrapped under it.
 //!
@@ -40,9 +45,12 @@
 //!    received bytes — opaque [`VerifyError`](crate::VerifyError);
 //! 3. replay: the counter must exceed the last installed one —
 //!    [`ProvisionError::Replay`];
-//! 4. the device key id must be this device's;
-//! 5. capacity: the key and DPAN counts fit the store (public counts);
-//! 6. ECDH + KDF → KBPK; unwrap every key block (MAC checked before use);
+//! 4. binding: the request hash must be the device's outstanding request —
+//!    [`ProvisionError::NotRequested`] if it is another one or none is
+//!    outstanding;
+//! 5. the device key id must be this device's;
+//! 6. capacity: the key and DPAN counts fit the store (public counts);
+//! 7. ECDH + KDF → KBPK; unwrap every key block (MAC checked before use);
 //!    key usages unique.
 //!
 //! Only when all of that succeeded is the new credential set swapped in
@@ -50,6 +58,37 @@
 //! previous keys and DPANs stay usable. For power-loss safety the caller
 //! persists [`Credentials`] (which carries the counter) with one atomic write
 //! (A/B slots) after `install` returns `Ok`.
+//!
+//! # The device's request state machine
+//!
+//! The device keeps at most one **outstanding request**: the
+//! [`request_hash`](super::request::request_hash) of the last request it
+//! sent. It lives in [`Credentials`] and is persisted with them (state
+//! header, below). States and transitions:
+//!
+//! * **idle** (nothing outstanding): every envelope is refused
+//!   ([`ProvisionError::NotRequested`]). This is also where a device lands
+//!   whose state was lost — it restarts from [`Credentials::empty()`]
+//!   (counter unknown, 0) — so it refuses every old envelope and spent
+//!   DPANs cannot come back; it installs again only after it re-attests.
+//! * [`CredentialStore::begin_request`] (idle or outstanding → outstanding):
+//!   draws a fresh device nonce, builds and signs the request, records its
+//!   hash, replacing any earlier outstanding request (whose answer will
+//!   then be refused). The firmware **persists the state
+//!   ([`Credentials::to_bytes`]) and waits until the write is durable
+//!   before sending the request**.
+//! * [`CredentialStore::install`] of the envelope that answers it
+//!   (outstanding → idle): the new credentials have nothing outstanding;
+//!   the firmware persists them before using them.
+//!
+//! Power loss: before the request state is durable, the old state comes
+//! back and the request was never sent. Between sending and installing, the
+//! restored state still has the request outstanding, so its envelope still
+//! installs once. After an install but before its state is durable, the
+//! restored state still has the request outstanding and the old counter:
+//! the same envelope installs again, and nothing of it was used yet. Once
+//! the installed state is durable, the envelope is refused (its request is
+//! no longer outstanding, and its counter is not above the installed one).
 //!
 //! # Persisted credentials
 //!
@@ -60,13 +99,14 @@
 //! ```text
 //! offset  size  field
 //! 0       2     magic "TC"
-//! 2       1     state version = 0x02
-//! 3       1     reserved, 0x00
+//! 2       1     state version = 0x03
+//! 3       1     flags: bit 0 = a request is outstanding; bits 1-7 zero
 //! 4       8     envelope counter, u64 (replay protection survives a reboot)
 //! 12      2     index of the next DPAN to take, u16, <= D
-//! 14      8     header check: SHA-256("tapcrypt/credentials/v2" ‖ bytes[0..14]),
+//! 14      32    outstanding request hash (all zero when flag bit 0 is clear)
+//! 46      8     header check: SHA-256("tapcrypt/credentials/v3" ‖ bytes[0..46]),
 //!               first 8 bytes
-//! 22      K×39  key slots { present 0x00/0x01, usage (2), mode of use (1),
+//! 54      K×39  key slots { present 0x00/0x01, usage (2), mode of use (1),
 //!               key version (2), algorithm code (1: 0x01/0x02/0x03 AES-128/
 //!               192/256, 0x11/0x12 TDES two/three-key), key (32, zero-padded) };
 //!               an empty slot is all zeros
@@ -81,12 +121,13 @@
 //! `provision` fuzz target checks that whatever it accepts re-encodes to the
 //! same bytes and hands out exactly `dpans_left()` DPANs.
 //!
-//! Every header byte is checked: magic, version and reserved byte by value,
-//! the counter and the next-DPAN index through the header check (no value
-//! of either is impossible by itself, and a counter that silently restores
-//! lower would reopen replays). The check is a keyless hash over public
-//! bytes, against torn writes and bit flips, not an authenticator. Version
-//! 0x01 (the same layout without the check) is refused with its own error.
+//! Every header byte is checked: magic, version and flags by value, the
+//! counter, the next-DPAN index and the outstanding request hash through the
+//! header check (no value of these is impossible by itself, and a counter
+//! that silently restores lower would weaken replay protection). The check is
+//! a keyless hash over public bytes, against torn writes and bit flips, not
+//! an authenticator. Versions 0x01 (no check) and 0x02 (no outstanding
+//! request) are refused with their own errors.
 //! Beyond the header the state holds keys in clear and carries no checksum:
 //! integrity and confidentiality at rest, and atomic writes, are the
 //! secure-storage layer's job.
@@ -116,6 +157,7 @@ use super::ecdsa::{EcdsaSigningKey, EcdsaVerifyingKey};
 use super::keypair::{
     self, DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams, SEC1_UNCOMPRESSED_LEN,
 };
+use super::request::{self, CHALLENGE_LEN, REQUEST_HASH_LEN, RequestContents};
 use super::tr31::{self, KeyBlockHeader, UnwrappedKey, Version, WrapKey};
 use super::wire::{Cursor, Writer, malformed};
 use crate::token::Dpan;
@@ -124,9 +166,9 @@ use crate::{Algorithm, Error};
 /// Envelope magic.
 pub const MAGIC: [u8; 4] = *b"TCPE";
 /// The profile version this module reads and writes.
-pub const PROFILE_V1: u8 = 0x01;
+pub const PROFILE_V2: u8 = 0x02;
 /// Signature domain separation prefix.
-pub const SIGNATURE_DOMAIN: &[u8; 20] = b"tapcrypt/envelope/v1";
+pub const SIGNATURE_DOMAIN: &[u8; 20] = b"tapcrypt/envelope/v2";
 /// Largest context.
 pub const MAX_ENVELOPE_CONTEXT: usize = 64;
 /// Largest number of key blocks in one envelope.
@@ -134,7 +176,7 @@ pub const MAX_KEY_BLOCKS: usize = 16;
 /// Signature length.
 const SIG_LEN: usize = 64;
 /// Offset of the context length byte.
-const CTX_LEN_OFF: usize = 113;
+const CTX_LEN_OFF: usize = 145;
 
 // ---------------------------------------------------------------------------
 // DPANs
@@ -195,6 +237,9 @@ pub struct Credentials<const K: usize, const D: usize> {
     dpans: [Option<Dpan>; D],
     /// Index of the next unused DPAN (public).
     next_dpan: usize,
+    /// Hash of the request the device sent and awaits an envelope for
+    /// (public).
+    outstanding: Option<[u8; REQUEST_HASH_LEN]>,
 }
 
 impl<const K: usize, const D: usize> Default for Credentials<K, D> {
@@ -212,7 +257,15 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             keys: core::array::from_fn(|_| None),
             dpans: core::array::from_fn(|_| None),
             next_dpan: 0,
+            outstanding: None,
         }
+    }
+
+    /// The hash of the request this device awaits an envelope for, if any
+    /// (see the module docs' state machine).
+    #[must_use]
+    pub fn outstanding_request(&self) -> Option<&[u8; REQUEST_HASH_LEN]> {
+        self.outstanding.as_ref()
     }
 
     /// Counter of the envelope these credentials came from (0 = none yet).
@@ -259,24 +312,28 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
 // ---------------------------------------------------------------------------
 // Persistence (device side)
 
-/// Persisted credentials: magic "TC", version 2, reserved 0, envelope counter
-/// (u64), index of the next DPAN (u16), header check (8).
-const STATE_HEADER: usize = 22;
+/// Persisted credentials: magic "TC", version 3, flags, envelope counter
+/// (u64), index of the next DPAN (u16), outstanding request hash (32),
+/// header check (8).
+const STATE_HEADER: usize = 54;
 /// The header fields the check covers.
-const STATE_HEADER_FIELDS: usize = 14;
+const STATE_HEADER_FIELDS: usize = 46;
+/// Flags bit 0: a request is outstanding.
+const STATE_FLAG_OUTSTANDING: u8 = 0x01;
 /// Per key slot: present (0/1), usage (2), mode of use (1), key version (2),
 /// algorithm code (1), key (32 bytes, zero-padded).
 const STATE_KEY_SLOT: usize = 39;
 /// Per DPAN slot: digit count (0 = empty or spent), digit values (19).
 const STATE_DPAN_SLOT: usize = 20;
 const STATE_MAGIC: [u8; 2] = *b"TC";
-const STATE_V2: u8 = 2;
+const STATE_V3: u8 = 3;
 /// Domain separation for the header check.
-const STATE_CHECK_DOMAIN: &[u8; 23] = b"tapcrypt/credentials/v2";
+const STATE_CHECK_DOMAIN: &[u8; 23] = b"tapcrypt/credentials/v3";
 
 /// The header check: the first 8 bytes of
-/// SHA-256("tapcrypt/credentials/v2" ‖ the 14 header bytes before it).
-/// Public data only (magic, version, counter, next-DPAN index).
+/// SHA-256("tapcrypt/credentials/v3" ‖ the 46 header bytes before it).
+/// Public data only (magic, version, flags, counter, next-DPAN index,
+/// outstanding request hash).
 fn state_check(fields: &[u8]) -> [u8; 8] {
     let mut h = sha2::Sha256::new();
     h.update(STATE_CHECK_DOMAIN);
@@ -317,10 +374,15 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             out: hdr,
             pos: 0,
             field: "credential state header",
-            expected: "22 bytes",
+            expected: "54 bytes",
+        };
+        let flags = if self.outstanding.is_some() {
+            STATE_FLAG_OUTSTANDING
+        } else {
+            0
         };
         w.put(&STATE_MAGIC)?;
-        w.put(&[STATE_V2, 0])?;
+        w.put(&[STATE_V3, flags])?;
         w.put(&self.counter.to_be_bytes())?;
         let next = u16::try_from(self.next_dpan).map_err(|_| Error::Length {
             field: "credential DPAN slots",
@@ -328,6 +390,7 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
             got: self.next_dpan,
         })?;
         w.put(&next.to_be_bytes())?;
+        w.put(&self.outstanding.unwrap_or([0; REQUEST_HASH_LEN]))?;
         let check = state_check(w.written());
         w.put(&check)?;
         let (key_area, dpan_area) = rest.split_at_mut(K * STATE_KEY_SLOT);
@@ -354,9 +417,10 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     /// Restores credentials persisted with [`to_bytes`](Self::to_bytes) (same
     /// `K` and `D`). The encoding is canonical: only bytes that `to_bytes`
     /// can have written for credentials [`open_envelope`] can have produced
-    /// are accepted — every header byte checked (magic, version, reserved
-    /// byte, and the header check over the counter and next-DPAN index, so a
-    /// flipped or torn counter is refused rather than restored), keys in
+    /// are accepted — every header byte checked (magic, version, flags, and
+    /// the header check over the counter, next-DPAN index and outstanding
+    /// request, so a flipped or torn counter is refused rather than
+    /// restored; no outstanding request means an all-zero hash), keys in
     /// slots `0..k` with unique usages, `k ≥ 1`
     /// exactly when the counter is non-zero, unspent DPANs in consecutive
     /// slots from the next-DPAN index on, Luhn-valid, every padding byte
@@ -365,8 +429,8 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     /// exits, each group with one public verdict.
     ///
     /// # Errors
-    /// [`Error::Malformed`] for anything else; a version-1 state (no header
-    /// check) is refused with its own message.
+    /// [`Error::Malformed`] for anything else; a version-1 or version-2 state
+    /// is refused with its own message.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let bad = malformed("credential state");
         if bytes.len() != Self::STATE_BYTES {
@@ -377,19 +441,25 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
         if c.array::<2>("credential state magic")? != STATE_MAGIC {
             return Err(bad);
         }
-        match c.array::<2>("credential state version")? {
-            [STATE_V2, 0] => {}
-            [1, _] => {
+        let flags = match c.array::<2>("credential state version")? {
+            [STATE_V3, f] if f & !STATE_FLAG_OUTSTANDING == 0 => f,
+            [1 | 2, _] => {
                 return Err(malformed(
-                    "credential state version 1 (no header check) is no longer read; \
-                     version 2 required",
+                    "credential state version 1 or 2 (no outstanding request) is no \
+                     longer read; version 3 required",
                 ));
             }
             _ => return Err(bad),
-        }
+        };
         let mut creds = Self::empty();
         creds.counter = c.u64("credential state counter")?;
         creds.next_dpan = usize::from(c.u16("credential state next DPAN")?);
+        let outstanding = c.array::<REQUEST_HASH_LEN>("credential state outstanding request")?;
+        if flags & STATE_FLAG_OUTSTANDING != 0 {
+            creds.outstanding = Some(outstanding);
+        } else if outstanding != [0; REQUEST_HASH_LEN] {
+            return Err(bad);
+        }
         let fields = hdr.get(..STATE_HEADER_FIELDS).ok_or(bad)?;
         // Public header bytes: a plain comparison.
         if c.array::<8>("credential state header check")? != state_check(fields) {
@@ -492,6 +562,7 @@ struct Parsed<'a> {
     kbpk_alg: Algorithm,
     counter: u64,
     device_id: &'a [u8],
+    request_hash: [u8; REQUEST_HASH_LEN],
     ephemeral: EcPublicKey,
     context: &'a [u8],
     n_keys: usize,
@@ -507,7 +578,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
     if env.len() < min {
         return Err(Error::Length {
             field: "provisioning envelope",
-            expected: "at least 180",
+            expected: "at least 212",
             got: env.len(),
         });
     }
@@ -516,8 +587,15 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
     if c.take(4, "envelope magic")? != MAGIC {
         return Err(malformed("not a tapcrypt provisioning envelope"));
     }
-    if c.u8("envelope version")? != PROFILE_V1 {
-        return Err(malformed("unsupported envelope profile version"));
+    match c.u8("envelope version")? {
+        PROFILE_V2 => {}
+        0x01 => {
+            return Err(malformed(
+                "envelope profile v1 (not bound to a request) is no longer accepted; \
+                 v2 required",
+            ));
+        }
+        _ => return Err(malformed("unsupported envelope profile version")),
     }
     let kdf = KbpkKdf::from_code(c.u8("envelope KDF")?).ok_or(malformed("unknown envelope KDF"))?;
     let kbpk_alg = keypair::alg_from_code(c.u8("envelope KBPK algorithm")?)
@@ -531,6 +609,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
         return Err(malformed("envelope counter must be at least 1"));
     }
     let device_id = c.take(32, "device key id")?;
+    let request_hash = c.array::<REQUEST_HASH_LEN>("request hash")?;
     let ephemeral = EcPublicKey::from_sec1(c.take(SEC1_UNCOMPRESSED_LEN, "ephemeral key")?)?;
     let ctx_len = usize::from(c.u8("context length")?);
     if ctx_len > MAX_ENVELOPE_CONTEXT {
@@ -572,6 +651,7 @@ fn parse(env: &[u8]) -> Result<Parsed<'_>, Error> {
         kbpk_alg,
         counter,
         device_id,
+        request_hash,
         ephemeral,
         context,
         n_keys,
@@ -589,17 +669,21 @@ fn device_key_id(pk: &EcPublicKey) -> [u8; 32] {
     out
 }
 
-/// Verifies and opens an envelope into a fresh credential set, without
-/// touching any state. See the module docs for the order of checks.
+/// Verifies and opens an envelope into a fresh credential set (with no
+/// request outstanding), without touching any state. `outstanding_request`
+/// is the [`request_hash`](super::request::request_hash) of the request the
+/// device awaits an answer to (`None`: none, and every envelope is refused).
+/// See the module docs for the order of checks.
 ///
 /// # Errors
 /// [`ProvisionError::Input`] (structure, capacity, wrong device, duplicate
 /// usages), [`ProvisionError::Verify`] (signature or key block MAC),
-/// [`ProvisionError::Replay`].
+/// [`ProvisionError::Replay`], [`ProvisionError::NotRequested`].
 pub fn open_envelope<const K: usize, const D: usize>(
     device: &DeviceKeyPair,
     token_service: &EcdsaVerifyingKey,
     last_counter: u64,
+    outstanding_request: Option<&[u8; REQUEST_HASH_LEN]>,
     envelope: &[u8],
 ) -> Result<Credentials<K, D>, ProvisionError> {
     let p = parse(envelope)?;
@@ -609,6 +693,10 @@ pub fn open_envelope<const K: usize, const D: usize>(
             envelope: p.counter,
             last_installed: last_counter,
         });
+    }
+    // Public values (the request hash travels in clear both ways).
+    if outstanding_request != Some(&p.request_hash) {
+        return Err(ProvisionError::NotRequested);
     }
     // The verdict is public (the envelope names its recipient in clear); it
     // goes through the one declassification point because memcheck rightly
@@ -706,8 +794,43 @@ impl<const K: usize, const D: usize> CredentialStore<K, D> {
         &mut self.active
     }
 
-    /// Verifies, decrypts and installs `envelope`. On success the new set
-    /// replaces the old one (which is wiped); on any error nothing changes.
+    /// Starts a provisioning request (device side, `no_std`): draws a fresh
+    /// device nonce, builds and signs the request for `challenge` with the
+    /// device's ECDH public key and its last installed counter, writes it
+    /// into `out` (returns its length) and records its hash as the
+    /// outstanding request, replacing any earlier one.
+    ///
+    /// **Persist [`credentials`](Self::credentials)`().to_bytes` and wait
+    /// until the write is durable before sending the request** (module docs,
+    /// state machine).
+    ///
+    /// # Errors
+    /// As [`build_request`](super::request::build_request); on error the
+    /// outstanding request is unchanged.
+    pub fn begin_request<R: rand_core::CryptoRng + ?Sized>(
+        &mut self,
+        challenge: &[u8; CHALLENGE_LEN],
+        context: &[u8],
+        attestation: &EcdsaSigningKey,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let contents = RequestContents {
+            last_counter: self.active.counter,
+            challenge,
+            context,
+        };
+        let n =
+            request::build_request(&contents, &self.device.public_key(), attestation, rng, out)?;
+        let sent = out.get(..n).ok_or(malformed("request length"))?;
+        self.active.outstanding = Some(request::request_hash(sent));
+        Ok(n)
+    }
+
+    /// Verifies, decrypts and installs `envelope`, which must answer the
+    /// outstanding request ([`begin_request`](Self::begin_request)). On
+    /// success the new set replaces the old one (which is wiped) and nothing
+    /// is outstanding any more; on any error nothing changes.
     ///
     /// # Errors
     /// As [`open_envelope`].
@@ -716,6 +839,7 @@ impl<const K: usize, const D: usize> CredentialStore<K, D> {
             &self.device,
             &self.token_service,
             self.active.counter,
+            self.active.outstanding.as_ref(),
             envelope,
         )?;
         let summary = InstallSummary {
@@ -753,6 +877,10 @@ impl fmt::Debug for EnvelopeKey<'_> {
 pub struct EnvelopeContents<'a> {
     /// Envelope counter for this device (>= 1, above every earlier one).
     pub counter: u64,
+    /// The request this envelope answers:
+    /// [`ProvisioningRequest::request_hash`](super::ProvisioningRequest::request_hash)
+    /// of the request [`open_request`](super::open_request) accepted.
+    pub request_hash: [u8; REQUEST_HASH_LEN],
     /// KDF for the KBPK.
     pub kdf: KbpkKdf,
     /// KBPK algorithm (AES-128/192/256).
@@ -860,13 +988,14 @@ pub fn build_envelope<R: rand_core::CryptoRng + ?Sized>(
     };
     w.put(&MAGIC)?;
     w.put(&[
-        PROFILE_V1,
+        PROFILE_V2,
         contents.kdf.code(),
         keypair::alg_code(contents.kbpk_algorithm),
         0,
     ])?;
     w.put(&contents.counter.to_be_bytes())?;
     w.put(&device_key_id(device))?;
+    w.put(&contents.request_hash)?;
     w.put(&eph_pub.to_sec1())?;
     w.put(&[contents.context.len() as u8])?;
     w.put(contents.context)?;

@@ -28,7 +28,9 @@ pub use envelope::{
     CredentialStore, Credentials, EnvelopeContents, EnvelopeKey, build_envelope, open_envelope,
 };
 pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams};
-pub use request::{ProvisioningRequest, RequestContents, build_request, open_request};
+pub use request::{
+    ProvisioningRequest, RequestContents, build_request, open_request, request_hash,
+};
 pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
 
 use core::fmt;
@@ -56,6 +58,10 @@ pub enum ProvisionError {
     /// A correctly signed request that answers another challenge (a replay
     /// of an old request).
     StaleChallenge,
+    /// A correctly signed envelope that does not answer the device's
+    /// outstanding request: it answers another (older) one, or none is
+    /// outstanding (e.g. the device lost its state and has not re-attested).
+    NotRequested,
 }
 
 impl From<Error> for ProvisionError {
@@ -83,6 +89,9 @@ impl fmt::Display for ProvisionError {
                 "envelope counter {envelope} is not above the last installed {last_installed}"
             ),
             ProvisionError::StaleChallenge => f.write_str("the request answers another challenge"),
+            ProvisionError::NotRequested => {
+                f.write_str("the envelope does not answer the device's outstanding request")
+            }
         }
     }
 }
