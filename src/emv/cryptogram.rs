@@ -56,8 +56,17 @@ pub struct CardDataSpec {
     pub min: usize,
     /// Largest allowed length.
     pub max: usize,
-    /// If set, the only lengths allowed between `min` and `max`.
+    /// If set, the only lengths allowed between `min` and `max`, besides
+    /// the issuer-discretionary-data forms that `visa_idd` allows.
     pub only: Option<[usize; 2]>,
+    /// Visa IAD formats 0/1/3 with issuer discretionary data: 8 to 23
+    /// bytes, the 7-byte form followed by an IDD length byte `n` (0–15) and
+    /// `n` bytes, so IAD\[7\] = length − 8. Seen in public IAD decoders and
+    /// published card traces (e.g. `06 01 12 03 A0 00 00 0F …`, 23 bytes,
+    /// CVN 18); pyemv MACs the whole 9F10 whatever its length. Visa's VIS
+    /// specification, which defines the format, is not public: this is the
+    /// layout those public sources agree on, and the length byte is checked.
+    pub visa_idd: bool,
 }
 
 impl CardDataSpec {
@@ -68,11 +77,17 @@ impl CardDataSpec {
             min: n,
             max: n,
             only: None,
+            visa_idd: false,
         }
     }
 
-    fn allows(&self, n: usize) -> bool {
-        (self.min..=self.max).contains(&n) && self.only.is_none_or(|[a, b]| n == a || n == b)
+    fn allows(&self, bytes: &[u8]) -> bool {
+        let n = bytes.len();
+        let idd = self.visa_idd
+            && (8..=23).contains(&n)
+            && bytes.get(7).is_some_and(|&l| usize::from(l) == n - 8);
+        idd || ((self.min..=self.max).contains(&n)
+            && self.only.is_none_or(|[a, b]| n == a || n == b))
     }
 }
 
@@ -226,7 +241,8 @@ pub const VISA_CVN_10: Cvn = tdes(
     VISA_SCRIPTS,
     IadLayout::Visa,
 );
-/// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 or 32 bytes); ARPC 2.
+/// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 bytes, 8–23 with
+/// issuer discretionary data, or 32 for format 2); ARPC 2.
 pub const VISA_CVN_18: Cvn = tdes(
     "Visa CVN 18",
     0x12,
@@ -234,10 +250,11 @@ pub const VISA_CVN_18: Cvn = tdes(
     K::CommonSessionKey,
     CardDataSpec {
         field: "IAD (Visa CVN 18)",
-        expected: "7 or 32",
+        expected: "7, 8 to 23 (with issuer discretionary data and its length byte) or 32",
         min: 7,
         max: 32,
         only: Some([7, 32]),
+        visa_idd: true,
     },
     Padding::Method2,
     AM::Method2,
@@ -253,10 +270,11 @@ pub const VISA_CVN_22: Cvn = tdes(
     K::CommonSessionKey,
     CardDataSpec {
         field: "IAD (Visa CVN '22')",
-        expected: "7 or 32",
+        expected: "7, 8 to 23 (with issuer discretionary data and its length byte) or 32",
         min: 7,
         max: 32,
         only: Some([7, 32]),
+        visa_idd: true,
     },
     Padding::Method2,
     AM::Method2,
@@ -328,6 +346,7 @@ pub const INTERAC_CVN_133: Cvn = tdes(
         min: 1,
         max: 32,
         only: None,
+        visa_idd: false,
     },
     Padding::Method2,
     AM::Method1,
@@ -347,6 +366,7 @@ pub const EMV_COMMON_TDES: Cvn = tdes(
         min: 1,
         max: 32,
         only: None,
+        visa_idd: false,
     },
     Padding::Method2,
     AM::Method2,
@@ -367,6 +387,7 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
         min: 1,
         max: 32,
         only: None,
+        visa_idd: false,
     },
     padding: Padding::Method2,
     arpc: AM::Method2,
@@ -409,6 +430,7 @@ pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
         min: 1 + 7 + 1,
         max: BOUND_CARD_DATA_MAX,
         only: None,
+        visa_idd: false,
     },
     padding: Padding::Method2,
     arpc: AM::Method2,
@@ -486,7 +508,7 @@ impl Cvn {
     /// The length check behind [`card_data`](Self::card_data) and
     /// [`card_data_bound`](Self::card_data_bound).
     pub(crate) fn card_data_checked<'a>(&self, bytes: &'a [u8]) -> Result<CardData<'a>, Error> {
-        if !self.card_data.allows(bytes.len()) {
+        if !self.card_data.allows(bytes) {
             return Err(Error::Length {
                 field: self.card_data.field,
                 expected: self.card_data.expected,
