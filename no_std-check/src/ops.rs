@@ -229,6 +229,71 @@ fn wallet_take_bench() {
     }
 }
 
+// ------------------------------------------------------------ lifecycle
+
+/// A limited-use tap on the band: the credential's limits refuse the third
+/// tap of a two-use key (and say which limit), the ATC counter runs out at
+/// FFFF; the states serialise as the firmware would before writing flash.
+/// Expected bytes written out from the layouts in `tapcrypt::lifecycle`.
+#[cfg(feature = "ops-lifecycle")]
+fn limited_use_tap_kat() -> bool {
+    use tapcrypt::lifecycle::{AtcCounter, Currency, DeviceUsage, LimitError, LowWater, UseLimits};
+    let Ok(eur) = Currency::from_bcd([0x09, 0x78]) else { return false };
+    let limits = UseLimits {
+        max_uses: 2,
+        not_before: 1000,
+        not_after: 2000,
+        max_amount: 5000,
+        currency: eur,
+        low_water: LowWater { uses: 1, seconds: 0, amount: 0 },
+    };
+    let Ok(u) = DeviceUsage::new(limits) else { return false };
+    let Ok(u) = u.spend(1500, 4000, eur) else { return false };
+    let over = u.spend(1500, 1001, eur) == Err(LimitError::AmountExceeded);
+    let Ok(u) = u.spend(2000, 1000, eur) else { return false };
+    let third = u.spend(2000, 0, eur) == Err(LimitError::UsesExhausted);
+    let b = u.to_bytes();
+    let bytes_ok = b[..12] == *b"KU\x01D\x00\x00\x00\x02\x00\x00\x00\x02"
+        && b[36..46] == [0, 0, 0, 0, 0, 0, 0x13, 0x88, 0x09, 0x78];
+    let restored = DeviceUsage::from_bytes(&b) == Ok(u);
+
+    let mut c = AtcCounter::new(Atc::from_u16(0xFFFE));
+    let mut atcs_ok = true;
+    for want in [0xFFFE, 0xFFFF] {
+        let Ok(r) = c.reserve() else { return false };
+        let flash = c.to_bytes();
+        atcs_ok &= c.take(r) == Ok(Atc::from_u16(want)) && AtcCounter::from_bytes(&flash).is_ok();
+    }
+    let end = c.reserve().is_err() && c.to_bytes() == [0x41, 0x43, 0x02, 0xFF, 0xFF];
+    over && third && bytes_ok && restored && u.replenish(2000).uses && atcs_ok && end
+}
+
+#[cfg(feature = "ops-lifecycle")]
+fn limited_use_tap_bench() {
+    use tapcrypt::lifecycle::{AtcCounter, Currency, DeviceUsage, LowWater, UseLimits};
+    let Ok(eur) = Currency::from_bcd(black_box([0x09, 0x78])) else { return };
+    let limits = UseLimits {
+        max_uses: black_box(10),
+        not_before: 1000,
+        not_after: 2000,
+        max_amount: 5000,
+        currency: eur,
+        low_water: LowWater::default(),
+    };
+    // The band's per-tap work: restore both states, spend, reserve, persist, take.
+    if let Ok(u) = DeviceUsage::new(limits) {
+        if let Ok(u) = DeviceUsage::from_bytes(&black_box(u.to_bytes())) {
+            black_box(u.spend(black_box(1500), black_box(400), eur).map(|u| u.to_bytes()).is_ok());
+        }
+    }
+    if let Ok(mut c) = AtcCounter::from_bytes(&black_box([0x41, 0x43, 0x01, 0x00, 0x07])) {
+        if let Ok(r) = c.reserve() {
+            black_box(c.to_bytes());
+            black_box(c.take(r).is_ok());
+        }
+    }
+}
+
 // ----------------------------------------------------------------- TDES
 
 /// cvn_visa_18-001 and cvn_mc_17-001 (pyemv tests/test_cvn_hsm.py).
@@ -605,6 +670,8 @@ pub static OPS: &[Op] = &[
     Op { name: "aes_arpc_check", kat: aes_arpc_check_kat, bench: aes_arpc_check_bench },
     #[cfg(feature = "ops-aes")]
     Op { name: "wallet_take", kat: wallet_take_kat, bench: wallet_take_bench },
+    #[cfg(feature = "ops-lifecycle")]
+    Op { name: "limited_use_tap", kat: limited_use_tap_kat, bench: limited_use_tap_bench },
     #[cfg(feature = "ops-aes")]
     Op { name: "aes_tap_dpan_bound", kat: aes_tap_kat, bench: aes_tap_bench },
     #[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
