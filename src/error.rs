@@ -89,6 +89,14 @@ pub enum Error {
         /// What was wrong with it.
         what: &'static str,
     },
+    /// A key's authenticated TR-31 header does not allow the role it was
+    /// asked for (usage or mode of use), or no installed key has that role.
+    KeyRole {
+        /// The role asked for, e.g. `"ICC MK-SMI (TR-31 E2)"`.
+        role: &'static str,
+        /// What did not fit.
+        problem: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -121,6 +129,7 @@ impl fmt::Display for Error {
             Error::OddHex { len } => write!(f, "hex string has an odd length ({len})"),
             Error::NotHex => f.write_str("hex string contains a non-hex character"),
             Error::Parameter { what } => write!(f, "invalid parameter: {what}"),
+            Error::KeyRole { role, problem } => write!(f, "key cannot serve as {role}: {problem}"),
             Error::UnsupportedCvn { cvn } => write!(f, "unsupported CVN {cvn:#04x}"),
             Error::CvnMismatch { pinned, declared } => write!(
                 f,

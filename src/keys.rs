@@ -302,19 +302,154 @@ pub(crate) fn kcv_ecb_zero(k: &KeyMaterial) -> Kcv {
 }
 
 secret_key!(
-    /// An issuer master key (IMK): derives one card master key per PAN/PSN.
+    /// An issuer master key for application cryptograms (IMK-AC): derives
+    /// one [`CardMasterKey`] (ICC MK-AC) per PAN/PSN.
     IssuerMasterKey
 );
 secret_key!(
-    /// A card (ICC) master key, also called a UDK: the per-card key derived
-    /// from an [`IssuerMasterKey`] with EMV Option A, B or C.
+    /// A card (ICC) master key for application cryptograms, **MK-AC** (a
+    /// UDK): derived from an [`IssuerMasterKey`] with EMV Option A, B or C.
+    /// Computes ARQC/TC/AAC (directly for Visa CVN 10, else through a
+    /// [`SessionKey`]) and, for some CVNs, the ARPC. TR-31 key usage `E0`.
     CardMasterKey
 );
 secret_key!(
-    /// A session key: derived from a [`CardMasterKey`] for one ATC (or one
-    /// ARQC, for script keys). Computes cryptograms, ARPCs and script MACs.
+    /// A session key for application cryptograms: derived from a
+    /// [`CardMasterKey`] for one ATC. Computes ACs and ARPCs.
     SessionKey
 );
+secret_key!(
+    /// An issuer master key for secure-messaging integrity (IMK-SMI):
+    /// derives one [`CardMacKey`] per PAN/PSN.
+    IssuerMacKey
+);
+secret_key!(
+    /// A card (ICC) master key for secure-messaging integrity, **MK-SMI**:
+    /// derives the [`ScriptMacKey`] of each issuer script. TR-31 key usage
+    /// `E2`.
+    CardMacKey
+);
+secret_key!(
+    /// An issuer master key for secure-messaging confidentiality (IMK-SMC):
+    /// derives one [`CardEncKey`] per PAN/PSN.
+    IssuerEncKey
+);
+secret_key!(
+    /// A card (ICC) master key for secure-messaging confidentiality,
+    /// **MK-SMC**: derives the [`ScriptEncKey`] of each issuer script. TR-31
+    /// key usage `E1`.
+    CardEncKey
+);
+secret_key!(
+    /// A script session key for integrity, **SK-SMI**: MACs issuer script
+    /// commands. Derived from a [`CardMacKey`] only.
+    ScriptMacKey
+);
+secret_key!(
+    /// A script session key for confidentiality, **SK-SMC**: encrypts issuer
+    /// script command data (PIN blocks). Derived from a [`CardEncKey`] only.
+    ScriptEncKey
+);
+secret_key!(
+    /// An issuer master key for CVC3 (IMK-CVC3): derives one [`Cvc3Key`] per
+    /// PAN/PSN.
+    IssuerCvc3Key
+);
+secret_key!(
+    /// A card (ICC) master key for Mastercard CVC3, **MK-CVC3** (computes
+    /// IVCVC3 and CVC3 directly). TR-31 key usage `E4` (EMV master key for
+    /// dynamic numbers).
+    Cvc3Key
+);
+secret_key!(
+    /// An issuer master key for Visa dCVV (IMK-DCVV; for Visa the IMK-AC,
+    /// used with PSN 00): derives one [`DcvvKey`] per PAN.
+    IssuerDcvvKey
+);
+secret_key!(
+    /// A card key for Visa dCVV, **MK-DCVV** (computes the dCVV directly).
+    /// TR-31 key usage `E6` (EMV master key, other): a tapcrypt convention,
+    /// as no usage is defined for dCVV.
+    DcvvKey
+);
+
+/// Crate-private access to a role type's key material.
+#[allow(private_interfaces)]
+pub(crate) mod role_sealed {
+    /// Builds a role type from material and reads it back. Sealed: the
+    /// trait lives in a private module, so no other crate implements it or
+    /// calls its methods.
+    pub trait Role: Sized {
+        fn from_material(m: crate::keys::KeyMaterial) -> Self;
+        fn material(&self) -> &crate::keys::KeyMaterial;
+    }
+}
+
+macro_rules! role {
+    ($($t:ident),*) => {$(
+        #[allow(private_interfaces)]
+        impl role_sealed::Role for $t {
+            fn from_material(m: KeyMaterial) -> Self {
+                $t(m)
+            }
+            fn material(&self) -> &KeyMaterial {
+                &self.0
+            }
+        }
+    )*};
+}
+role!(
+    IssuerMasterKey,
+    CardMasterKey,
+    SessionKey,
+    IssuerMacKey,
+    CardMacKey,
+    IssuerEncKey,
+    CardEncKey,
+    ScriptMacKey,
+    ScriptEncKey,
+    IssuerCvc3Key,
+    Cvc3Key,
+    IssuerDcvvKey,
+    DcvvKey
+);
+
+/// An issuer master key of one key family, and the ICC key type it
+/// derives (EMV Options A/B/C give each family its own role type:
+/// IMK-AC → MK-AC, IMK-SMI → MK-SMI, …). Sealed.
+pub trait IssuerKey: role_sealed::Role {
+    /// The ICC master key this issuer key derives.
+    type Card: role_sealed::Role;
+}
+impl IssuerKey for IssuerMasterKey {
+    type Card = CardMasterKey;
+}
+impl IssuerKey for IssuerMacKey {
+    type Card = CardMacKey;
+}
+impl IssuerKey for IssuerEncKey {
+    type Card = CardEncKey;
+}
+impl IssuerKey for IssuerCvc3Key {
+    type Card = Cvc3Key;
+}
+impl IssuerKey for IssuerDcvvKey {
+    type Card = DcvvKey;
+}
+
+/// An ICC secure-messaging master key and the script session key it
+/// derives: MK-SMI → SK-SMI ([`ScriptMacKey`]), MK-SMC → SK-SMC
+/// ([`ScriptEncKey`]). Sealed.
+pub trait ScriptMasterKey: role_sealed::Role {
+    /// The script session key this master key derives.
+    type Session: role_sealed::Role;
+}
+impl ScriptMasterKey for CardMacKey {
+    type Session = ScriptMacKey;
+}
+impl ScriptMasterKey for CardEncKey {
+    type Session = ScriptEncKey;
+}
 
 /// Odd-parity adjust arbitrary key bytes (constant time).
 ///

@@ -47,4 +47,8 @@ pub mod __internal;
 
 pub use digits::{Pan, Psn};
 pub use error::{Error, VerifyError};
-pub use keys::{Algorithm, CardMasterKey, IssuerMasterKey, Kcv, SessionKey};
+pub use keys::{
+    Algorithm, CardEncKey, CardMacKey, CardMasterKey, Cvc3Key, DcvvKey, IssuerCvc3Key,
+    IssuerDcvvKey, IssuerEncKey, IssuerKey, IssuerMacKey, IssuerMasterKey, Kcv, ScriptEncKey,
+    ScriptMacKey, ScriptMasterKey, SessionKey,
+};

@@ -122,7 +122,10 @@ fn key_algorithm_mismatches() {
     assert!(
         derive::mastercard_skd(&aes_mk, Atc::from_u16(1), UnpredictableNumber::default()).is_err()
     );
-    assert!(derive::visa_xor_session_key(&aes_mk, Atc::from_u16(1)).is_err());
+    assert!(
+        derive::visa_xor_session_key(&tapcrypt::CardMacKey::aes128(&[1; 16]), Atc::from_u16(1))
+            .is_err()
+    );
     assert!(derive::session_key_ac(&t3, Atc::from_u16(1)).is_err());
     assert!(
         VISA_CVN_18
@@ -384,12 +387,15 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
     assert!(arpc::verify(&sk3, &arqc, &resp, &Arpc::Method2(a)).is_err());
     // The issuer-script MAC: the raw command MAC, the profile's command
     // MAC and a whole PIN-change command (three-key SK_SMI).
-    let e = script::command_mac(&sk3, &[0x84, 0x24, 0, 2, 8]).unwrap_err();
+    let smi3 = tapcrypt::ScriptMacKey::new(Algorithm::Tdes3, &k3).unwrap();
+    let smi2 = tapcrypt::ScriptMacKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    let smc2 = tapcrypt::ScriptEncKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    let e = script::command_mac(&smi3, &[0x84, 0x24, 0, 2, 8]).unwrap_err();
     assert!(key_alg(e), "command_mac: {e:?}");
     for profile in [&VISA_CVN_10.script, &MASTERCARD_CVN_17.script] {
         let e = script::script_command_mac(
             profile,
-            &sk3,
+            &smi3,
             &[0x84, 0x24, 0, 2, 8],
             Atc::from_u16(1),
             &arqc,
@@ -402,8 +408,8 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
     let e = script::pin_change_command(
         &VISA_CVN_10.script,
         &mk2,
-        &sk3,
-        &sk2,
+        &smi3,
+        &smc2,
         Atc::from_u16(1),
         &arqc,
         &Pin::parse("1234").unwrap(),
@@ -413,10 +419,11 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
     .unwrap_err();
     assert!(key_alg(e), "pin_change_command: {e:?}");
     // IVCVC3 (and CVC3, which its docs also limit to two-key TDES).
-    let e = cvv::ivcvc3(&cmk3, &[0x54, 0x13, 0x33, 0x90, 0x00, 0x00, 0x15, 0x13]).unwrap_err();
+    let cvc3_k3 = tapcrypt::Cvc3Key::new(Algorithm::Tdes3, &k3).unwrap();
+    let e = cvv::ivcvc3(&cvc3_k3, &[0x54, 0x13, 0x33, 0x90, 0x00, 0x00, 0x15, 0x13]).unwrap_err();
     assert!(key_alg(e), "ivcvc3: {e:?}");
     let e = cvv::cvc3(
-        &cmk3,
+        &cvc3_k3,
         [0x12, 0x34],
         UnpredictableNumber::default(),
         Atc::from_u16(1),
@@ -426,6 +433,7 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
     // The two-key key still works everywhere (the refusal is not a blanket one).
     let mk2m = MacKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
     mac::retail_mac(&mk2m, b"message", Padding::Method2).unwrap();
-    script::command_mac(&sk2, &[0x84, 0x24, 0, 2, 8]).unwrap();
-    cvv::ivcvc3(&mk2, &[0x54, 0x13]).unwrap();
+    script::command_mac(&smi2, &[0x84, 0x24, 0, 2, 8]).unwrap();
+    let cvc3_k2 = tapcrypt::Cvc3Key::new(Algorithm::Tdes2, &k3[..16]).unwrap();
+    cvv::ivcvc3(&cvc3_k2, &[0x54, 0x13]).unwrap();
 }

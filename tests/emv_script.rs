@@ -9,19 +9,31 @@ use tapcrypt::emv::{
     Atc, Cryptogram, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_21, UnpredictableNumber,
     VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
-use tapcrypt::{Algorithm, CardMasterKey, Error, SessionKey};
+use tapcrypt::{
+    Algorithm, CardMacKey, CardMasterKey, Cvc3Key, DcvvKey, Error, ScriptEncKey, ScriptMacKey,
+};
+
+const K: &str = "0123456789ABCDEFFEDCBA9876543210";
 
 fn mk() -> CardMasterKey {
-    CardMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap()
+    CardMasterKey::from_hex(Algorithm::Tdes2, K).unwrap()
 }
 
-fn key_bytes(k: &SessionKey) -> Vec<u8> {
+fn mk_smi() -> CardMacKey {
+    CardMacKey::from_hex(Algorithm::Tdes2, K).unwrap()
+}
+
+fn cvc3_key() -> Cvc3Key {
+    Cvc3Key::from_hex(Algorithm::Tdes2, K).unwrap()
+}
+
+fn key_bytes(k: &ScriptMacKey) -> Vec<u8> {
     k.expose_secret().to_vec()
 }
 
 #[test]
 fn mastercard_second_and_later_commands_use_arqc_plus_i() {
-    let mk = mk();
+    let mk = mk_smi();
     let atc = Atc::from_u16(0x001C);
     let arqc = Cryptogram([0x12, 0x34, 0x56, 0x78, 0x90, 0xAB, 0xCD, 0xEF]);
     for cvn in [&MASTERCARD_CVN_16, &MASTERCARD_CVN_21, &INTERAC_CVN_133] {
@@ -65,7 +77,8 @@ fn mastercard_second_and_later_commands_use_arqc_plus_i() {
 
 #[test]
 fn bad_script_inputs_are_typed_errors() {
-    let sk = SessionKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap();
+    let sk = ScriptEncKey::from_hex(Algorithm::Tdes2, K).unwrap();
+    let sk_smi = ScriptMacKey::from_hex(Algorithm::Tdes2, K).unwrap();
     let mut out = [0u8; 512];
     assert!(matches!(
         script::encrypt_command_data(&sk, ScriptEncryption::Emv, &[0; 240], &mut out),
@@ -89,11 +102,12 @@ fn bad_script_inputs_are_typed_errors() {
         script::encrypt_command_data(&sk, ScriptEncryption::Emv, &[0; 8], &mut out),
         Ok(16)
     );
-    let aes = SessionKey::aes128(&[1; 16]);
+    let aes = ScriptMacKey::aes128(&[1; 16]);
     assert!(matches!(
         script::command_mac(&aes, b"\x84\x24\x00\x00\x08"),
         Err(Error::KeyAlgorithm { .. })
     ));
+    let aes = ScriptEncKey::aes128(&[1; 16]);
     assert!(matches!(
         script::encrypt_command_data(&aes, ScriptEncryption::Emv, &[0; 8], &mut out),
         Err(Error::KeyAlgorithm { .. })
@@ -106,7 +120,7 @@ fn bad_script_inputs_are_typed_errors() {
     let r = script::pin_change_command(
         p,
         &mk,
-        &sk,
+        &sk_smi,
         &sk,
         Atc::from_u16(1),
         &arqc,
@@ -119,7 +133,7 @@ fn bad_script_inputs_are_typed_errors() {
     let n = script::pin_change_command(
         p,
         &mk,
-        &sk,
+        &sk_smi,
         &sk,
         Atc::from_u16(1),
         &arqc,
@@ -135,7 +149,7 @@ fn bad_script_inputs_are_typed_errors() {
     script::pin_change_command(
         p,
         &mk,
-        &sk,
+        &sk_smi,
         &sk,
         Atc::from_u16(1),
         &arqc,
@@ -173,7 +187,7 @@ fn pins_are_validated_and_never_printed() {
 
 #[test]
 fn cvc3_verification_compares_only_well_formed_digits() {
-    let mk = mk();
+    let mk = cvc3_key();
     let un = UnpredictableNumber([0, 0, 0x08, 0x99]);
     let atc = Atc::from_u16(0x005E);
     let iv = [0x11, 0xBA];
@@ -205,7 +219,7 @@ fn cvc3_verification_compares_only_well_formed_digits() {
 /// values ("7" for this card and transaction) verified.
 #[test]
 fn cvc3_digit_count_comes_from_the_profile() {
-    let mk = mk();
+    let mk = cvc3_key();
     let un = UnpredictableNumber([0, 0, 0x08, 0x99]);
     let atc = Atc::from_u16(0x005E);
     let iv = [0x11, 0xBA];
@@ -253,7 +267,7 @@ fn cvc3_digit_count_comes_from_the_profile() {
 /// right one.
 #[test]
 fn cvv_and_dcvv_compare_exactly_three_digits() {
-    let mk = mk();
+    let mk = DcvvKey::from_hex(Algorithm::Tdes2, K).unwrap();
     let pan = tapcrypt::Pan::parse("4123456789012345").unwrap();
     let atc = Atc::from_u16(0x00AB);
     let d = cvv::dcvv(&mk, &pan, "8701", "101", atc).unwrap();

@@ -25,6 +25,16 @@ fn secret_types_zeroize_on_drop() {
     assert_zeroize_on_drop::<IssuerMasterKey>();
     assert_zeroize_on_drop::<CardMasterKey>();
     assert_zeroize_on_drop::<SessionKey>();
+    assert_zeroize_on_drop::<tapcrypt::CardMacKey>();
+    assert_zeroize_on_drop::<tapcrypt::CardEncKey>();
+    assert_zeroize_on_drop::<tapcrypt::Cvc3Key>();
+    assert_zeroize_on_drop::<tapcrypt::DcvvKey>();
+    assert_zeroize_on_drop::<tapcrypt::ScriptMacKey>();
+    assert_zeroize_on_drop::<tapcrypt::ScriptEncKey>();
+    assert_zeroize_on_drop::<tapcrypt::IssuerMacKey>();
+    assert_zeroize_on_drop::<tapcrypt::IssuerEncKey>();
+    assert_zeroize_on_drop::<tapcrypt::IssuerCvc3Key>();
+    assert_zeroize_on_drop::<tapcrypt::IssuerDcvvKey>();
     assert_zeroize_on_drop::<MacKey>();
     assert_zeroize_on_drop::<Pan>();
     assert_zeroize_on_drop::<CardKeySchedule>();
@@ -72,6 +82,16 @@ fn secret_types_are_not_copy() {
         IssuerMasterKey,
         CardMasterKey,
         SessionKey,
+        tapcrypt::CardMacKey,
+        tapcrypt::CardEncKey,
+        tapcrypt::Cvc3Key,
+        tapcrypt::DcvvKey,
+        tapcrypt::ScriptMacKey,
+        tapcrypt::ScriptEncKey,
+        tapcrypt::IssuerMacKey,
+        tapcrypt::IssuerEncKey,
+        tapcrypt::IssuerCvc3Key,
+        tapcrypt::IssuerDcvvKey,
         MacKey,
         Pan,
         CardKeySchedule,
@@ -94,6 +114,16 @@ fn secret_types_are_not_clone() {
         IssuerMasterKey,
         CardMasterKey,
         SessionKey,
+        tapcrypt::CardMacKey,
+        tapcrypt::CardEncKey,
+        tapcrypt::Cvc3Key,
+        tapcrypt::DcvvKey,
+        tapcrypt::ScriptMacKey,
+        tapcrypt::ScriptEncKey,
+        tapcrypt::IssuerMacKey,
+        tapcrypt::IssuerEncKey,
+        tapcrypt::IssuerCvc3Key,
+        tapcrypt::IssuerDcvvKey,
         MacKey,
         Pan,
         CardKeySchedule,
@@ -146,6 +176,53 @@ fn key_debug_prints_no_key_bytes() {
         let cmk = CardMasterKey::new(alg, k).unwrap();
         let sk = SessionKey::new(alg, k).unwrap();
         let mk = MacKey::new(alg, k).unwrap();
+        // The role types share one recipe (secret_key!): check each anyway.
+        for (what, dbg) in [
+            (
+                "CardMacKey",
+                format!("{:?}", tapcrypt::CardMacKey::new(alg, k).unwrap()),
+            ),
+            (
+                "CardEncKey",
+                format!("{:?}", tapcrypt::CardEncKey::new(alg, k).unwrap()),
+            ),
+            (
+                "Cvc3Key",
+                format!("{:?}", tapcrypt::Cvc3Key::new(alg, k).unwrap()),
+            ),
+            (
+                "DcvvKey",
+                format!("{:?}", tapcrypt::DcvvKey::new(alg, k).unwrap()),
+            ),
+            (
+                "ScriptMacKey",
+                format!("{:?}", tapcrypt::ScriptMacKey::new(alg, k).unwrap()),
+            ),
+            (
+                "ScriptEncKey",
+                format!("{:?}", tapcrypt::ScriptEncKey::new(alg, k).unwrap()),
+            ),
+            (
+                "IssuerMacKey",
+                format!("{:?}", tapcrypt::IssuerMacKey::new(alg, k).unwrap()),
+            ),
+            (
+                "IssuerEncKey",
+                format!("{:?}", tapcrypt::IssuerEncKey::new(alg, k).unwrap()),
+            ),
+            (
+                "IssuerCvc3Key",
+                format!("{:?}", tapcrypt::IssuerCvc3Key::new(alg, k).unwrap()),
+            ),
+            (
+                "IssuerDcvvKey",
+                format!("{:?}", tapcrypt::IssuerDcvvKey::new(alg, k).unwrap()),
+            ),
+        ] {
+            // The type name itself ("Cvc3") would match the needle "c3".
+            assert_no_key_bytes(what, &dbg.replace(what, ""), k);
+            assert!(dbg.contains(&format!("{alg:?}")), "{what}: {dbg}");
+        }
         for (what, dbg) in [
             ("IssuerMasterKey", format!("{imk:?}")),
             ("IssuerMasterKey (alternate)", format!("{imk:#?}")),

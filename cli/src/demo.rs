@@ -235,13 +235,12 @@ fn dpan_tap() -> Result<(), ExitCode> {
     }
 
     // The band: expanded card key and DPAN wallet, from what it installed.
-    let installed = store
+    // The key block's authenticated header (usage E0, mode X, AES) is
+    // checked into the MK-AC role; no key byte passes through the firmware.
+    let provisioned = store
         .credentials()
-        .key(*b"E0")
-        .ok_or_else(|| fail("install", "no E0 key"))?;
-    let provisioned =
-        CardMasterKey::new(installed.key().algorithm(), installed.key().expose_secret())
-            .map_err(|e| fail("card key", e))?;
+        .role_key::<CardMasterKey>()
+        .map_err(|e| fail("card key", e))?;
     let device = CardKeySchedule::new(provisioned);
     let received: Vec<Dpan> = std::iter::from_fn(|| store.credentials_mut().take_dpan()).collect();
     let mut wallet: DpanWallet<8> = DpanWallet::new(Atc::from_u16(0x0001), 1);

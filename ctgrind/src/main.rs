@@ -208,10 +208,8 @@ fn csk_tdes() {
         .kcv()
         .0);
     let arqc = Cryptogram(secret([9u8; 8]));
-    out(derive::session_key_script(&tdes_mk(), &arqc)
-        .unwrap()
-        .kcv()
-        .0);
+    let mk_smi = tapcrypt::CardMacKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    out(derive::session_key_script(&mk_smi, &arqc).unwrap().kcv().0);
 }
 
 fn csk_aes() {
@@ -235,7 +233,8 @@ fn mc_skd() {
 }
 
 fn visa_xor() {
-    out(derive::visa_xor_session_key(&tdes_mk(), Atc::from_u16(7))
+    let mk_smi = tapcrypt::CardMacKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    out(derive::visa_xor_session_key(&mk_smi, Atc::from_u16(7))
         .unwrap()
         .kcv()
         .0);
@@ -451,7 +450,7 @@ fn cvv_static() {
 
 fn dcvv() {
     let pan = secret_pan("4123456789012345");
-    let mk = tdes_mk();
+    let mk = tapcrypt::DcvvKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
     let d = cvv::dcvv(&mk, &pan, "8701", "101", Atc::from_u16(0xABCD)).unwrap();
     let ascii = declassify(d.to_ascii());
     // The value under verification is secret.
@@ -468,7 +467,7 @@ fn dcvv() {
 }
 
 fn cvc3() {
-    let mk = tdes_mk();
+    let mk = tapcrypt::Cvc3Key::new(Algorithm::Tdes2, &secret(K16)).unwrap();
     let iv = cvv::ivcvc3(
         &mk,
         &secret([0x51, 0x23, 0x45, 0x67, 0x89, 0x01, 0x23, 0x45, 0xD3]),
@@ -496,8 +495,9 @@ fn cvc3() {
 
 fn scripts_and_pin_change() {
     let mk_ac = tdes_mk();
-    let sk_smi = SessionKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
-    let sk_smc = SessionKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let mk_smi = tapcrypt::CardMacKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let sk_smi = tapcrypt::ScriptMacKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let sk_smc = tapcrypt::ScriptEncKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
     let arqc = Cryptogram(secret([0x29; 8]));
     let pin = script::Pin::parse(SecretStr::new("9999").as_str()).unwrap();
     let cur = script::Pin::parse(SecretStr::new("8888").as_str()).unwrap();
@@ -509,8 +509,8 @@ fn scripts_and_pin_change() {
         &MASTERCARD_CVN_17,
         &INTERAC_CVN_133,
     ] {
-        let sk =
-            script::script_session_key(&cvn.script, &mk_ac, Atc::from_u16(0x1C), &arqc, 1).unwrap();
+        let sk = script::script_session_key(&cvn.script, &mk_smi, Atc::from_u16(0x1C), &arqc, 1)
+            .unwrap();
         black_box(&sk);
         let mut buf = [0u8; 64];
         let n = script::pin_change_command(
@@ -597,7 +597,9 @@ fn wallet_take() {
 }
 
 fn script_macs() {
-    let sk_smi = SessionKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let sk_smi = tapcrypt::ScriptMacKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let sk_smc = tapcrypt::ScriptEncKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
+    let mk_smc = tapcrypt::CardEncKey::new(Algorithm::Tdes2, &secret(K16)).unwrap();
     let data = secret([0x44u8; 21]);
     out(script::command_mac(&sk_smi, &data).unwrap());
     let arqc = Cryptogram(secret([0x29; 8]));
@@ -612,7 +614,7 @@ fn script_macs() {
         )
         .unwrap();
         out(m);
-        let sk = script::script_session_key(&cvn.script, &tdes_mk(), Atc::from_u16(0x1C), &arqc, 2)
+        let sk = script::script_session_key(&cvn.script, &mk_smc, Atc::from_u16(0x1C), &arqc, 2)
             .unwrap();
         out(sk.kcv().0);
     }
@@ -621,7 +623,7 @@ fn script_macs() {
         script::ScriptEncryption::Visa,
         script::ScriptEncryption::Mastercard,
     ] {
-        let n = script::encrypt_command_data(&sk_smi, layout, &data, &mut enc).unwrap();
+        let n = script::encrypt_command_data(&sk_smc, layout, &data, &mut enc).unwrap();
         out(enc);
         black_box(n);
     }
@@ -997,6 +999,11 @@ fn envelope_install() {
     for k in store.credentials().keys() {
         out(k.key().kcv().0);
     }
+    // The firmware's typed path: header checked into the MK-AC role, the
+    // key copied inside the crate, then expanded.
+    let mk = store.credentials().role_key::<CardMasterKey>().unwrap();
+    out(mk.kcv().0);
+    black_box(tapcrypt::emv::CardKeySchedule::new(mk));
 }
 
 /// Credentials read back from flash after a reboot: the key bytes and the

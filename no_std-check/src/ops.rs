@@ -628,7 +628,10 @@ fn open_fixture() -> Option<tapcrypt::provision::Credentials<2, 4>> {
 #[cfg(feature = "ops-p256")]
 fn envelope_open_kat() -> bool {
     let Some(mut c) = open_fixture() else { return false };
-    let key_ok = c.key(*b"E0").is_some_and(|k| k.key().expose_secret() == [0x11; 16]);
+    // The typed path firmware uses: header checked into the MK-AC role.
+    let key_ok = c
+        .role_key::<tapcrypt::CardMasterKey>()
+        .is_ok_and(|k| k.expose_secret() == [0x11; 16]);
     let mut first = [0u8; 19];
     let dpan_ok = c.take_dpan().is_some_and(|d| d.write_ascii(&mut first) == b"4895370012345671");
     key_ok && dpan_ok && c.dpans_left() == 2 && c.counter() == 1

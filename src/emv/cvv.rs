@@ -12,8 +12,8 @@
 //!   with 0 to 32 digits; T = TDES_K(DES_KL(S[0..16]) ⊕ S[16..32]);
 //!   decimalise T's nibbles; first 3 digits.
 //! * dCVV (§10.2, the jPOS reading, marked \[X\] upstream): the CVV algorithm
-//!   with the ICC MK-AC as key and PAN' = hex(ATC) ‖ PAN without its first 4
-//!   digits.
+//!   with the card's dCVV key ([`DcvvKey`]; for Visa the ICC MK-AC) as key
+//!   and PAN' = hex(ATC) ‖ PAN without its first 4 digits.
 //! * CVC3 (§10.1): IVCVC3 = rightmost 2 bytes of the retail MAC of the track
 //!   template; CVC3 = rightmost 2 bytes of TDES_MK(IVCVC3 ‖ UN ‖ ATC) as a
 //!   5-digit decimal number.
@@ -26,7 +26,7 @@ use crate::cipher::BlockKey;
 use crate::digits::pack_bcd;
 use crate::keys::{KeyMaterial, secret_key};
 use crate::mac::{Padding, RetailMac};
-use crate::{Algorithm, CardMasterKey, Error, Pan, VerifyError};
+use crate::{Algorithm, Cvc3Key, DcvvKey, Error, Pan, VerifyError};
 
 secret_key!(
     /// A card verification key (CVK) for static CVV/CVC values.
@@ -197,14 +197,16 @@ fn fill_cvv_input(
 
 /// Visa dCVV for one transaction (jPOS reading; see the module docs).
 ///
-/// `mk_ac` is the ICC MK-AC (derived with PSN 00, per the Thales dCVV
-/// manual). PAN' = the 4 hex digits of the ATC followed by the PAN without
-/// its first 4 digits.
+/// `mk_dcvv` is the card's dCVV key: for Visa the ICC MK-AC derived with
+/// PSN 00 (per the Thales dCVV manual), typed as a [`DcvvKey`] — derive it
+/// with [`derive_card_key`](crate::emv::derive::derive_card_key) from an
+/// [`IssuerDcvvKey`](crate::IssuerDcvvKey) and `Psn::ABSENT`. PAN' = the 4
+/// hex digits of the ATC followed by the PAN without its first 4 digits.
 ///
 /// # Errors
 /// As [`cvv`].
 pub fn dcvv(
-    mk_ac: &CardMasterKey,
+    mk_dcvv: &DcvvKey,
     pan: &Pan,
     expiry: &str,
     service_code: &str,
@@ -222,7 +224,7 @@ pub fn dcvv(
     let mut s = [0u8; 32];
     let len = fill_cvv_input(&mut s, p.get(..n).unwrap_or(&[]), expiry, service_code);
     p.zeroize();
-    let r = len.and_then(|len| cvv_core(&mk_ac.0, s.get(..len).unwrap_or(&[])));
+    let r = len.and_then(|len| cvv_core(&mk_dcvv.0, s.get(..len).unwrap_or(&[])));
     s.zeroize();
     r
 }
@@ -232,26 +234,27 @@ pub fn dcvv(
 /// # Errors
 /// [`VerifyError`] on mismatch or malformed input.
 pub fn verify_dcvv(
-    mk_ac: &CardMasterKey,
+    mk_dcvv: &DcvvKey,
     pan: &Pan,
     expiry: &str,
     service_code: &str,
     atc: Atc,
     value: &str,
 ) -> Result<(), VerifyError> {
-    dcvv(mk_ac, pan, expiry, service_code, atc)
+    dcvv(mk_dcvv, pan, expiry, service_code, atc)
         .map_err(|_| VerifyError)?
         .verify_rightmost(3, value)
 }
 
 /// IVCVC3: rightmost 2 bytes of the retail MAC (padding 2) of the track
-/// template under the ICC MK-CVC3. `track` is the track 2 template packed
+/// template under the ICC MK-CVC3 (a [`Cvc3Key`]: an MK-AC does not fit,
+/// see [`cvc3`]). `track` is the track 2 template packed
 /// two nibbles per byte (`PAN D YYMM SVC discretionary`, F-padded) or the
 /// track 1 template as ASCII bytes.
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the key is two-key TDES.
-pub fn ivcvc3(mk_cvc3: &CardMasterKey, track: &[u8]) -> Result<[u8; 2], Error> {
+pub fn ivcvc3(mk_cvc3: &Cvc3Key, track: &[u8]) -> Result<[u8; 2], Error> {
     let BlockKey::Tdes(t) = mk_cvc3.0.block_key() else {
         return Err(Error::KeyAlgorithm {
             operation: "IVCVC3",
@@ -270,10 +273,25 @@ pub fn ivcvc3(mk_cvc3: &CardMasterKey, track: &[u8]) -> Result<[u8; 2], Error> {
 /// rightmost few digits into the track; compare those with [`verify_cvc3`]
 /// and the card profile's [`Cvc3Digits`].
 ///
+/// The key is the ICC MK-CVC3, its own role type: an MK-AC
+/// ([`CardMasterKey`](crate::CardMasterKey)) is refused by the compiler.
+///
+/// ```compile_fail
+/// # use tapcrypt::emv::{cvv, Atc, UnpredictableNumber};
+/// let mk_ac = tapcrypt::CardMasterKey::tdes2(&[1; 16]);
+/// cvv::cvc3(&mk_ac, [0, 0], UnpredictableNumber([0; 4]), Atc::from_u16(1));
+/// ```
+///
+/// ```
+/// # use tapcrypt::emv::{cvv, Atc, UnpredictableNumber};
+/// let mk_cvc3 = tapcrypt::Cvc3Key::tdes2(&[1; 16]);
+/// cvv::cvc3(&mk_cvc3, [0, 0], UnpredictableNumber([0; 4]), Atc::from_u16(1)).unwrap();
+/// ```
+///
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the key is two-key TDES.
 pub fn cvc3(
-    mk_cvc3: &CardMasterKey,
+    mk_cvc3: &Cvc3Key,
     ivcvc3: [u8; 2],
     un: UnpredictableNumber,
     atc: Atc,
@@ -372,7 +390,7 @@ impl Cvc3Digits {
 /// [`VerifyError`] on mismatch, a value of the wrong length, or malformed
 /// input.
 pub fn verify_cvc3(
-    mk_cvc3: &CardMasterKey,
+    mk_cvc3: &Cvc3Key,
     ivcvc3: [u8; 2],
     un: UnpredictableNumber,
     atc: Atc,

@@ -12,7 +12,8 @@ use zeroize::Zeroize;
 use super::types::{Atc, Cryptogram, UnpredictableNumber};
 use crate::cipher::BlockKey;
 use crate::digits::{pack_bcd, pan_psn_right};
-use crate::keys::KeyMaterial;
+use crate::keys::role_sealed::Role;
+use crate::keys::{IssuerKey, KeyMaterial, ScriptMasterKey};
 use crate::{Algorithm, CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey};
 
 /// How an ICC master key is derived from an issuer master key.
@@ -30,23 +31,31 @@ pub enum MkDerivation {
     OptionC,
 }
 
-/// Derives the ICC master key with `method`.
+/// Derives the ICC master key with `method`, typed by the issuer key's
+/// family: an [`IssuerMasterKey`] (IMK-AC) gives a [`CardMasterKey`]
+/// (MK-AC), an [`IssuerMacKey`](crate::IssuerMacKey) a
+/// [`CardMacKey`](crate::CardMacKey), an [`IssuerEncKey`](crate::IssuerEncKey)
+/// a [`CardEncKey`](crate::CardEncKey), and so on ([`IssuerKey`]).
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] if the IMK's algorithm does not fit the method
 /// (Options A/B need a two-key TDES IMK, Option C an AES IMK).
-pub fn derive_card_key(
+pub fn derive_card_key<I: IssuerKey>(
     method: MkDerivation,
-    imk: &IssuerMasterKey,
+    imk: &I,
     pan: &Pan,
     psn: Psn,
-) -> Result<CardMasterKey, Error> {
-    match method {
-        MkDerivation::OptionA => option_a(imk, pan, psn),
-        MkDerivation::OptionB => option_b(imk, pan, psn),
-        MkDerivation::OptionBAlwaysHash => option_b_always_hash(imk, pan, psn),
-        MkDerivation::OptionC => option_c(imk, pan, psn, imk.algorithm().key_len()),
-    }
+) -> Result<I::Card, Error> {
+    let imk = imk.material();
+    let m = match method {
+        MkDerivation::OptionA => option_a_m(imk, pan, psn)?,
+        MkDerivation::OptionB if pan.len() <= 16 => option_a_m(imk, pan, psn)?,
+        MkDerivation::OptionB | MkDerivation::OptionBAlwaysHash => {
+            option_b_always_hash_m(imk, pan, psn)?
+        }
+        MkDerivation::OptionC => option_c_m(imk, pan, psn, imk.algorithm().key_len())?,
+    };
+    Ok(I::Card::from_material(m))
 }
 
 fn need_tdes2(k: &KeyMaterial, operation: &'static str) -> Result<(), Error> {
@@ -61,7 +70,7 @@ fn need_tdes2(k: &KeyMaterial, operation: &'static str) -> Result<(), Error> {
 }
 
 /// `odd_parity(TDES_K(y) ‖ TDES_K(y ⊕ FF..FF))`: the last two steps of Options A and B.
-fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> CardMasterKey {
+fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> KeyMaterial {
     let k = imk.block_key();
     let mut out = [0u8; 16];
     if let BlockKey::Tdes(t) = &k {
@@ -79,7 +88,7 @@ fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> CardMasterKey {
     }
     y.zeroize();
     crate::ct::odd_parity(&mut out);
-    CardMasterKey(KeyMaterial::from_array(Algorithm::Tdes2, out))
+    KeyMaterial::from_array(Algorithm::Tdes2, out)
 }
 
 /// EMV Option A.
@@ -87,12 +96,16 @@ fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> CardMasterKey {
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the IMK is two-key TDES.
 pub fn option_a(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMasterKey, Error> {
-    need_tdes2(&imk.0, "EMV Option A")?;
+    option_a_m(&imk.0, pan, psn).map(CardMasterKey)
+}
+
+fn option_a_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
+    need_tdes2(imk, "EMV Option A")?;
     let mut digits = pan_psn_right::<16>(pan, psn);
     let mut y = [0u8; 8];
     pack_bcd(&digits, &mut y);
     digits.zeroize();
-    Ok(tdes_pair_from_y(&imk.0, y))
+    Ok(tdes_pair_from_y(imk, y))
 }
 
 /// EMV Option B: SHA-1 over PAN ‖ PSN, decimalised, for PANs over 16 digits;
@@ -117,7 +130,11 @@ pub fn option_b_always_hash(
     pan: &Pan,
     psn: Psn,
 ) -> Result<CardMasterKey, Error> {
-    need_tdes2(&imk.0, "EMV Option B")?;
+    option_b_always_hash_m(&imk.0, pan, psn).map(CardMasterKey)
+}
+
+fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
+    need_tdes2(imk, "EMV Option B")?;
     // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
     let n = pan.len() + 2;
     let mut digits = [0u8; 22];
@@ -140,7 +157,7 @@ pub fn option_b_always_hash(
     let mut y = [0u8; 8];
     pack_bcd(&y_digits, &mut y);
     y_digits.zeroize();
-    Ok(tdes_pair_from_y(&imk.0, y))
+    Ok(tdes_pair_from_y(imk, y))
 }
 
 /// Option B steps 4–5: the first 16 decimal nibbles of the digest, then
@@ -164,6 +181,10 @@ pub fn option_c(
     psn: Psn,
     k: usize,
 ) -> Result<CardMasterKey, Error> {
+    option_c_m(&imk.0, pan, psn, k).map(CardMasterKey)
+}
+
+fn option_c_m(imk: &KeyMaterial, pan: &Pan, psn: Psn, k: usize) -> Result<KeyMaterial, Error> {
     if imk.algorithm().is_tdes() {
         return Err(Error::KeyAlgorithm {
             operation: "EMV Option C",
@@ -177,11 +198,9 @@ pub fn option_c(
     let mut y = [0u8; 16];
     pack_bcd(&digits, &mut y);
     digits.zeroize();
-    let out = aes_pair(&imk.0.block_key(), &y, &y, true, k);
+    let out = aes_pair(&imk.block_key(), &y, &y, true, k);
     y.zeroize();
-    Ok(CardMasterKey(
-        KeyMaterial::from_array(alg, out).truncated(alg),
-    ))
+    Ok(KeyMaterial::from_array(alg, out).truncated(alg))
 }
 
 /// `AES_K(a) ‖ AES_K(b ⊕ FF..FF if invert)`, both 16 bytes, into a 32-byte
@@ -304,14 +323,22 @@ pub(crate) fn session_key_ac_with(
 
 /// Script (secure messaging) session key: common session key with R = the
 /// ARQC (‖ 00*8 for AES — that AES layout is inferred, see SPEC-EMV §6.1).
+/// Typed by role: MK-SMI ([`CardMacKey`](crate::CardMacKey)) gives SK-SMI
+/// ([`ScriptMacKey`](crate::ScriptMacKey)), MK-SMC gives SK-SMC.
 ///
 /// # Errors
 /// As [`common_session_key`].
-pub fn session_key_script(mk: &CardMasterKey, arqc: &Cryptogram) -> Result<SessionKey, Error> {
+pub fn session_key_script<K: ScriptMasterKey>(
+    mk: &K,
+    arqc: &Cryptogram,
+) -> Result<K::Session, Error> {
+    let mk = mk.material();
     let mut r = [0u8; 16];
     r[..8].copy_from_slice(&arqc.0);
     let n = mk.algorithm().block_len();
-    common_session_key(mk, r.get(..n).unwrap_or(&[]))
+    let sk = common_session_key_with(&mk.block_key(), mk.algorithm(), r.get(..n).unwrap_or(&[]))?;
+    let SessionKey(m) = sk;
+    Ok(K::Session::from_material(m))
 }
 
 /// Mastercard proprietary SKD (M/Chip): R = ATC ‖ 00 00 ‖ UN, then the TDES
@@ -347,19 +374,24 @@ pub(crate) fn mastercard_skd_with(
 
 /// Visa script session key by XOR (CVN 10 and 18):
 /// `SK_L = MK_L ⊕ (00*6 ‖ ATC)`, `SK_R = MK_R ⊕ (00*6 ‖ ATC ⊕ FFFF)`, odd parity.
+/// Typed by role, as [`session_key_script`].
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the card key is two-key TDES.
-pub fn visa_xor_session_key(mk: &CardMasterKey, atc: Atc) -> Result<SessionKey, Error> {
-    need_tdes2(&mk.0, "the Visa XOR session key")?;
+pub fn visa_xor_session_key<K: ScriptMasterKey>(mk: &K, atc: Atc) -> Result<K::Session, Error> {
+    let mk = mk.material();
+    need_tdes2(mk, "the Visa XOR session key")?;
     let mut k = [0u8; 16];
-    crate::ct::copy(&mut k, mk.0.bytes());
+    crate::ct::copy(&mut k, mk.bytes());
     k[6] ^= atc.0[0];
     k[7] ^= atc.0[1];
     k[14] ^= !atc.0[0];
     k[15] ^= !atc.0[1];
     crate::ct::odd_parity(&mut k);
-    Ok(SessionKey(KeyMaterial::from_array(Algorithm::Tdes2, k)))
+    Ok(K::Session::from_material(KeyMaterial::from_array(
+        Algorithm::Tdes2,
+        k,
+    )))
 }
 
 /// Parameters of the EMV2000 tree-based session key derivation.

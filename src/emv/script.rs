@@ -9,6 +9,39 @@
 //! * PIN blocks (§9.3): ISO 9564-1 format 2, and the Visa VIS block with and
 //!   without the current PIN.
 //!
+//! Keys are typed by role: SK-SMI is a [`ScriptMacKey`] (derived from an
+//! MK-SMI, [`CardMacKey`](crate::CardMacKey)), SK-SMC a [`ScriptEncKey`]
+//! (from an MK-SMC, [`CardEncKey`](crate::CardEncKey)); the VIS PIN block
+//! takes the MK-AC ([`CardMasterKey`]). Passing one where the other is
+//! expected does not compile:
+//!
+//! ```compile_fail
+//! # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
+//! # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
+//! # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
+//! # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
+//! # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
+//! # let pin = script::Pin::parse("1234").unwrap();
+//! # let mut out = [0u8; 64];
+//! // SK-SMC and SK-SMI swapped: rejected by the compiler.
+//! script::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smc, &sk_smi,
+//!     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out);
+//! ```
+//!
+//! The same call in the right order compiles and runs:
+//!
+//! ```
+//! # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
+//! # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
+//! # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
+//! # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
+//! # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
+//! # let pin = script::Pin::parse("1234").unwrap();
+//! # let mut out = [0u8; 64];
+//! script::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smi, &sk_smc,
+//!     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out).unwrap();
+//! ```
+//!
 //! Keys and PINs are secret; lengths are public. The AES variants of secure
 //! messaging are not implemented: no public definition or vector was found
 //! (SPEC-EMV §9, \[U\]).
@@ -18,8 +51,9 @@ use zeroize::Zeroize;
 use super::derive;
 use super::types::{Atc, Cryptogram};
 use crate::cipher::BlockKey;
+use crate::keys::{KeyMaterial, ScriptMasterKey};
 use crate::mac::{Padding, RetailMac};
-use crate::{CardMasterKey, Error, SessionKey};
+use crate::{CardMasterKey, Error, ScriptEncKey, ScriptMacKey};
 
 /// How script session keys are derived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -180,8 +214,8 @@ pub fn vis_pin_block(
     Ok(b)
 }
 
-fn tdes_of(key: &SessionKey, operation: &'static str) -> Result<BlockKey, Error> {
-    match key.0.block_key() {
+fn tdes_of(key: &KeyMaterial, operation: &'static str) -> Result<BlockKey, Error> {
+    match key.block_key() {
         k @ BlockKey::Tdes(_) => Ok(k),
         BlockKey::Aes(_) => Err(Error::KeyAlgorithm {
             operation,
@@ -196,12 +230,12 @@ fn tdes_of(key: &SessionKey, operation: &'static str) -> Result<BlockKey, Error>
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless SK_SMI is two-key TDES (the retail MAC
 /// would ignore a third key).
-pub fn command_mac(sk_smi: &SessionKey, data: &[u8]) -> Result<[u8; 8], Error> {
+pub fn command_mac(sk_smi: &ScriptMacKey, data: &[u8]) -> Result<[u8; 8], Error> {
     command_mac_parts(sk_smi, &[data])
 }
 
-fn command_mac_parts(sk_smi: &SessionKey, parts: &[&[u8]]) -> Result<[u8; 8], Error> {
-    let BlockKey::Tdes(t) = tdes_of(sk_smi, "the script command MAC")? else {
+fn command_mac_parts(sk_smi: &ScriptMacKey, parts: &[&[u8]]) -> Result<[u8; 8], Error> {
+    let BlockKey::Tdes(t) = tdes_of(&sk_smi.0, "the script command MAC")? else {
         return Err(Error::Parameter {
             what: "unreachable",
         });
@@ -219,7 +253,7 @@ fn command_mac_parts(sk_smi: &SessionKey, parts: &[&[u8]]) -> Result<[u8; 8], Er
 /// [`Error::KeyAlgorithm`] unless SK_SMC is TDES; [`Error::Length`] if the
 /// data is over 239 bytes or `out` is too small.
 pub fn encrypt_command_data(
-    sk_smc: &SessionKey,
+    sk_smc: &ScriptEncKey,
     layout: ScriptEncryption,
     data: &[u8],
     out: &mut [u8],
@@ -231,7 +265,7 @@ pub fn encrypt_command_data(
             got: data.len(),
         });
     }
-    let BlockKey::Tdes(t) = tdes_of(sk_smc, "script data encryption")? else {
+    let BlockKey::Tdes(t) = tdes_of(&sk_smc.0, "script data encryption")? else {
         return Err(Error::Parameter {
             what: "unreachable",
         });
@@ -284,18 +318,21 @@ pub fn encrypt_command_data(
 }
 
 /// The script session key for the `index`-th command (0 = first) of one
-/// issuer response, from the ICC MK-SMI or MK-SMC.
+/// issuer response, typed by role: from the ICC MK-SMI
+/// ([`CardMacKey`](crate::CardMacKey)) an SK-SMI ([`ScriptMacKey`]), from
+/// the MK-SMC ([`CardEncKey`](crate::CardEncKey)) an SK-SMC
+/// ([`ScriptEncKey`]).
 ///
 /// # Errors
 /// As the underlying derivation ([`derive::visa_xor_session_key`],
 /// [`derive::session_key_script`]).
-pub fn script_session_key(
+pub fn script_session_key<K: ScriptMasterKey>(
     profile: &ScriptProfile,
-    mk: &CardMasterKey,
+    mk: &K,
     atc: Atc,
     arqc: &Cryptogram,
     index: u8,
-) -> Result<SessionKey, Error> {
+) -> Result<K::Session, Error> {
     match profile.keys {
         ScriptKeyMethod::VisaXor => derive::visa_xor_session_key(mk, atc),
         ScriptKeyMethod::CommonSessionKeyArqc => {
@@ -317,7 +354,7 @@ pub fn script_session_key(
 /// As [`command_mac`].
 pub fn script_command_mac(
     profile: &ScriptProfile,
-    sk_smi: &SessionKey,
+    sk_smi: &ScriptMacKey,
     header: &[u8; 5],
     atc: Atc,
     arqc: &Cryptogram,
@@ -340,8 +377,8 @@ pub fn script_command_mac(
 pub fn pin_change_command(
     profile: &ScriptProfile,
     mk_ac: &CardMasterKey,
-    sk_smi: &SessionKey,
-    sk_smc: &SessionKey,
+    sk_smi: &ScriptMacKey,
+    sk_smc: &ScriptEncKey,
     atc: Atc,
     arqc: &Cryptogram,
     new_pin: &Pin,

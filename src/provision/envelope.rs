@@ -158,8 +158,9 @@ use super::keypair::{
     self, DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkParams, SEC1_UNCOMPRESSED_LEN,
 };
 use super::request::{self, CHALLENGE_LEN, REQUEST_HASH_LEN, RequestContents};
-use super::tr31::{self, KeyBlockHeader, UnwrappedKey, Version, WrapKey};
+use super::tr31::{self, KeyBlockHeader, KeyRole, UnwrappedKey, Version, WrapKey, check_role};
 use super::wire::{Cursor, Writer, malformed};
+use crate::keys::KeyMaterial;
 use crate::token::Dpan;
 use crate::{Algorithm, Error};
 
@@ -226,6 +227,24 @@ impl InstalledKey {
     pub fn key(&self) -> &UnwrappedKey {
         &self.key
     }
+
+    /// A copy of the key as role `R` (e.g. the
+    /// [`CardMasterKey`](crate::CardMasterKey) to expand into a
+    /// [`CardKeySchedule`](crate::emv::CardKeySchedule)), once the
+    /// authenticated header's usage and mode of use and the key's algorithm
+    /// fit the role (table on [`KeyRole`]). The copy is made inside the
+    /// crate: firmware never handles the key bytes.
+    ///
+    /// # Errors
+    /// [`Error::KeyRole`] or [`Error::KeyAlgorithm`] as
+    /// [`Unwrapped::into_role`](super::tr31::Unwrapped::into_role).
+    pub fn to_role<R: KeyRole>(&self) -> Result<R, Error> {
+        check_role::<R>(self.usage, self.mode_of_use, self.key.0.algorithm())?;
+        Ok(R::from_material(KeyMaterial::new(
+            self.key.0.algorithm(),
+            self.key.0.bytes(),
+        )?))
+    }
 }
 
 /// A complete credential set: up to `K` keys and `D` DPANs, plus the counter
@@ -278,6 +297,23 @@ impl<const K: usize, const D: usize> Credentials<K, D> {
     #[must_use]
     pub fn key(&self, usage: [u8; 2]) -> Option<&InstalledKey> {
         self.keys.iter().flatten().find(|k| k.usage == usage)
+    }
+
+    /// The installed key with role `R`'s TR-31 usage, checked into that
+    /// role ([`InstalledKey::to_role`]): the typed path from an envelope to
+    /// e.g. the card's [`CardMasterKey`](crate::CardMasterKey) (`E0`) or
+    /// [`CardMacKey`](crate::CardMacKey) (`E2`).
+    ///
+    /// # Errors
+    /// [`Error::KeyRole`] if no key has that usage or its mode of use does
+    /// not fit; [`Error::KeyAlgorithm`] for an algorithm the role refuses.
+    pub fn role_key<R: KeyRole>(&self) -> Result<R, Error> {
+        self.key(R::USAGE)
+            .ok_or(Error::KeyRole {
+                role: R::ROLE,
+                problem: "no installed key has this role's TR-31 usage",
+            })?
+            .to_role()
     }
 
     /// All installed keys.

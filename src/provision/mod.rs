@@ -31,7 +31,7 @@ pub use keypair::{DeviceKeyPair, EcPublicKey, EphemeralKeyPair, KbpkKdf, KbpkPar
 pub use request::{
     ProvisioningRequest, RequestContents, build_request, open_request, request_hash,
 };
-pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, UnwrappedKey};
+pub use tr31::{KeyBlockHeader, KeyBlockProtectionKey, KeyRole, UnwrappedKey};
 
 use core::fmt;
 

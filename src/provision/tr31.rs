@@ -56,18 +56,121 @@ secret_key!(
 
 secret_key!(
     /// A key that came out of (or goes into) a key block. The header that
-    /// travelled with it says what it is for; convert it to a role type with
-    /// [`UnwrappedKey::into_card_master_key`] once the usage is checked.
+    /// travelled with it says what it is for; it becomes a role type only
+    /// through that header: [`Unwrapped::into_role`], or on the device
+    /// [`InstalledKey::to_role`](super::envelope::InstalledKey::to_role) /
+    /// [`Credentials::role_key`](super::envelope::Credentials::role_key),
+    /// which check the usage, mode of use and algorithm ([`KeyRole`]). There
+    /// is no unchecked conversion:
+    ///
+    /// ```compile_fail
+    /// # fn f(u: tapcrypt::provision::tr31::Unwrapped) {
+    /// let mk: tapcrypt::CardMasterKey = u.key.into_card_master_key();
+    /// # }
+    /// ```
     UnwrappedKey
 );
 
-impl UnwrappedKey {
-    /// Re-types the key as a card (ICC) master key, consuming it.
-    #[must_use]
-    pub fn into_card_master_key(self) -> crate::CardMasterKey {
-        let UnwrappedKey(m) = self;
-        crate::CardMasterKey(m)
+/// A key role an installed key can be checked into: the TR-31 / ANSI X9.143
+/// key usage it must carry, the modes of use allowed, and the algorithms.
+/// Sealed: implemented by the crate's ICC key types only.
+///
+/// | role type | key | TR-31 usage | modes of use | algorithms |
+/// | --- | --- | --- | --- | --- |
+/// | [`CardMasterKey`](crate::CardMasterKey) | ICC MK-AC | `E0` (EMV/chip master key: application cryptograms) | `X`, `N` | TDES-2, AES |
+/// | [`CardEncKey`](crate::CardEncKey) | ICC MK-SMC | `E1` (… secure messaging for confidentiality) | `X`, `N` | TDES-2, AES |
+/// | [`CardMacKey`](crate::CardMacKey) | ICC MK-SMI | `E2` (… secure messaging for integrity) | `X`, `N` | TDES-2, AES |
+/// | [`Cvc3Key`](crate::Cvc3Key) | ICC MK-CVC3 | `E4` (… dynamic numbers) | `X`, `N`, `G`, `C` | TDES-2 |
+/// | [`DcvvKey`](crate::DcvvKey) | MK-DCVV | `E6` (… other; no dCVV usage is defined) | `X`, `N`, `G`, `C` | TDES-2 |
+///
+/// Usage values as ANSI X9.143 assigns them (IBM CCA's TR-31 keywords
+/// EMVACMK/EMVSCMK/EMVSIMK/EMVDNMK; AWS Payment Cryptography creates its
+/// DCVC3 master key as `E4`). Modes: `X` = derives other keys (an ICC MK
+/// derives session keys), `N` = no special restriction; the CVC3/dCVV keys
+/// compute values directly, so `G` (generate only) and `C` (generate and
+/// verify) are accepted for them too. Three-key TDES fits no EMV role.
+pub trait KeyRole: crate::keys::role_sealed::Role {
+    /// Human name, for errors.
+    const ROLE: &'static str;
+    /// The TR-31 key usage.
+    const USAGE: [u8; 2];
+    /// The modes of use allowed.
+    const MODES: &'static [u8];
+    /// Whether AES keys fit the role (two-key TDES always does).
+    const AES: bool;
+}
+
+macro_rules! key_role {
+    ($t:ty, $role:expr, $usage:expr, $modes:expr, $aes:expr) => {
+        impl KeyRole for $t {
+            const ROLE: &'static str = $role;
+            const USAGE: [u8; 2] = *$usage;
+            const MODES: &'static [u8] = $modes;
+            const AES: bool = $aes;
+        }
+    };
+}
+key_role!(
+    crate::CardMasterKey,
+    "ICC MK-AC (TR-31 E0)",
+    b"E0",
+    b"XN",
+    true
+);
+key_role!(
+    crate::CardEncKey,
+    "ICC MK-SMC (TR-31 E1)",
+    b"E1",
+    b"XN",
+    true
+);
+key_role!(
+    crate::CardMacKey,
+    "ICC MK-SMI (TR-31 E2)",
+    b"E2",
+    b"XN",
+    true
+);
+key_role!(
+    crate::Cvc3Key,
+    "ICC MK-CVC3 (TR-31 E4)",
+    b"E4",
+    b"XNGC",
+    false
+);
+key_role!(crate::DcvvKey, "MK-DCVV (TR-31 E6)", b"E6", b"XNGC", false);
+
+/// Checks an authenticated header's usage and mode of use, and the key's
+/// algorithm, against role `R` (all public data).
+pub(crate) fn check_role<R: KeyRole>(
+    usage: [u8; 2],
+    mode_of_use: u8,
+    alg: Algorithm,
+) -> Result<(), Error> {
+    if usage != R::USAGE {
+        return Err(Error::KeyRole {
+            role: R::ROLE,
+            problem: "the key block's usage is another role's",
+        });
     }
+    if !R::MODES.contains(&mode_of_use) {
+        return Err(Error::KeyRole {
+            role: R::ROLE,
+            problem: "the key block's mode of use does not allow this role",
+        });
+    }
+    let alg_ok = alg == Algorithm::Tdes2 || (R::AES && !alg.is_tdes());
+    if !alg_ok {
+        return Err(Error::KeyAlgorithm {
+            operation: R::ROLE,
+            needs: if R::AES {
+                "two-key TDES or AES"
+            } else {
+                "two-key TDES"
+            },
+        });
+    }
+    Ok(())
 }
 
 mod sealed {
@@ -108,7 +211,15 @@ wrappable!(
     UnwrappedKey,
     KeyBlockProtectionKey,
     crate::CardMasterKey,
+    crate::CardMacKey,
+    crate::CardEncKey,
+    crate::Cvc3Key,
+    crate::DcvvKey,
     crate::IssuerMasterKey,
+    crate::IssuerMacKey,
+    crate::IssuerEncKey,
+    crate::IssuerCvc3Key,
+    crate::IssuerDcvvKey,
     crate::SessionKey,
     crate::mac::MacKey
 );
@@ -635,6 +746,23 @@ pub struct Unwrapped {
     pub header: KeyBlockHeader,
     /// The key.
     pub key: UnwrappedKey,
+}
+
+impl Unwrapped {
+    /// The key as role `R`, once its authenticated header's usage, mode of
+    /// use and the key's algorithm fit the role (table on [`KeyRole`]).
+    /// Consumes the key; no byte leaves the crate.
+    ///
+    /// # Errors
+    /// [`Error::KeyRole`] for another usage or a mode of use the role does
+    /// not allow; [`Error::KeyAlgorithm`] for an algorithm it does not
+    /// allow.
+    pub fn into_role<R: KeyRole>(self) -> Result<R, Error> {
+        let h = &self.header;
+        check_role::<R>(h.key_usage, h.mode_of_use, self.key.0.algorithm())?;
+        let UnwrappedKey(m) = self.key;
+        Ok(R::from_material(m))
+    }
 }
 
 /// The clear payload of a verified key block (the caller wipes it).

@@ -8,7 +8,10 @@ use tapcrypt::emv::{
 };
 use tapcrypt::hazmat::{arpc_method1, arpc_method2, mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::mac::{self, MacKey, Padding};
-use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
+use tapcrypt::{
+    Algorithm, CardMacKey, CardMasterKey, IssuerEncKey, IssuerMacKey, IssuerMasterKey, Pan, Psn,
+    SessionKey,
+};
 
 use crate::{Group, Vector, VectorError, Verdict, all, api, check_hex, check_str};
 
@@ -338,10 +341,15 @@ fn mc_skd(v: &Vector<'_>) -> R {
 }
 
 fn visa_xor(v: &Vector<'_>) -> R {
-    let mk = api!(card_key(v, "icc_mk", false)?);
+    // The XOR method is the Visa script-key derivation: MK-SMI → SK-SMI.
+    let mk = api!(CardMacKey::new(Algorithm::Tdes2, &v.hex("icc_mk")?));
     let atc = api!(Atc::from_slice(&v.hex("atc")?));
     let sk = api!(derive::visa_xor_session_key(&mk, atc));
-    check_sk(v, &sk)
+    let mut checks = vec![check_hex(v, "session_key", sk.expose_secret())];
+    if v.has("session_key_kcv") {
+        checks.push(check_hex(v, "session_key_kcv", &sk.kcv().0));
+    }
+    all(checks)
 }
 
 fn tree(v: &Vector<'_>) -> R {
@@ -520,13 +528,23 @@ pub(crate) fn cvn_card_data(v: &Vector<'_>) -> Result<Vec<u8>, VectorError> {
 fn cvn(v: &Vector<'_>) -> R {
     let cvn = cvn_profile(v.group)?;
     let (pan, psn) = api!(pan_psn(v)?);
-    let mut keys = Vec::new();
-    for f in ["iss_mk_ac", "iss_mk_smi", "iss_mk_smc"] {
-        keys.push(api!(IssuerMasterKey::new(Algorithm::Tdes2, &v.hex(f)?)));
-    }
-    let mk_ac = api!(cvn.derive_card_key(&keys[0], &pan, psn));
-    let mk_smi = api!(cvn.derive_card_key(&keys[1], &pan, psn));
-    let mk_smc = api!(cvn.derive_card_key(&keys[2], &pan, psn));
+    let imk_ac = api!(IssuerMasterKey::new(Algorithm::Tdes2, &v.hex("iss_mk_ac")?));
+    let imk_smi = api!(IssuerMacKey::new(Algorithm::Tdes2, &v.hex("iss_mk_smi")?));
+    let imk_smc = api!(IssuerEncKey::new(Algorithm::Tdes2, &v.hex("iss_mk_smc")?));
+    let mk_ac = api!(cvn.derive_card_key(&imk_ac, &pan, psn));
+    // Each family from its own IMK, typed by role (MK-SMI, MK-SMC).
+    let mk_smi = api!(derive::derive_card_key(
+        cvn.mk_derivation,
+        &imk_smi,
+        &pan,
+        psn
+    ));
+    let mk_smc = api!(derive::derive_card_key(
+        cvn.mk_derivation,
+        &imk_smc,
+        &pan,
+        psn
+    ));
     let txn = api!(transaction(v)?);
     let card_data_bytes = cvn_card_data(v)?;
     let card_data = api!(cvn.card_data(&card_data_bytes));
@@ -535,7 +553,7 @@ fn cvn(v: &Vector<'_>) -> R {
     // Issuer side: keys from the card key as derived. Device side: the same
     // card key held as an expanded schedule, as firmware would.
     let tk = api!(cvn.transaction_keys(&mk_ac, txn.atc, txn.un));
-    let device_card = CardKeySchedule::new(api!(cvn.derive_card_key(&keys[0], &pan, psn)));
+    let device_card = CardKeySchedule::new(api!(cvn.derive_card_key(&imk_ac, &pan, psn)));
     let dk = api!(cvn.transaction_keys_with(&device_card, txn.atc, txn.un));
     let ac = api!(dk.generate_ac(&txn, &card_data));
     let mut checks = vec![

@@ -6,7 +6,9 @@ use tapcrypt::emv::derive::{self, MkDerivation};
 use tapcrypt::emv::script::{self, Pin, ScriptEncryption};
 use tapcrypt::emv::tlv::{self, GenerateAcResponse, Scheme};
 use tapcrypt::emv::{Atc, UnpredictableNumber};
-use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
+use tapcrypt::{
+    Algorithm, CardMasterKey, IssuerCvc3Key, IssuerDcvvKey, Pan, Psn, ScriptEncKey, ScriptMacKey,
+};
 
 use crate::{Group, Vector, VectorError, Verdict, all, api, check_hex, check_str};
 
@@ -66,21 +68,14 @@ pub(crate) static GROUPS: &[Group] = &[
     },
 ];
 
-fn tdes_key(
-    v: &Vector<'_>,
-    field: &str,
-) -> Result<Result<SessionKey, tapcrypt::Error>, VectorError> {
-    Ok(SessionKey::new(Algorithm::Tdes2, &v.hex(field)?))
-}
-
 fn sm_command_mac(v: &Vector<'_>) -> R {
-    let k = api!(tdes_key(v, "session_key")?);
+    let k = api!(ScriptMacKey::new(Algorithm::Tdes2, &v.hex("session_key")?));
     let m = api!(script::command_mac(&k, &v.hex("data")?));
     check_hex(v, "mac", &m)
 }
 
 fn sm_encrypt(v: &Vector<'_>) -> R {
-    let k = api!(tdes_key(v, "session_key")?);
+    let k = api!(ScriptEncKey::new(Algorithm::Tdes2, &v.hex("session_key")?));
     let layout = match v.str("encryption_type")? {
         "VISA" => ScriptEncryption::Visa,
         "MASTERCARD" => ScriptEncryption::Mastercard,
@@ -152,7 +147,8 @@ fn pan_psn(v: &Vector<'_>) -> Result<Result<(Pan, Psn), tapcrypt::Error>, Vector
 }
 
 fn dcvv(v: &Vector<'_>) -> R {
-    let imk = api!(IssuerMasterKey::new(Algorithm::Tdes2, &v.hex("imk_ac")?));
+    // For Visa the dCVV key is the MK-AC: its IMK is the IMK-AC.
+    let imk = api!(IssuerDcvvKey::new(Algorithm::Tdes2, &v.hex("imk_ac")?));
     let (pan, psn) = api!(pan_psn(v)?);
     let mk = api!(derive::derive_card_key(mk_option(v)?, &imk, &pan, psn));
     let atc = api!(Atc::from_slice(&v.hex("atc")?));
@@ -174,7 +170,7 @@ fn dcvv(v: &Vector<'_>) -> R {
 }
 
 fn cvc3(v: &Vector<'_>) -> R {
-    let imk = api!(IssuerMasterKey::new(Algorithm::Tdes2, &v.hex("imk_cvc3")?));
+    let imk = api!(IssuerCvc3Key::new(Algorithm::Tdes2, &v.hex("imk_cvc3")?));
     let (pan, psn) = api!(pan_psn(v)?);
     let mk = api!(derive::derive_card_key(mk_option(v)?, &imk, &pan, psn));
     // Some vectors give IVCVC3 directly instead of the track template.
