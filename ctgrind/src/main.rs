@@ -1104,6 +1104,37 @@ fn fixture_envelope(
 /// The device signing a provisioning request with its attestation key
 /// (secret, as is the hedging RNG's output); the device's ECDH public key and
 /// the challenge are public. Output: the request bytes, which are sent.
+/// The device starting a provisioning request through its store
+/// (`CredentialStore::begin_request`): the device's static ECDH key and its
+/// attestation key are secret, and so is the RNG (nonce, hedging). Outputs:
+/// the request bytes (sent) and the persisted state, whose header carries
+/// the outstanding request's hash (public: the hash of what was sent).
+fn request_begin() {
+    use tapcrypt::provision::envelope::Credentials;
+    use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
+    use tapcrypt::provision::{CredentialStore, DeviceKeyPair, EcdsaSigningKey};
+    let tsp = EcdsaSigningKey::from_secret_bytes(&E_SCALAR).unwrap();
+    let device = DeviceKeyPair::from_secret_bytes(&secret(D_SCALAR)).unwrap();
+    let attestation = EcdsaSigningKey::from_secret_bytes(&secret(E_SCALAR)).unwrap();
+    let mut store: CredentialStore<1, 1> =
+        CredentialStore::new(device, tsp.verifying_key(), Credentials::empty());
+    let mut req = [0u8; MAX_REQUEST_LEN];
+    let n = store
+        .begin_request(
+            &[0xC7; CHALLENGE_LEN],
+            b"tokenref:1",
+            &attestation,
+            &mut CtRng(10, true),
+            &mut req,
+        )
+        .unwrap();
+    black_box(n);
+    out(req);
+    let mut state = [0u8; Credentials::<1, 1>::STATE_BYTES];
+    store.credentials().to_bytes(&mut state).unwrap();
+    out(*state.first_chunk::<54>().unwrap());
+}
+
 fn request_sign() {
     use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
     use tapcrypt::provision::{DeviceKeyPair, EcdsaSigningKey, RequestContents, build_request};
@@ -1324,6 +1355,7 @@ const CASES: &[(&str, fn())] = &[
     ("dpan_issue_detokenize", dpan_issue_detokenize),
     ("wallet_take", wallet_take),
     ("request_sign", request_sign),
+    ("request_begin", request_begin),
     ("wallet_restore", wallet_restore),
     ("script_macs", script_macs),
     ("tlv_verify", tlv_verify),
