@@ -44,6 +44,20 @@ pub(crate) fn public_u16(x: u16) -> u16 {
     v
 }
 
+/// Declassifies a 32-bit value that is public by design although computed
+/// under a secret key (a payment code's account reference, which the backend
+/// indexes its vault with), bit by bit through [`public_verdict`].
+#[cfg(feature = "code")]
+pub(crate) fn public_u32(x: u32) -> u32 {
+    let mut v = 0u32;
+    for i in 0..32 {
+        if public_verdict(Choice::from(((x >> i) & 1) as u8)) {
+            v |= 1 << i;
+        }
+    }
+    v
+}
+
 /// Copies `min(dst.len(), src.len())` bytes. Callers pass equal lengths; the
 /// point is that, unlike `copy_from_slice`, there is no panic path for the
 /// optimiser to keep when it cannot prove that (the firmware's link-time

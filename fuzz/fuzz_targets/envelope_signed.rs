@@ -42,9 +42,9 @@ fn world() -> &'static World {
         // The firmware fixture's keys (no_std-check/src/ops.rs).
         let device = DeviceKeyPair::from_secret_bytes(&[0x4D; 32]).unwrap();
         let tsp = EcdsaSigningKey::from_secret_bytes(&[0x75; 32]).unwrap();
-        let pinned = EcdsaVerifyingKey::from_sec1(
-            include_bytes!("../../no_std-check/fixtures/tsp_public.bin"),
-        )
+        let pinned = EcdsaVerifyingKey::from_sec1(include_bytes!(
+            "../../no_std-check/fixtures/tsp_public.bin"
+        ))
         .unwrap();
         // The fixture answers the request with hash 52…52
         // (tests/firmware_fixture.rs).

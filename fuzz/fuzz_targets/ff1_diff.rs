@@ -19,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
     let (key, rest) = rest.split_at(klen);
     let (tweak, digits) = rest.split_at(tlen);
     let digits: Vec<u8> = digits.iter().take(38).map(|b| b % 10).collect();
-    let ours = Ff1::new(&DpanRangeKey::new(Algorithm::aes_for_len(klen).unwrap(), key).unwrap()).unwrap();
+    let ours =
+        Ff1::new(&DpanRangeKey::new(Algorithm::aes_for_len(klen).unwrap(), key).unwrap()).unwrap();
     let mut ct = vec![0u8; digits.len()];
     let r = ours.encrypt_digits(tweak, &digits, &mut ct);
     if !(6..=38).contains(&digits.len()) {
@@ -29,9 +30,21 @@ fuzz_target!(|data: &[u8]| {
     r.unwrap();
     let ns = FlexibleNumeralString::from(digits.iter().map(|d| u16::from(*d)).collect::<Vec<_>>());
     let want: Vec<u16> = match klen {
-        16 => FF1::<aes::Aes128>::new(key, 10).unwrap().encrypt(tweak, &ns).unwrap().into(),
-        24 => FF1::<aes::Aes192>::new(key, 10).unwrap().encrypt(tweak, &ns).unwrap().into(),
-        _ => FF1::<aes::Aes256>::new(key, 10).unwrap().encrypt(tweak, &ns).unwrap().into(),
+        16 => FF1::<aes::Aes128>::new(key, 10)
+            .unwrap()
+            .encrypt(tweak, &ns)
+            .unwrap()
+            .into(),
+        24 => FF1::<aes::Aes192>::new(key, 10)
+            .unwrap()
+            .encrypt(tweak, &ns)
+            .unwrap()
+            .into(),
+        _ => FF1::<aes::Aes256>::new(key, 10)
+            .unwrap()
+            .encrypt(tweak, &ns)
+            .unwrap()
+            .into(),
     };
     assert_eq!(ct.iter().map(|d| u16::from(*d)).collect::<Vec<_>>(), want);
     let mut back = vec![0u8; digits.len()];

@@ -10,8 +10,8 @@ use libfuzzer_sys::fuzz_target;
 use tapcrypt::emv::Atc;
 use tapcrypt::hazmat::{atc_window_apply_unverified, backend_usage_record_unverified};
 use tapcrypt::lifecycle::{
-    AtcCounter, AtcVerdict, AtcWindow, BackendUsage, Currency, DeviceUsage, LimitError,
-    LowWater, UseLimits,
+    AtcCounter, AtcVerdict, AtcWindow, BackendUsage, Currency, DeviceUsage, LimitError, LowWater,
+    UseLimits,
 };
 
 struct Input<'a>(&'a [u8]);
@@ -57,9 +57,17 @@ fn model_verdict(used: &BTreeSet<u16>, max_jump: u16, a: u16) -> AtcVerdict {
         return AtcVerdict::Exhausted;
     }
     if a <= h {
-        return if h - a >= 64 { AtcVerdict::TooOld } else { AtcVerdict::Accepted };
+        return if h - a >= 64 {
+            AtcVerdict::TooOld
+        } else {
+            AtcVerdict::Accepted
+        };
     }
-    if a - h > max_jump { AtcVerdict::TooFarAhead } else { AtcVerdict::Accepted }
+    if a - h > max_jump {
+        AtcVerdict::TooFarAhead
+    } else {
+        AtcVerdict::Accepted
+    }
 }
 
 fn window(mode: u8, inp: &mut Input<'_>) {
@@ -74,7 +82,9 @@ fn window(mode: u8, inp: &mut Input<'_>) {
             Err(_) => return,
         }
     } else {
-        let (Some(j), Some(last)) = (inp.u16(), inp.u16()) else { return };
+        let (Some(j), Some(last)) = (inp.u16(), inp.u16()) else {
+            return;
+        };
         let built = if mode & 0x40 != 0 {
             AtcWindow::new(j)
         } else {
@@ -155,7 +165,9 @@ fn limits(mode: u8, inp: &mut Input<'_>) {
         ) else {
             return;
         };
-        let Ok(currency) = Currency::from_bcd(cur) else { return };
+        let Ok(currency) = Currency::from_bcd(cur) else {
+            return;
+        };
         let l = UseLimits {
             max_uses: u32::from(max_uses),
             not_before: u64::from(nb),
@@ -177,7 +189,9 @@ fn limits(mode: u8, inp: &mut Input<'_>) {
             _ => panic!("device and backend disagree on the limits"),
         }
     };
-    let l = *dev.as_ref().map_or_else(|| back.as_ref().unwrap().limits(), |d| d.limits());
+    let l = *dev
+        .as_ref()
+        .map_or_else(|| back.as_ref().unwrap().limits(), |d| d.limits());
     let (mut dev, mut back) = (dev, back);
     let (mut used, mut spent) = dev
         .as_ref()
@@ -185,8 +199,15 @@ fn limits(mode: u8, inp: &mut Input<'_>) {
         .or(back.as_ref().map(|b| (b.used(), u128::from(b.spent()))))
         .unwrap();
     while let (Some(now), Some(amount), Some(c)) = (inp.u32(), inp.u64(), inp.u8()) {
-        let now = l.not_before.wrapping_add(u64::from(now)).wrapping_sub(1 << 20);
-        let currency = if c == 0 { Currency::from_numeric(999).unwrap() } else { l.currency };
+        let now = l
+            .not_before
+            .wrapping_add(u64::from(now))
+            .wrapping_sub(1 << 20);
+        let currency = if c == 0 {
+            Currency::from_numeric(999).unwrap()
+        } else {
+            l.currency
+        };
         let want = if now < l.not_before {
             Err(LimitError::NotYetValid)
         } else if now > l.not_after {
@@ -217,9 +238,19 @@ fn limits(mode: u8, inp: &mut Input<'_>) {
         }
         for (u, s, bytes) in dev
             .iter()
-            .map(|d| (d.used(), d.spent(), DeviceUsage::from_bytes(&d.to_bytes()).map(|x| x.to_bytes())))
+            .map(|d| {
+                (
+                    d.used(),
+                    d.spent(),
+                    DeviceUsage::from_bytes(&d.to_bytes()).map(|x| x.to_bytes()),
+                )
+            })
             .chain(back.iter().map(|b| {
-                (b.used(), b.spent(), BackendUsage::from_bytes(&b.to_bytes()).map(|x| x.to_bytes()))
+                (
+                    b.used(),
+                    b.spent(),
+                    BackendUsage::from_bytes(&b.to_bytes()).map(|x| x.to_bytes()),
+                )
             }))
         {
             assert_eq!((u, u128::from(s)), (used, spent));
@@ -230,7 +261,9 @@ fn limits(mode: u8, inp: &mut Input<'_>) {
 
 fn counter(inp: &mut Input<'_>) {
     let Some(b) = inp.bytes::<5>() else { return };
-    let Ok(mut c) = AtcCounter::from_bytes(&b) else { return };
+    let Ok(mut c) = AtcCounter::from_bytes(&b) else {
+        return;
+    };
     assert_eq!(c.to_bytes(), b);
     let mut last: Option<u16> = None;
     while let Some(op) = inp.u8() {

@@ -14,7 +14,10 @@ use tapcrypt::provision::{
 };
 
 fuzz_target!(|data: &[u8]| {
-    for (alg, k) in [(Algorithm::Aes256, &[0x7F; 32][..]), (Algorithm::Tdes2, &[0x3C; 16][..])] {
+    for (alg, k) in [
+        (Algorithm::Aes256, &[0x7F; 32][..]),
+        (Algorithm::Tdes2, &[0x3C; 16][..]),
+    ] {
         let kbpk = KeyBlockProtectionKey::new(alg, k).unwrap();
         let _ = tr31::unwrap(&kbpk, data);
     }
@@ -29,13 +32,20 @@ fuzz_target!(|data: &[u8]| {
     let store = STORE.get_or_init(|| {
         let device = DeviceKeyPair::from_secret_bytes(&[0x11; 32]).unwrap();
         let tsp = EcdsaSigningKey::from_secret_bytes(&[0x22; 32]).unwrap();
-        Mutex::new(CredentialStore::new(device, tsp.verifying_key(), Credentials::empty()))
+        Mutex::new(CredentialStore::new(
+            device,
+            tsp.verifying_key(),
+            Credentials::empty(),
+        ))
     });
     // The token service checking a request: no fuzzer input is signed by
     // the registered attestation key.
     static ATTESTATION: OnceLock<EcdsaVerifyingKey> = OnceLock::new();
-    let att = ATTESTATION
-        .get_or_init(|| EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap().verifying_key());
+    let att = ATTESTATION.get_or_init(|| {
+        EcdsaSigningKey::from_secret_bytes(&[0x33; 32])
+            .unwrap()
+            .verifying_key()
+    });
     assert!(open_request(att, &[0xC7; 32], data).is_err());
     // Persisted state read back from flash: accepted only if `to_bytes`
     // would write exactly these bytes, and only if it behaves like installed

@@ -336,7 +336,9 @@ impl CodeIssuer {
         for d in r {
             v = v * 10 + u32::from(d);
         }
-        Ok(AccountRef(v))
+        // The account reference is computed under the alias key but is public
+        // by design: the backend looks the token record up with it.
+        Ok(AccountRef(crate::ct::public_u32(v)))
     }
 
     pub(crate) fn check_routing(&self, code: &ParsedCode) -> Result<(), Error> {
