@@ -374,3 +374,69 @@ fn max_jump_zero_is_refused() {
     assert!(w.with_max_jump(0).is_err());
     assert_eq!(w.with_max_jump(9).unwrap().max_jump(), 9);
 }
+
+/// The public path with a real proof: the README's Visa CVN 18 tap (ARQC
+/// 7A788EA6B8A3E733 from pyemv's HSM tests, ATC 001C). A verified ARQC is
+/// consumed once; a recorded copy verifies again but is a replay; an ARQC
+/// with one bit flipped yields no proof, so it cannot touch the window.
+#[test]
+fn consume_takes_a_verified_arqc() {
+    use tapcrypt::emv::{Cryptogram, TransactionData, UnpredictableNumber, VISA_CVN_18};
+    use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+    let imk =
+        IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap();
+    let pan = Pan::parse("1234567890123456").unwrap();
+    let mk = VISA_CVN_18
+        .derive_card_key(&imk, &pan, Psn::ABSENT)
+        .unwrap();
+    let txn = TransactionData {
+        amount_authorised: [0x00, 0x00, 0x00, 0x00, 0x40, 0x00],
+        terminal_country: [0x01, 0x24],
+        tvr: [0x80, 0x00, 0x04, 0x80, 0x00],
+        currency: [0x01, 0x24],
+        date: [0x19, 0x11, 0x05],
+        transaction_type: 0x01,
+        un: UnpredictableNumber([0x52, 0xBF, 0x45, 0x85]),
+        aip: [0x18, 0x00],
+        atc: Atc::from_u16(0x001C),
+        ..TransactionData::default()
+    };
+    let cd = VISA_CVN_18
+        .card_data(&[0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00])
+        .unwrap();
+    let arqc = Cryptogram([0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33]);
+    let keys = VISA_CVN_18.transaction_keys(&mk, txn.atc, txn.un).unwrap();
+
+    let w = AtcWindow::resume_after(atc(0x001B), 8).unwrap();
+    let proof = keys.verify_arqc(&txn, &cd, &arqc).unwrap();
+    let (w, v) = w.consume(&proof);
+    assert_eq!(v, AtcVerdict::Accepted);
+    assert_eq!(w.highest(), Some(atc(0x001C)));
+    let again = keys.verify_arqc(&txn, &cd, &arqc).unwrap();
+    assert_eq!(w.consume(&again), (w, AtcVerdict::Replay));
+
+    // The backend's key-use count takes the same proof: a one-use
+    // credential counts this tap and refuses the next.
+    use tapcrypt::lifecycle::{BackendUsage, Currency, LimitError, LowWater, UseLimits};
+    let cad = Currency::from_bcd(txn.currency).unwrap();
+    let usage = BackendUsage::new(UseLimits {
+        max_uses: 1,
+        not_before: 0,
+        not_after: u64::MAX,
+        max_amount: 4_000,
+        currency: cad,
+        low_water: LowWater::default(),
+    })
+    .unwrap();
+    let usage = usage.record(&proof, 1, 4_000, cad).unwrap();
+    assert_eq!((usage.used(), usage.spent()), (1, 4_000));
+    assert_eq!(
+        usage.record(&again, 1, 0, cad),
+        Err(LimitError::UsesExhausted)
+    );
+    for bit in 0..64 {
+        let mut bad = arqc;
+        bad.0[bit / 8] ^= 1 << (bit % 8);
+        assert!(keys.verify_arqc(&txn, &cd, &bad).is_err(), "bit {bit}");
+    }
+}
