@@ -31,6 +31,9 @@ pub mod lifecycle;
 
 pub mod cloud_wallet;
 
+// Backend batch verification (per-item verdicts and ARPCs).
+pub mod batch;
+
 #[cfg(feature = "code")]
 pub mod code;
 #[cfg(feature = "provision")]

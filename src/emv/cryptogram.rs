@@ -484,6 +484,11 @@ impl CardData<'_> {
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes
     }
+
+    /// The id of the CVN these bytes were validated for.
+    pub(crate) fn cvn_id(&self) -> u8 {
+        self.cvn
+    }
 }
 
 impl Cvn {

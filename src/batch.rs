@@ -1,0 +1,226 @@
+//! Batch verification for issuer and token-service backends: N
+//! authorisations at once, one verdict (and, for a verified ARQC, its ARPC)
+//! per item.
+//!
+//! Every [`Authorisation`] carries its own pinned [`Cvn`], keys, transaction
+//! data, card data, ARQC and ARPC response. [`verify_batch`] writes one
+//! [`Outcome`] per item into a caller-provided slice (`no_std`, no heap);
+//! [`verify_batch_vec`] (feature `std`) returns a `Vec`.
+//!
+//! The rules of the single-item path hold item by item:
+//!
+//! * **The caller pins the profile.** The item's `cvn` chooses the
+//!   algorithm; its card data was validated for that CVN
+//!   ([`Cvn::card_data`] / [`Cvn::card_data_bound`]).
+//! * **No ARPC without a verified ARQC.** Only [`Outcome::Verified`] holds an
+//!   ARPC, inside a [`VerifiedItem`] that only this module builds. A
+//!   [`VerifiedItem`] implements [`VerifiedAtc`], so the replay window
+//!   ([`AtcWindow::consume`](crate::lifecycle::AtcWindow::consume)) takes it
+//!   exactly as it takes a [`VerifiedArqc`](crate::emv::VerifiedArqc).
+//! * **Per item, never "first failure wins".** Every item is processed;
+//!   a rejected or malformed item changes nothing for the others.
+//! * **Constant time per item.** A well-formed item always costs the same
+//!   work whether its ARQC verifies or not: card key (if derived here),
+//!   session key, the AC MAC, the comparison *and* the ARPC are computed for
+//!   every item; the ARPC of an item that failed is dropped, never returned.
+//!   The verdict is declassified per item (it is the public result) through
+//!   `ct::public_verdict`. A *malformed* item (a key of the wrong algorithm,
+//!   card data validated for another CVN, an ARPC response of the wrong
+//!   method) stops early: that depends only on public structure.
+//!
+//! The types are `Send + Sync`: a batch can be split into chunks over
+//! threads (`examples/batch_threads.rs`).
+
+use crate::emv::arpc::{Arpc, ArpcResponse};
+use crate::emv::cryptogram::{CardData, Cvn};
+use crate::emv::types::{Atc, Cryptogram, TransactionData};
+use crate::emv::{VerifiedAtc, sealed};
+use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
+
+/// Where an item's card master key comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum BatchKey<'a> {
+    /// Derive the card master key from the issuer master key, PAN and PSN
+    /// with the item's CVN's pinned derivation (Option A, B or C).
+    Issuer {
+        /// The issuer master key for AC (IMK-AC).
+        imk: &'a IssuerMasterKey,
+        /// The card's PAN (or DPAN).
+        pan: &'a Pan,
+        /// The PAN sequence number.
+        psn: Psn,
+    },
+    /// A card master key derived (or stored) beforehand.
+    Card(&'a CardMasterKey),
+}
+
+/// One authorisation to verify.
+#[derive(Clone, Copy, Debug)]
+pub struct Authorisation<'a> {
+    /// The CVN pinned from the issuer's card record.
+    pub cvn: &'static Cvn,
+    /// The card's key.
+    pub key: BatchKey<'a>,
+    /// The minimum cryptogram data (its ATC and UN select the session key).
+    pub txn: TransactionData,
+    /// The card data, validated for `cvn`.
+    pub card_data: CardData<'a>,
+    /// The ARQC under verification.
+    pub arqc: Cryptogram,
+    /// What the ARPC answers (its method must be the CVN's).
+    pub response: ArpcResponse<'a>,
+}
+
+/// Proof that one item's ARQC verified, with the ARPC computed for it.
+///
+/// Not `Clone`/`Copy`; fields private; only [`verify_batch`] builds one.
+pub struct VerifiedItem {
+    cvn: &'static Cvn,
+    atc: Atc,
+    arqc: Cryptogram,
+    arpc: Arpc,
+}
+
+impl core::fmt::Debug for VerifiedItem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifiedItem")
+            .field("cvn", &self.cvn.name)
+            .field("atc", &self.atc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifiedItem {
+    /// The verified transaction's ATC.
+    #[must_use]
+    pub fn atc(&self) -> Atc {
+        self.atc
+    }
+
+    /// The ARQC that verified.
+    #[must_use]
+    pub fn arqc(&self) -> &Cryptogram {
+        &self.arqc
+    }
+
+    /// The pinned CVN it verified under.
+    #[must_use]
+    pub fn cvn(&self) -> &'static Cvn {
+        self.cvn
+    }
+
+    /// The ARPC for the item's response, computed from this verification.
+    #[must_use]
+    pub fn arpc(&self) -> &Arpc {
+        &self.arpc
+    }
+}
+
+impl sealed::SealedProof for VerifiedItem {}
+impl VerifiedAtc for VerifiedItem {
+    fn atc(&self) -> Atc {
+        self.atc
+    }
+}
+
+/// One item's result.
+#[derive(Debug, Default)]
+pub enum Outcome {
+    /// Not written: an output slot past the end of the batch.
+    #[default]
+    Pending,
+    /// The ARQC verified; the proof holds the ARPC.
+    Verified(VerifiedItem),
+    /// The ARQC did not verify (opaque, as on the single-item path).
+    Rejected(VerifyError),
+    /// The item was malformed (the field is named); nothing was verified.
+    Malformed(Error),
+}
+
+impl Outcome {
+    /// The proof, if the item verified.
+    #[must_use]
+    pub fn verified(&self) -> Option<&VerifiedItem> {
+        match self {
+            Outcome::Verified(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `true` if the item verified.
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        matches!(self, Outcome::Verified(_))
+    }
+}
+
+/// Verify every item of `items`, writing item `i`'s outcome to `out[i]`.
+///
+/// Slots of `out` past `items.len()` are left untouched.
+///
+/// # Errors
+/// [`Error::Length`] (field `"batch outcomes"`) if `out` is shorter than
+/// `items`; nothing is verified then. Every per-item failure is reported in
+/// that item's [`Outcome`], never here.
+pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<(), Error> {
+    if out.len() < items.len() {
+        return Err(Error::Length {
+            field: "batch outcomes",
+            expected: "at least one slot per authorisation",
+            got: out.len(),
+        });
+    }
+    for (item, slot) in items.iter().zip(out.iter_mut()) {
+        *slot = verify_one(item);
+    }
+    Ok(())
+}
+
+/// [`verify_batch`] into a new `Vec`, one [`Outcome`] per item (feature `std`).
+#[cfg(feature = "std")]
+#[must_use]
+pub fn verify_batch_vec(items: &[Authorisation<'_>]) -> alloc::vec::Vec<Outcome> {
+    items.iter().map(verify_one).collect()
+}
+
+#[cfg(feature = "std")]
+extern crate alloc;
+
+/// One item on the generic path (every CVN).
+fn verify_one(a: &Authorisation<'_>) -> Outcome {
+    match verify_item(a) {
+        Ok(o) => o,
+        Err(e) => Outcome::Malformed(e),
+    }
+}
+
+fn verify_item(a: &Authorisation<'_>) -> Result<Outcome, Error> {
+    if a.card_data.cvn_id() != a.cvn.id {
+        return Err(Error::Parameter {
+            what: "card data was validated for a different CVN",
+        });
+    }
+    let derived;
+    let card_key = match a.key {
+        BatchKey::Issuer { imk, pan, psn } => {
+            derived = a.cvn.derive_card_key(imk, pan, psn)?;
+            &derived
+        }
+        BatchKey::Card(k) => k,
+    };
+    let keys = a.cvn.transaction_keys(card_key, a.txn.atc, a.txn.un)?;
+    // The ARPC is computed before the verdict is known, for every item, so
+    // a failing item costs what a verifying one does; it leaves this
+    // function only inside a `VerifiedItem`. Its errors depend only on the
+    // response's public shape (method, proprietary-data length).
+    let arpc = keys.arpc_unverified(&a.arqc, &a.response)?;
+    Ok(match keys.verify_arqc(&a.txn, &a.card_data, &a.arqc) {
+        Ok(proof) => Outcome::Verified(VerifiedItem {
+            cvn: a.cvn,
+            atc: proof.atc(),
+            arqc: *proof.arqc(),
+            arpc,
+        }),
+        Err(e) => Outcome::Rejected(e),
+    })
+}
