@@ -95,7 +95,10 @@ fn card_data_of_the_wrong_length_for_a_cvn() {
         }
     );
     assert!(e.to_string().contains("Visa CVN 10"));
-    assert!(VISA_CVN_18.card_data(&[0; 8]).is_err());
+    // 8-23 bytes are accepted since issue 13 item 13 (issuer discretionary
+    // data); 6 and 24 stay refused.
+    assert!(VISA_CVN_18.card_data(&[0; 6]).is_err());
+    assert!(VISA_CVN_18.card_data(&[0; 24]).is_err());
     assert!(VISA_CVN_18.card_data(&[0; 7]).is_ok());
     assert!(VISA_CVN_18.card_data(&[0; 32]).is_ok());
     assert!(MASTERCARD_CVN_17.card_data(&[0; 6]).is_err());
