@@ -16,8 +16,11 @@
 //!   authorises, because a device can be tampered with.
 //!
 //! The two are different types (and carry different side bytes when
-//! stored) so that a backend cannot count a use through the device's path:
-//! the backend's update takes the proof of a verified cryptogram.
+//! stored) so that a backend's record has no proof-less update: its only
+//! public update takes the proof of a verified cryptogram, and a stored
+//! device state does not load as a backend one. (A backend that builds a
+//! `DeviceUsage` on purpose can still spend it; the types prevent the
+//! mistake, not the intent.)
 //!
 //! # Rules
 //!
