@@ -124,4 +124,4 @@ pub use limits::{
     BackendUsage, Currency, DeviceUsage, LimitError, LowWater, Replenish, UseLimits,
     amount_from_bcd,
 };
-pub use window::{AtcVerdict, AtcWindow};
+pub use window::{AtcVerdict, AtcWindow, Refusal};

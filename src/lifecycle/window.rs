@@ -69,7 +69,31 @@
 use core::fmt;
 
 use crate::Error;
-use crate::emv::{Atc, VerifiedAtc};
+use crate::emv::tlv::AuthorisationRequest;
+use crate::emv::{
+    Atc, CardData, Cryptogram, TransactionData, TransactionKeys, VerifiedArqc, VerifiedAtc,
+};
+
+/// Why [`AtcWindow::verify_arqc_and_consume`] refused an authorisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// The cryptogram did not verify (no detail, as `VerifyError`).
+    Cryptogram,
+    /// The cryptogram verified but its ATC may not be used: the verdict
+    /// says why (never [`AtcVerdict::Accepted`]).
+    Atc(AtcVerdict),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Cryptogram => f.write_str("cryptogram verification failed"),
+            Refusal::Atc(v) => write!(f, "ATC refused: {}", v.code()),
+        }
+    }
+}
+
+impl core::error::Error for Refusal {}
 
 const MAGIC: [u8; 2] = *b"AW";
 const VERSION: u8 = 1;
@@ -265,6 +289,56 @@ impl AtcWindow {
             }
         }
         (next, verdict)
+    }
+
+    /// Verifies an ARQC **and** consumes its ATC, in one call: the
+    /// cryptogram is checked first (in constant time, under the pinned
+    /// CVN's `keys`), and only a verified ARQC reaches the window. Returns
+    /// the new window (unchanged unless the result is `Ok`) and the proof to
+    /// answer from; store the window (compare-and-swap against `self`)
+    /// before sending the ARPC.
+    ///
+    /// # Errors
+    /// [`Refusal::Cryptogram`] if the ARQC does not verify (the window is
+    /// not touched); [`Refusal::Atc`] with the verdict if its ATC is a
+    /// replay, too old, too far ahead, or past the card's last.
+    pub fn verify_arqc_and_consume<'k>(
+        self,
+        keys: &'k TransactionKeys<'k>,
+        txn: &TransactionData,
+        card_data: &CardData<'_>,
+        arqc: &Cryptogram,
+    ) -> (Self, Result<VerifiedArqc<'k>, Refusal>) {
+        match keys.verify_arqc(txn, card_data, arqc) {
+            Err(_) => (self, Err(Refusal::Cryptogram)),
+            Ok(verified) => Self::finish(self, verified),
+        }
+    }
+
+    /// As [`verify_arqc_and_consume`](Self::verify_arqc_and_consume), from
+    /// an authorisation message parsed with the card's pinned CVN.
+    ///
+    /// # Errors
+    /// As [`verify_arqc_and_consume`](Self::verify_arqc_and_consume); a
+    /// message whose CID is not ARQC is [`Refusal::Cryptogram`].
+    pub fn verify_request_and_consume<'k>(
+        self,
+        request: &AuthorisationRequest<'_>,
+        keys: &'k TransactionKeys<'k>,
+    ) -> (Self, Result<VerifiedArqc<'k>, Refusal>) {
+        match request.verify(keys) {
+            Err(_) => (self, Err(Refusal::Cryptogram)),
+            Ok(verified) => Self::finish(self, verified),
+        }
+    }
+
+    fn finish(self, verified: VerifiedArqc<'_>) -> (Self, Result<VerifiedArqc<'_>, Refusal>) {
+        let (next, verdict) = self.consume(&verified);
+        if verdict.is_accepted() {
+            (next, Ok(verified))
+        } else {
+            (self, Err(Refusal::Atc(verdict)))
+        }
     }
 
     /// The stored form (layout in the [module docs](self)).
