@@ -16,9 +16,9 @@
 //! and (where a single value is looked up) duplicate tags.
 
 use super::cryptogram::{
-    CardData, Cvn, INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16, MASTERCARD_CVN_17,
-    MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
-    VerifiedArqc, VerifiedOfflineAc,
+    BOUND_CARD_DATA_MAX, CardData, Cvn, INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16,
+    MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys, VISA_CVN_10,
+    VISA_CVN_18, VISA_CVN_22, VerifiedArqc, VerifiedOfflineAc,
 };
 use super::types::{Atc, Cryptogram, TransactionData};
 use crate::{CardMasterKey, Error, Pan, VerifyError};
@@ -435,7 +435,6 @@ impl CryptogramType {
 /// assert!(AuthorisationRequest::parse(&field55, &tapcrypt::emv::VISA_CVN_10).is_err());
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct AuthorisationRequest<'m> {
     /// The pinned CVN (checked against the IAD's CVN byte where it has one).
     pub cvn: &'static Cvn,
@@ -447,8 +446,28 @@ pub struct AuthorisationRequest<'m> {
     pub iad: &'m [u8],
     /// The cryptogram (9F26): an ARQC, TC or AAC as `cryptogram_type` says.
     pub ac: Cryptogram,
-    card_data: [u8; 32],
+    card_data: [u8; BOUND_CARD_DATA_MAX],
     card_data_len: usize,
+}
+
+// The card data of a DPAN-bound CVN holds the DPAN's digits: `Debug` leaves
+// it out, and the copy is wiped on drop.
+impl core::fmt::Debug for AuthorisationRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthorisationRequest")
+            .field("cvn", &self.cvn.name)
+            .field("cryptogram_type", &self.cryptogram_type)
+            .field("transaction", &self.transaction)
+            .field("iad", &self.iad)
+            .field("ac", &self.ac)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for AuthorisationRequest<'_> {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.card_data);
+    }
 }
 
 impl<'m> AuthorisationRequest<'m> {
@@ -525,16 +544,15 @@ impl<'m> AuthorisationRequest<'m> {
             });
         }
         let mut r = Self::parse_inner(msg, pinned)?;
-        let mut buf = [0u8; crate::emv::cryptogram::BOUND_CARD_DATA_MAX];
+        let mut buf = [0u8; BOUND_CARD_DATA_MAX];
         let n = pinned
             .card_data_bound(dpan, r.iad, &mut buf)?
             .as_bytes()
             .len();
-        // The bound form is at most 43 bytes; keep it in the message's slot
-        // only when it fits, else refuse rather than truncate.
+        // The slot holds the longest bound form (BOUND_CARD_DATA_MAX).
         let dst = r.card_data.get_mut(..n).ok_or(Error::Length {
             field: "digit count, BCD(DPAN) and IAD",
-            expected: "at most 32 for a message",
+            expected: "at most 43",
             got: n,
         })?;
         dst.copy_from_slice(buf.get(..n).unwrap_or(&[]));
@@ -592,11 +610,14 @@ impl<'m> AuthorisationRequest<'m> {
                 declared,
             });
         }
-        let mut card_data = [0u8; 32];
+        let mut card_data = [0u8; BOUND_CARD_DATA_MAX];
         let card_data_len = if pinned.binds_dpan() {
             0
         } else {
-            let n = card_data_from_iad(pinned, iad, &mut card_data)?.len();
+            let slot = card_data
+                .first_chunk_mut::<32>()
+                .ok_or(malformed("card data slot"))?;
+            let n = card_data_from_iad(pinned, iad, slot)?.len();
             pinned.card_data(card_data.get(..n).unwrap_or(&[]))?;
             n
         };
