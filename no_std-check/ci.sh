@@ -38,6 +38,26 @@ else
   echo "    P-256 KAT run FAILED:"; cat target/kat-p256.log; fail=1
 fi
 
+# --- offline codes (issue 18): the code image is a proof build too (links
+# only without panic paths, no division); the QR image links with the
+# locating panic handler, like P-256 (qrcodegen-no-heap keeps assert! paths
+# and divides public sizes), and only its KATs are checked.
+echo "--- offline codes image (payment code, CPM payload): proof build, KATs under QEMU (Cortex-M4)"
+cargo build -q --release --target thumbv7em-none-eabihf --features ops-code --target-dir target/code
+./check-div.sh target/code/thumbv7em-none-eabihf/release/no_std-check || fail=1
+./check-ct-branches.sh target/code/thumbv7em-none-eabihf/release/no_std-check || fail=1
+if timeout 600 cargo run -q --release --target thumbv7em-none-eabihf --features ops-code --target-dir target/code > target/kat-code.log 2>&1; then
+  grep -c '^KAT .* ok' target/kat-code.log | sed "s/^/    KATs passed: /"
+else
+  echo "    code KAT run FAILED:"; cat target/kat-code.log; fail=1
+fi
+echo "--- QR image (KATs under QEMU, Cortex-M4; locating panic handler)"
+if timeout 600 cargo run -q --release --target thumbv7em-none-eabihf --features ops-qr,allow-panic --target-dir target/qr > target/kat-qr.log 2>&1; then
+  grep -c '^KAT .* ok' target/kat-qr.log | sed "s/^/    KATs passed: /"
+else
+  echo "    QR KAT run FAILED:"; cat target/kat-qr.log; fail=1
+fi
+
 echo "--- the no-division check must catch a planted division"
 cargo build -q --release --features planted-div --target thumbv7em-none-eabihf --target-dir target/planted
 if ./check-div.sh target/planted/thumbv7em-none-eabihf/release/no_std-check >/dev/null; then

@@ -71,7 +71,16 @@ pub fn out(b: &[u8]) {
 /// Writes a u32 in decimal without dividing (masked powers of ten).
 pub fn out_u32(mut v: u32) {
     const P: [u32; 10] = [
-        1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1,
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
     ];
     let mut buf = [0u8; 10];
     let mut started = false;

@@ -9,12 +9,12 @@
 
 use core::hint::black_box;
 
-use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::emv::derive::session_key_ac;
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cryptogram, TransactionData,
-    UnpredictableNumber, arpc,
+    Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, TransactionData, UnpredictableNumber,
+    arpc,
 };
+use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::mac::Padding;
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
 
@@ -82,7 +82,9 @@ fn aes_session_key_bench() {
 
 #[cfg(feature = "ops-aes")]
 fn aes_arqc_kat() -> bool {
-    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else { return false };
+    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else {
+        return false;
+    };
     matches!(mac_cryptogram(&sk, &AES_CDOL, Padding::Method2), Ok(ac) if ac.0 == AES_ARQC)
 }
 
@@ -95,9 +97,19 @@ fn aes_arqc_bench() {
 
 #[cfg(feature = "ops-aes")]
 fn aes_arpc_check_kat() -> bool {
-    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else { return false };
-    let resp = ArpcResponse::Method2 { csu: Csu(AES_CSU), proprietary: &[] };
-    let good = arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &arpc::Arpc::Method2(AES_ARPC2));
+    let Ok(sk) = SessionKey::new(Algorithm::Aes128, &AES_SK) else {
+        return false;
+    };
+    let resp = ArpcResponse::Method2 {
+        csu: Csu(AES_CSU),
+        proprietary: &[],
+    };
+    let good = arpc::verify(
+        &sk,
+        &Cryptogram(AES_ARQC),
+        &resp,
+        &arpc::Arpc::Method2(AES_ARPC2),
+    );
     let mut bad = AES_ARPC2;
     bad[3] ^= 1;
     let bad = arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &arpc::Arpc::Method2(bad));
@@ -107,7 +119,10 @@ fn aes_arpc_check_kat() -> bool {
 #[cfg(feature = "ops-aes")]
 fn aes_arpc_check_bench() {
     if let Ok(sk) = SessionKey::new(Algorithm::Aes128, &black_box(AES_SK)) {
-        let resp = ArpcResponse::Method2 { csu: Csu(AES_CSU), proprietary: &[] };
+        let resp = ArpcResponse::Method2 {
+            csu: Csu(AES_CSU),
+            proprietary: &[],
+        };
         let a = arpc::Arpc::Method2(black_box(AES_ARPC2));
         black_box(arpc::verify(&sk, &Cryptogram(AES_ARQC), &resp, &a).is_ok());
     }
@@ -125,7 +140,9 @@ fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
     let imk = IssuerMasterKey::new(Algorithm::Aes128, &DPB_IMK).ok()?;
     let dpan = Pan::parse("5399991208050893").ok()?;
-    let mk = cvn.derive_card_key(&imk, &dpan, Psn::parse("10").ok()?).ok()?;
+    let mk = cvn
+        .derive_card_key(&imk, &dpan, Psn::parse("10").ok()?)
+        .ok()?;
     Some((CardKeySchedule::new(mk), dpan))
 }
 
@@ -143,20 +160,25 @@ fn aes_tap(card: &CardKeySchedule, dpan: &Pan) -> Option<Cryptogram> {
 
 #[cfg(feature = "ops-aes")]
 fn aes_tap_kat() -> bool {
-    let Some((card, dpan)) = dpb_card() else { return false };
+    let Some((card, dpan)) = dpb_card() else {
+        return false;
+    };
     matches!(aes_tap(&card, &dpan), Some(ac) if ac.0 == DPB_ARQC)
 }
 
 #[cfg(feature = "ops-aes")]
-static AES_TAP_STATE: cortex_m::interrupt::Mutex<core::cell::RefCell<Option<(CardKeySchedule, Pan)>>> =
-    cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(None));
+static AES_TAP_STATE: cortex_m::interrupt::Mutex<
+    core::cell::RefCell<Option<(CardKeySchedule, Pan)>>,
+> = cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(None));
 
 #[cfg(feature = "ops-aes")]
 fn aes_tap_bench() {
     // The card key schedule is expanded once at boot on a real device; here,
     // once on first use (outside the steady state the bench averages over).
     cortex_m::interrupt::free(|cs| {
-        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else { return };
+        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else {
+            return;
+        };
         if st.is_none() {
             *st = dpb_card();
         }
@@ -172,11 +194,17 @@ fn aes_tap_bench() {
 /// is left at the tap itself.
 #[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
 fn aes_prepare_ahead_kat() -> bool {
-    let Some((card, dpan)) = dpb_card() else { return false };
+    let Some((card, dpan)) = dpb_card() else {
+        return false;
+    };
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
-    let Some(txn) = txn_from(&DPB_MIN) else { return false };
+    let Some(txn) = txn_from(&DPB_MIN) else {
+        return false;
+    };
     let mut buf = [0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX];
-    let Ok(cd) = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf) else { return false };
+    let Ok(cd) = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf) else {
+        return false;
+    };
     matches!(cvn.transaction_keys_ahead(&card, txn.atc).and_then(|k| k.generate_ac(&txn, &cd)),
         Ok(ac) if ac.0 == DPB_ARQC)
 }
@@ -184,12 +212,15 @@ fn aes_prepare_ahead_kat() -> bool {
 #[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
 fn aes_prepare_ahead_bench() {
     cortex_m::interrupt::free(|cs| {
-        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else { return };
+        let Ok(mut st) = AES_TAP_STATE.borrow(cs).try_borrow_mut() else {
+            return;
+        };
         if st.is_none() {
             *st = dpb_card();
         }
         if let Some((card, _)) = st.as_ref() {
-            let keys = tapcrypt::emv::TAPCRYPT_DPAN_AES.transaction_keys_ahead(card, black_box(Atc::from_u16(0x0001)));
+            let keys = tapcrypt::emv::TAPCRYPT_DPAN_AES
+                .transaction_keys_ahead(card, black_box(Atc::from_u16(0x0001)));
             black_box(keys.is_ok());
         }
     });
@@ -200,7 +231,9 @@ fn aes_prepare_ahead_bench() {
 #[cfg(feature = "ops-aes")]
 fn wallet_take_kat() -> bool {
     use tapcrypt::token::{Dpan, wallet::DpanWallet};
-    let Ok(d) = Dpan::parse("4111113633179386") else { return false };
+    let Ok(d) = Dpan::parse("4111113633179386") else {
+        return false;
+    };
     let mut w: DpanWallet<4> = DpanWallet::new(Atc::from_u16(7), 0);
     if w.receive_batch(&[d]).is_err() {
         return false;
@@ -238,19 +271,31 @@ fn wallet_take_bench() {
 #[cfg(feature = "ops-lifecycle")]
 fn limited_use_tap_kat() -> bool {
     use tapcrypt::lifecycle::{AtcCounter, Currency, DeviceUsage, LimitError, LowWater, UseLimits};
-    let Ok(eur) = Currency::from_bcd([0x09, 0x78]) else { return false };
+    let Ok(eur) = Currency::from_bcd([0x09, 0x78]) else {
+        return false;
+    };
     let limits = UseLimits {
         max_uses: 2,
         not_before: 1000,
         not_after: 2000,
         max_amount: 5000,
         currency: eur,
-        low_water: LowWater { uses: 1, seconds: 0, amount: 0 },
+        low_water: LowWater {
+            uses: 1,
+            seconds: 0,
+            amount: 0,
+        },
     };
-    let Ok(u) = DeviceUsage::new(limits) else { return false };
-    let Ok(u) = u.spend(1500, 4000, eur) else { return false };
+    let Ok(u) = DeviceUsage::new(limits) else {
+        return false;
+    };
+    let Ok(u) = u.spend(1500, 4000, eur) else {
+        return false;
+    };
     let over = u.spend(1500, 1001, eur) == Err(LimitError::AmountExceeded);
-    let Ok(u) = u.spend(2000, 1000, eur) else { return false };
+    let Ok(u) = u.spend(2000, 1000, eur) else {
+        return false;
+    };
     let third = u.spend(2000, 0, eur) == Err(LimitError::UsesExhausted);
     let b = u.to_bytes();
     let bytes_ok = b[..12] == *b"KU\x01D\x00\x00\x00\x02\x00\x00\x00\x02"
@@ -271,7 +316,9 @@ fn limited_use_tap_kat() -> bool {
 #[cfg(feature = "ops-lifecycle")]
 fn limited_use_tap_bench() {
     use tapcrypt::lifecycle::{AtcCounter, Currency, DeviceUsage, LowWater, UseLimits};
-    let Ok(eur) = Currency::from_bcd(black_box([0x09, 0x78])) else { return };
+    let Ok(eur) = Currency::from_bcd(black_box([0x09, 0x78])) else {
+        return;
+    };
     let limits = UseLimits {
         max_uses: black_box(10),
         not_before: 1000,
@@ -283,7 +330,11 @@ fn limited_use_tap_bench() {
     // The band's per-tap work: restore both states, spend, reserve, persist, take.
     if let Ok(u) = DeviceUsage::new(limits) {
         if let Ok(u) = DeviceUsage::from_bytes(&black_box(u.to_bytes())) {
-            black_box(u.spend(black_box(1500), black_box(400), eur).map(|u| u.to_bytes()).is_ok());
+            black_box(
+                u.spend(black_box(1500), black_box(400), eur)
+                    .map(|u| u.to_bytes())
+                    .is_ok(),
+            );
         }
     }
     if let Ok(mut c) = AtcCounter::from_bytes(&black_box([0x41, 0x43, 0x01, 0x00, 0x07])) {
@@ -310,11 +361,18 @@ const VISA10_ARQC: [u8; 8] = h("29CCA15AE665FA2E");
 
 #[cfg(feature = "ops-tdes")]
 fn tdes_card() -> Option<CardKeySchedule> {
-    Some(CardKeySchedule::new(CardMasterKey::new(Algorithm::Tdes2, &black_box(TDES_MK)).ok()?))
+    Some(CardKeySchedule::new(
+        CardMasterKey::new(Algorithm::Tdes2, &black_box(TDES_MK)).ok()?,
+    ))
 }
 
 #[cfg(feature = "ops-tdes")]
-fn cvn_ac(cvn: &tapcrypt::emv::Cvn, card: &CardKeySchedule, min: &[u8; 33], cd: &[u8]) -> Option<Cryptogram> {
+fn cvn_ac(
+    cvn: &tapcrypt::emv::Cvn,
+    card: &CardKeySchedule,
+    min: &[u8; 33],
+    cd: &[u8],
+) -> Option<Cryptogram> {
     let txn = txn_from(min)?;
     let cd = cvn.card_data(cd).ok()?;
     let keys = cvn.transaction_keys_with(card, txn.atc, txn.un).ok()?;
@@ -341,14 +399,21 @@ fn tdes_session_key_bench() {
 
 #[cfg(feature = "ops-tdes")]
 fn visa18_tap_kat() -> bool {
-    let Some(card) = tdes_card() else { return false };
+    let Some(card) = tdes_card() else {
+        return false;
+    };
     matches!(cvn_ac(&tapcrypt::emv::VISA_CVN_18, &card, &VISA_MIN, &VISA_IAD), Some(ac) if ac.0 == VISA18_ARQC)
 }
 
 #[cfg(feature = "ops-tdes")]
 fn visa18_tap_bench() {
     if let Some(card) = tdes_card() {
-        black_box(cvn_ac(&tapcrypt::emv::VISA_CVN_18, &card, black_box(&VISA_MIN), &VISA_IAD));
+        black_box(cvn_ac(
+            &tapcrypt::emv::VISA_CVN_18,
+            &card,
+            black_box(&VISA_MIN),
+            &VISA_IAD,
+        ));
     }
 }
 
@@ -356,10 +421,16 @@ fn visa18_tap_bench() {
 /// `tdes_tap_visa18` minus this is what is left at the tap.
 #[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
 fn visa18_prepare_ahead_kat() -> bool {
-    let Some(card) = tdes_card() else { return false };
+    let Some(card) = tdes_card() else {
+        return false;
+    };
     let cvn = &tapcrypt::emv::VISA_CVN_18;
-    let Some(txn) = txn_from(&VISA_MIN) else { return false };
-    let Ok(cd) = cvn.card_data(&VISA_IAD) else { return false };
+    let Some(txn) = txn_from(&VISA_MIN) else {
+        return false;
+    };
+    let Ok(cd) = cvn.card_data(&VISA_IAD) else {
+        return false;
+    };
     matches!(cvn.transaction_keys_ahead(&card, txn.atc).and_then(|k| k.generate_ac(&txn, &cd)),
         Ok(ac) if ac.0 == VISA18_ARQC)
 }
@@ -367,50 +438,81 @@ fn visa18_prepare_ahead_kat() -> bool {
 #[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
 fn visa18_prepare_ahead_bench() {
     if let Some(card) = tdes_card() {
-        let keys = tapcrypt::emv::VISA_CVN_18.transaction_keys_ahead(&card, black_box(Atc::from_u16(0x1C)));
+        let keys = tapcrypt::emv::VISA_CVN_18
+            .transaction_keys_ahead(&card, black_box(Atc::from_u16(0x1C)));
         black_box(keys.is_ok());
     }
 }
 
 #[cfg(feature = "ops-tdes")]
 fn mc17_tap_kat() -> bool {
-    let Some(card) = tdes_card() else { return false };
+    let Some(card) = tdes_card() else {
+        return false;
+    };
     matches!(cvn_ac(&tapcrypt::emv::MASTERCARD_CVN_17, &card, &MC_MIN, &MC17_CD), Some(ac) if ac.0 == MC17_ARQC)
 }
 
 #[cfg(feature = "ops-tdes")]
 fn mc17_tap_bench() {
     if let Some(card) = tdes_card() {
-        black_box(cvn_ac(&tapcrypt::emv::MASTERCARD_CVN_17, &card, black_box(&MC_MIN), &MC17_CD));
+        black_box(cvn_ac(
+            &tapcrypt::emv::MASTERCARD_CVN_17,
+            &card,
+            black_box(&MC_MIN),
+            &MC17_CD,
+        ));
     }
 }
 
 #[cfg(feature = "ops-tdes")]
 fn visa10_ac_kat() -> bool {
-    let Some(card) = tdes_card() else { return false };
+    let Some(card) = tdes_card() else {
+        return false;
+    };
     matches!(cvn_ac(&tapcrypt::emv::VISA_CVN_10, &card, &VISA_MIN, &VISA10_CVR), Some(ac) if ac.0 == VISA10_ARQC)
 }
 
 #[cfg(feature = "ops-tdes")]
 fn visa10_ac_bench() {
     if let Some(card) = tdes_card() {
-        black_box(cvn_ac(&tapcrypt::emv::VISA_CVN_10, &card, black_box(&VISA_MIN), &VISA10_CVR));
+        black_box(cvn_ac(
+            &tapcrypt::emv::VISA_CVN_10,
+            &card,
+            black_box(&VISA_MIN),
+            &VISA10_CVR,
+        ));
     }
 }
 
 #[cfg(feature = "ops-tdes")]
 fn tdes_arpc_check_kat() -> bool {
-    let Some(card) = tdes_card() else { return false };
-    let Some(txn) = txn_from(&VISA_MIN) else { return false };
+    let Some(card) = tdes_card() else {
+        return false;
+    };
+    let Some(txn) = txn_from(&VISA_MIN) else {
+        return false;
+    };
     let cvn = &tapcrypt::emv::VISA_CVN_18;
-    let Ok(keys) = cvn.transaction_keys_with(&card, txn.atc, txn.un) else { return false };
-    let resp = ArpcResponse::Method2 { csu: Csu([0; 4]), proprietary: &[] };
-    keys.verify_arpc(&Cryptogram(VISA18_ARQC), &resp, &arpc::Arpc::Method2(VISA18_ARPC)).is_ok()
+    let Ok(keys) = cvn.transaction_keys_with(&card, txn.atc, txn.un) else {
+        return false;
+    };
+    let resp = ArpcResponse::Method2 {
+        csu: Csu([0; 4]),
+        proprietary: &[],
+    };
+    keys.verify_arpc(
+        &Cryptogram(VISA18_ARQC),
+        &resp,
+        &arpc::Arpc::Method2(VISA18_ARPC),
+    )
+    .is_ok()
 }
 
 #[cfg(feature = "ops-tdes")]
 fn tdes_arpc_check_bench() {
-    let Ok(sk) = SessionKey::new(Algorithm::Tdes2, &black_box(TDES_MK)) else { return };
+    let Ok(sk) = SessionKey::new(Algorithm::Tdes2, &black_box(TDES_MK)) else {
+        return;
+    };
     let resp = ArpcResponse::Method1 { arc: Arc(*b"00") };
     let a = arpc::Arpc::Method1(black_box([0u8; 8]));
     black_box(arpc::verify(&sk, &Cryptogram(VISA18_ARQC), &resp, &a).is_ok());
@@ -474,7 +576,9 @@ fn ff1_nist_kat() -> bool {
     };
     let Ok(f) = Ff1::new(&k) else { return false };
     let mut o = [0u8; 10];
-    f.encrypt_digits(&[], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], &mut o).is_ok() && o == [2, 4, 3, 3, 4, 7, 7, 4, 8, 4]
+    f.encrypt_digits(&[], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], &mut o)
+        .is_ok()
+        && o == [2, 4, 3, 3, 4, 7, 7, 4, 8, 4]
 }
 
 #[cfg(feature = "ops-ff1")]
@@ -483,7 +587,10 @@ fn ff1_nist_bench() {
     if let Ok(k) = DpanRangeKey::new(Algorithm::Aes128, &black_box(NIST_FF1_KEY)) {
         if let Ok(f) = Ff1::new(&k) {
             let mut o = [0u8; 10];
-            black_box(f.encrypt_digits(&[], black_box(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), &mut o).is_ok());
+            black_box(
+                f.encrypt_digits(&[], black_box(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), &mut o)
+                    .is_ok(),
+            );
         }
     }
 }
@@ -494,7 +601,9 @@ fn ff1_nist_bench() {
 #[cfg(feature = "ops-p256")]
 const ECDH_PRIV: [u8; 32] = h("0612465c89a023ab17855b0a6bcebfd3febb53aef84138647b5352e02c10c346");
 #[cfg(feature = "ops-p256")]
-const ECDH_PUB: [u8; 65] = h("0462d5bd3372af75fe85a040715d0f502428e07046868b0bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf");
+const ECDH_PUB: [u8; 65] = h(
+    "0462d5bd3372af75fe85a040715d0f502428e07046868b0bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf",
+);
 #[cfg(feature = "ops-p256")]
 const ECDH_SHARED: [u8; 32] = h("53020d908b0219328b658b525f26780e3ae12bcd952bb25a93bc0895e1714285");
 
@@ -507,19 +616,28 @@ fn p256_ecdh_kat() -> bool {
 #[cfg(feature = "ops-p256")]
 fn p256_ecdh_bench() {
     use tapcrypt::__internal::{PeerKeyEncoding, ecdh_shared_secret_for_vectors};
-    black_box(ecdh_shared_secret_for_vectors(black_box(&ECDH_PRIV), &ECDH_PUB, PeerKeyEncoding::Sec1).is_ok());
+    black_box(
+        ecdh_shared_secret_for_vectors(black_box(&ECDH_PRIV), &ECDH_PUB, PeerKeyEncoding::Sec1)
+            .is_ok(),
+    );
 }
 
 /// Wycheproof ecdsa_secp256r1_sha256_p1363_test tcId 1 (valid).
 #[cfg(feature = "ops-p256")]
-const ECDSA_PUB: [u8; 65] = h("042927b10512bae3eddcfe467828128bad2903269919f7086069c8c4df6c732838c7787964eaac00e5921fb1498a60f4606766b3d9685001558d1a974e7341513e");
+const ECDSA_PUB: [u8; 65] = h(
+    "042927b10512bae3eddcfe467828128bad2903269919f7086069c8c4df6c732838c7787964eaac00e5921fb1498a60f4606766b3d9685001558d1a974e7341513e",
+);
 #[cfg(feature = "ops-p256")]
-const ECDSA_SIG: [u8; 64] = h("2ba3a8be6b94d5ec80a6d9d1190a436effe50d85a1eee859b8cc6af9bd5c2e184cd60b855d442f5b3c7b11eb6c4e0ae7525fe710fab9aa7c77a67f79e6fadd76");
+const ECDSA_SIG: [u8; 64] = h(
+    "2ba3a8be6b94d5ec80a6d9d1190a436effe50d85a1eee859b8cc6af9bd5c2e184cd60b855d442f5b3c7b11eb6c4e0ae7525fe710fab9aa7c77a67f79e6fadd76",
+);
 
 #[cfg(feature = "ops-p256")]
 fn p256_verify_kat() -> bool {
     use tapcrypt::provision::EcdsaVerifyingKey;
-    let Ok(k) = EcdsaVerifyingKey::from_sec1(&ECDSA_PUB) else { return false };
+    let Ok(k) = EcdsaVerifyingKey::from_sec1(&ECDSA_PUB) else {
+        return false;
+    };
     let good = k.verify_p1363(b"123400", &ECDSA_SIG).is_ok();
     let mut bad = ECDSA_SIG;
     bad[63] ^= 1;
@@ -539,12 +657,16 @@ fn p256_verify_bench() {
 #[cfg(feature = "ops-p256")]
 const RFC6979_X: [u8; 32] = h("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721");
 #[cfg(feature = "ops-p256")]
-const RFC6979_SAMPLE_LOW_S: [u8; 64] = h("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf37160834e36ad29a83bf2bc9385e491d6099c8fdf9d1ed67aa7ea5f51f93782857a9");
+const RFC6979_SAMPLE_LOW_S: [u8; 64] = h(
+    "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf37160834e36ad29a83bf2bc9385e491d6099c8fdf9d1ed67aa7ea5f51f93782857a9",
+);
 
 #[cfg(feature = "ops-p256")]
 fn p256_sign_kat() -> bool {
     use tapcrypt::provision::EcdsaSigningKey;
-    let Ok(k) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else { return false };
+    let Ok(k) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else {
+        return false;
+    };
     k.sign(b"sample").to_p1363() == RFC6979_SAMPLE_LOW_S
 }
 
@@ -559,12 +681,18 @@ fn p256_sign_bench() {
 /// The device's provisioning request: sign with the attestation key (here
 /// the RFC 6979 key) over the device's ECDH public key and a challenge.
 #[cfg(feature = "ops-p256")]
-fn build_request_into(out: &mut [u8; tapcrypt::provision::request::MAX_REQUEST_LEN]) -> Option<usize> {
+fn build_request_into(
+    out: &mut [u8; tapcrypt::provision::request::MAX_REQUEST_LEN],
+) -> Option<usize> {
     use tapcrypt::provision::{EcPublicKey, EcdsaSigningKey, RequestContents, build_request};
     let att = EcdsaSigningKey::from_secret_bytes(&RFC6979_X).ok()?;
     let device_pub = EcPublicKey::from_sec1(&ECDH_PUB).ok()?;
     build_request(
-        &RequestContents { last_counter: 0, challenge: &[0xC7; 32], context: b"tokenref:1" },
+        &RequestContents {
+            last_counter: 0,
+            challenge: &[0xC7; 32],
+            context: b"tokenref:1",
+        },
         &device_pub,
         &att,
         // The shared deterministic TestRng: QEMU has no entropy source.
@@ -579,8 +707,12 @@ fn build_request_into(out: &mut [u8; tapcrypt::provision::request::MAX_REQUEST_L
 fn p256_request_kat() -> bool {
     use tapcrypt::provision::{EcdsaSigningKey, open_request};
     let mut buf = [0u8; tapcrypt::provision::request::MAX_REQUEST_LEN];
-    let Some(n) = build_request_into(&mut buf) else { return false };
-    let Ok(att) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else { return false };
+    let Some(n) = build_request_into(&mut buf) else {
+        return false;
+    };
+    let Ok(att) = EcdsaSigningKey::from_secret_bytes(&RFC6979_X) else {
+        return false;
+    };
     matches!(open_request(&att.verifying_key(), &[0xC7; 32], buf.get(..n).unwrap_or(&[])),
         Ok(r) if r.device_key.to_sec1() == ECDH_PUB && r.context == b"tokenref:1")
 }
@@ -604,7 +736,10 @@ const FIXTURE_TSP_PUBLIC: &[u8; 65] = include_bytes!("../fixtures/tsp_public.bin
 /// scalar costs one scalar multiplication, for the public key) and the
 /// pinned token-service key. Set up by the KAT, which runs before the bench.
 #[cfg(feature = "ops-p256")]
-type DeviceState = (tapcrypt::provision::DeviceKeyPair, tapcrypt::provision::EcdsaVerifyingKey);
+type DeviceState = (
+    tapcrypt::provision::DeviceKeyPair,
+    tapcrypt::provision::EcdsaVerifyingKey,
+);
 #[cfg(feature = "ops-p256")]
 static DEVICE_STATE: cortex_m::interrupt::Mutex<core::cell::RefCell<Option<DeviceState>>> =
     cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(None));
@@ -621,19 +756,30 @@ fn open_fixture() -> Option<tapcrypt::provision::Credentials<2, 4>> {
             *st = Some((device, pinned));
         }
         let (device, pinned) = st.as_ref()?;
-        open_envelope::<2, 4>(device, pinned, 0, Some(&[0x52; 32]), black_box(FIXTURE_ENVELOPE)).ok()
+        open_envelope::<2, 4>(
+            device,
+            pinned,
+            0,
+            Some(&[0x52; 32]),
+            black_box(FIXTURE_ENVELOPE),
+        )
+        .ok()
     })
 }
 
 #[cfg(feature = "ops-p256")]
 fn envelope_open_kat() -> bool {
-    let Some(mut c) = open_fixture() else { return false };
+    let Some(mut c) = open_fixture() else {
+        return false;
+    };
     // The typed path firmware uses: header checked into the MK-AC role.
     let key_ok = c
         .role_key::<tapcrypt::CardMasterKey>()
         .is_ok_and(|k| k.expose_secret() == [0x11; 16]);
     let mut first = [0u8; 19];
-    let dpan_ok = c.take_dpan().is_some_and(|d| d.write_ascii(&mut first) == b"4895370012345671");
+    let dpan_ok = c
+        .take_dpan()
+        .is_some_and(|d| d.write_ascii(&mut first) == b"4895370012345671");
     key_ok && dpan_ok && c.dpans_left() == 2 && c.counter() == 1
 }
 
@@ -665,53 +811,296 @@ pub fn planted_division(a: u32, b: u32) -> u32 {
 }
 
 pub static OPS: &[Op] = &[
+    #[cfg(feature = "ops-code")]
+    Op {
+        name: "payment_code",
+        kat: payment_code_kat,
+        bench: payment_code_bench,
+    },
+    #[cfg(feature = "ops-code")]
+    Op {
+        name: "cpm_payload_dpan_bound",
+        kat: cpm_payload_kat,
+        bench: cpm_payload_bench,
+    },
+    #[cfg(feature = "ops-qr")]
+    Op {
+        name: "qr_matrix_cpm",
+        kat: qr_kat,
+        bench: qr_bench,
+    },
     #[cfg(feature = "ops-aes")]
-    Op { name: "aes_session_key", kat: aes_session_key_kat, bench: aes_session_key_bench },
+    Op {
+        name: "aes_session_key",
+        kat: aes_session_key_kat,
+        bench: aes_session_key_bench,
+    },
     #[cfg(feature = "ops-aes")]
-    Op { name: "aes_arqc_45B", kat: aes_arqc_kat, bench: aes_arqc_bench },
+    Op {
+        name: "aes_arqc_45B",
+        kat: aes_arqc_kat,
+        bench: aes_arqc_bench,
+    },
     #[cfg(feature = "ops-aes")]
-    Op { name: "aes_arpc_check", kat: aes_arpc_check_kat, bench: aes_arpc_check_bench },
+    Op {
+        name: "aes_arpc_check",
+        kat: aes_arpc_check_kat,
+        bench: aes_arpc_check_bench,
+    },
     #[cfg(feature = "ops-aes")]
-    Op { name: "wallet_take", kat: wallet_take_kat, bench: wallet_take_bench },
+    Op {
+        name: "wallet_take",
+        kat: wallet_take_kat,
+        bench: wallet_take_bench,
+    },
     #[cfg(feature = "ops-lifecycle")]
-    Op { name: "limited_use_tap", kat: limited_use_tap_kat, bench: limited_use_tap_bench },
+    Op {
+        name: "limited_use_tap",
+        kat: limited_use_tap_kat,
+        bench: limited_use_tap_bench,
+    },
     #[cfg(feature = "ops-aes")]
-    Op { name: "aes_tap_dpan_bound", kat: aes_tap_kat, bench: aes_tap_bench },
+    Op {
+        name: "aes_tap_dpan_bound",
+        kat: aes_tap_kat,
+        bench: aes_tap_bench,
+    },
     #[cfg(all(feature = "ops-aes", feature = "ops-ahead"))]
-    Op { name: "aes_prepare_ahead", kat: aes_prepare_ahead_kat, bench: aes_prepare_ahead_bench },
+    Op {
+        name: "aes_prepare_ahead",
+        kat: aes_prepare_ahead_kat,
+        bench: aes_prepare_ahead_bench,
+    },
     #[cfg(feature = "ops-tdes")]
-    Op { name: "tdes_session_key", kat: tdes_session_key_kat, bench: tdes_session_key_bench },
+    Op {
+        name: "tdes_session_key",
+        kat: tdes_session_key_kat,
+        bench: tdes_session_key_bench,
+    },
     #[cfg(feature = "ops-tdes")]
-    Op { name: "tdes_tap_visa18", kat: visa18_tap_kat, bench: visa18_tap_bench },
+    Op {
+        name: "tdes_tap_visa18",
+        kat: visa18_tap_kat,
+        bench: visa18_tap_bench,
+    },
     #[cfg(all(feature = "ops-tdes", feature = "ops-ahead"))]
-    Op { name: "tdes_prepare_ahead_visa18", kat: visa18_prepare_ahead_kat, bench: visa18_prepare_ahead_bench },
+    Op {
+        name: "tdes_prepare_ahead_visa18",
+        kat: visa18_prepare_ahead_kat,
+        bench: visa18_prepare_ahead_bench,
+    },
     #[cfg(feature = "ops-tdes")]
-    Op { name: "tdes_tap_mc17", kat: mc17_tap_kat, bench: mc17_tap_bench },
+    Op {
+        name: "tdes_tap_mc17",
+        kat: mc17_tap_kat,
+        bench: mc17_tap_bench,
+    },
     #[cfg(feature = "ops-tdes")]
-    Op { name: "tdes_ac_visa10", kat: visa10_ac_kat, bench: visa10_ac_bench },
+    Op {
+        name: "tdes_ac_visa10",
+        kat: visa10_ac_kat,
+        bench: visa10_ac_bench,
+    },
     #[cfg(feature = "ops-tdes")]
-    Op { name: "tdes_arpc_check", kat: tdes_arpc_check_kat, bench: tdes_arpc_check_bench },
+    Op {
+        name: "tdes_arpc_check",
+        kat: tdes_arpc_check_kat,
+        bench: tdes_arpc_check_bench,
+    },
     #[cfg(feature = "ops-ff1")]
-    Op { name: "ff1_dpan_9_digits", kat: ff1_9_kat, bench: ff1_9_bench },
+    Op {
+        name: "ff1_dpan_9_digits",
+        kat: ff1_9_kat,
+        bench: ff1_9_bench,
+    },
     #[cfg(feature = "ops-ff1")]
-    Op { name: "ff1_dpan_7_digits", kat: ff1_7_kat, bench: ff1_7_bench },
+    Op {
+        name: "ff1_dpan_7_digits",
+        kat: ff1_7_kat,
+        bench: ff1_7_bench,
+    },
     #[cfg(feature = "ops-ff1")]
-    Op { name: "ff1_nist_10_digits", kat: ff1_nist_kat, bench: ff1_nist_bench },
+    Op {
+        name: "ff1_nist_10_digits",
+        kat: ff1_nist_kat,
+        bench: ff1_nist_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "p256_ecdh", kat: p256_ecdh_kat, bench: p256_ecdh_bench },
+    Op {
+        name: "p256_ecdh",
+        kat: p256_ecdh_kat,
+        bench: p256_ecdh_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "p256_ecdsa_verify", kat: p256_verify_kat, bench: p256_verify_bench },
+    Op {
+        name: "p256_ecdsa_verify",
+        kat: p256_verify_kat,
+        bench: p256_verify_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "p256_ecdsa_sign", kat: p256_sign_kat, bench: p256_sign_bench },
+    Op {
+        name: "p256_ecdsa_sign",
+        kat: p256_sign_kat,
+        bench: p256_sign_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "request_build", kat: p256_request_kat, bench: p256_request_bench },
+    Op {
+        name: "request_build",
+        kat: p256_request_kat,
+        bench: p256_request_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "envelope_open", kat: envelope_open_kat, bench: envelope_open_bench },
+    Op {
+        name: "envelope_open",
+        kat: envelope_open_kat,
+        bench: envelope_open_bench,
+    },
     #[cfg(feature = "ops-p256")]
-    Op { name: "device_key_restore", kat: device_key_restore_kat, bench: device_key_restore_bench },
+    Op {
+        name: "device_key_restore",
+        kat: device_key_restore_kat,
+        bench: device_key_restore_bench,
+    },
 ];
 
 #[allow(dead_code)]
 fn _unused() -> (UnpredictableNumber, [u8; 16], [u8; 4], [u8; 4]) {
     (UnpredictableNumber::default(), AES_MK, AES_CSU, VISA10_CVR)
+}
+
+// ---------------------------------------------------------- offline codes
+
+/// codes.json `pc-v1-2` (FF1 from SP 800-38G + pyotp, test-vectors/gen/).
+#[cfg(feature = "ops-code")]
+const PC_SECRET: [u8; 32] = h("2ce306298bf09930cf51f334b20fb2a5efd3adaf55a37fce7068de6f775aa121");
+
+#[cfg(feature = "ops-code")]
+fn payment_code_cred() -> Option<tapcrypt::code::payment::PaymentCodeCredential> {
+    use tapcrypt::code::otp::OtpSecret;
+    use tapcrypt::code::payment::{Alias, FORMAT_V1, PaymentCodeCredential, RoutingPrefix};
+    Some(PaymentCodeCredential::new(
+        OtpSecret::new(&black_box(PC_SECRET)).ok()?,
+        RoutingPrefix::new(30).ok()?,
+        Alias::parse("40058511").ok()?,
+        &FORMAT_V1,
+    ))
+}
+
+#[cfg(feature = "ops-code")]
+fn payment_code_kat() -> bool {
+    payment_code_cred()
+        .and_then(|c| c.code(1_234_567_890, 3).ok())
+        .is_some_and(|c| &c.to_ascii() == b"301400585113366655")
+}
+
+/// One 18-digit code on the band: HMAC-SHA-256, truncation, digits.
+#[cfg(feature = "ops-code")]
+fn payment_code_bench() {
+    if let Some(c) = payment_code_cred() {
+        black_box(c.code(black_box(1_234_567_890), black_box(3)).is_ok());
+    }
+}
+
+/// codes.json `cpm-tapcrypt_dpan_aes-0`: card key (Option C of the vector's
+/// IMK, PAN, PSN), transaction, IAD, and the expected cryptogram and text.
+#[cfg(feature = "ops-code")]
+mod cpm_fixture {
+    use super::h;
+    pub const MK: [u8; 16] = h("865A398B5AC61419A444B527F2B05348");
+    pub const MIN: [u8; 33] =
+        h("00000000000000000000000008260000000000084025123100CAC81C6C1980D6C7");
+    pub const IAD: [u8; 8] = h("0FD2E7DAC814B8F0");
+    pub const AID: [u8; 8] = h("A000000025010801");
+    pub const AC: [u8; 8] = h("1E8A2367344F3C7B");
+    pub const TEXT: &[u8] = b"hQVDUFYwMWFrTwigAAAAJQEIAVoIU5mZRXSRCARjVZ8mCB6KI2c0Tzx7nycBgJ8QCA/S59rIFLjwnzYC1sefNwTKyBxsggIZgJ8CBgAAAAAAAJ8DBgAAAAAAAJ8aAggmlQUAAAAAAF8qAghAmgMlEjGcAQA=";
+}
+
+/// The band's whole CPM step: DPAN-bound session key and ARQC, then the
+/// payload's TLV and base64 text.
+#[cfg(feature = "ops-code")]
+fn cpm_payload(text: &mut [u8; tapcrypt::code::cpm::MAX_TEXT]) -> Option<usize> {
+    use cpm_fixture::*;
+    use tapcrypt::code::cpm::{CpmContents, build_base64};
+    use tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    use tapcrypt::token::Dpan;
+    let t = txn_from(&black_box(MIN))?;
+    let mk = CardMasterKey::new(Algorithm::Aes128, &black_box(MK)).ok()?;
+    let dpan = Dpan::parse("5399994574910804").ok()?;
+    let pan = dpan.to_pan().ok()?;
+    let mut cd = [0u8; 43];
+    let card_data = TAPCRYPT_DPAN_AES
+        .card_data_bound(&pan, &IAD, &mut cd)
+        .ok()?;
+    let keys = TAPCRYPT_DPAN_AES.transaction_keys(&mk, t.atc, t.un).ok()?;
+    let ac = keys.generate_ac(&t, &card_data).ok()?;
+    let c = CpmContents {
+        aid: &AID,
+        dpan: &dpan,
+        transaction: &t,
+        iad: &IAD,
+        cid: 0x80,
+        ac: &ac,
+    };
+    build_base64(&c, text).ok().map(|s| s.len())
+}
+
+#[cfg(feature = "ops-code")]
+fn cpm_payload_kat() -> bool {
+    let mut text = [0u8; tapcrypt::code::cpm::MAX_TEXT];
+    let ac_ok = cpm_fixture::AC != [0; 8];
+    matches!(cpm_payload(&mut text), Some(n) if text.get(..n) == Some(cpm_fixture::TEXT)) && ac_ok
+}
+
+#[cfg(feature = "ops-code")]
+fn cpm_payload_bench() {
+    let mut text = [0u8; tapcrypt::code::cpm::MAX_TEXT];
+    black_box(cpm_payload(black_box(&mut text)));
+}
+
+/// codes.json `qr-code-0` (segno and qrcode agree): the code's QR symbol.
+#[cfg(feature = "ops-qr")]
+const QR_MODULES: [u8; 56] = h(
+    "FE73FC16D06E86BB7545DBAF2EC12D07FAAFE01A005EDED245DB8DF6C8F002F3B6680050AFF8BE705895BAFA9DD7CB2E88CF050E5FE11500",
+);
+
+#[cfg(feature = "ops-qr")]
+static QR_BUFS: cortex_m::interrupt::Mutex<core::cell::RefCell<tapcrypt::code::render::QrBuffers>> =
+    cortex_m::interrupt::Mutex::new(core::cell::RefCell::new(
+        tapcrypt::code::render::QrBuffers::new(),
+    ));
+
+#[cfg(feature = "ops-qr")]
+fn qr_kat() -> bool {
+    use tapcrypt::code::render::qr_matrix;
+    cortex_m::interrupt::free(|cs| {
+        let Ok(mut b) = QR_BUFS.borrow(cs).try_borrow_mut() else {
+            return false;
+        };
+        let Ok(m) = qr_matrix(b"251335561230961460", Some(6), &mut b) else {
+            return false;
+        };
+        let n = m.size();
+        let mut i = 0usize;
+        let mut ok = n == 21;
+        for y in 0..n {
+            for x in 0..n {
+                let want = (QR_MODULES[i / 8] >> (7 - i % 8)) & 1 == 1;
+                ok &= m.module(x, y) == want;
+                i += 1;
+            }
+        }
+        ok
+    })
+}
+
+/// One QR matrix for the display: the CPM payload's text (156 characters,
+/// version 9-M), mask chosen by the penalty rules.
+#[cfg(feature = "ops-qr")]
+fn qr_bench() {
+    use tapcrypt::code::render::qr_matrix;
+    cortex_m::interrupt::free(|cs| {
+        if let Ok(mut b) = QR_BUFS.borrow(cs).try_borrow_mut() {
+            black_box(qr_matrix(black_box(b"hQVDUFYwMWFrTwigAAAAJQEIAVoIU5mZRXSRCARjVZ8mCB6KI2c0Tzx7nycBgJ8QCA/S59rIFLjwnzYC1sefNwTKyBxsggIZgJ8CBgAAAAAAAJ8DBgAAAAAAAJ8aAggmlQUAAAAAAF8qAghAmgMlEjGcAQA="), None, &mut b).is_ok());
+        }
+    });
 }
