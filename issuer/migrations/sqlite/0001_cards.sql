@@ -1,0 +1,37 @@
+-- Cards, the DPANs issued to them, and the approvals given.
+-- `replay_window` and `key_use` are the library's serialised replay window and
+-- key-use counters; every authorisation replaces them with compare-and-swap
+-- (UPDATE ... WHERE replay_window = old AND key_use = old) in the same transaction
+-- that records the approval.
+CREATE TABLE cards (
+    id          INTEGER PRIMARY KEY,
+    card_ref    TEXT    NOT NULL UNIQUE,
+    -- Demo: the account PAN in clear (production: a vault reference).
+    pan         TEXT    NOT NULL UNIQUE,
+    psn         INTEGER NOT NULL,
+    cvn         TEXT    NOT NULL,
+    imk         TEXT    NOT NULL,
+    max_uses    INTEGER NOT NULL,
+    max_amount  INTEGER NOT NULL,
+    not_after   INTEGER,
+    replay_window BLOB    NOT NULL,
+    key_use     BLOB    NOT NULL
+) STRICT;
+
+CREATE TABLE token_runs (
+    range_id    TEXT    NOT NULL,
+    first_seq   INTEGER NOT NULL,
+    last_seq    INTEGER NOT NULL,
+    card_id     INTEGER NOT NULL REFERENCES cards (id),
+    PRIMARY KEY (range_id, first_seq)
+) STRICT;
+
+-- One row per approval. The primary key is a second, independent guard:
+-- even a wrong window could not record one ATC of a card as approved twice.
+CREATE TABLE approvals (
+    card_id     INTEGER NOT NULL REFERENCES cards (id),
+    atc         INTEGER NOT NULL,
+    amount      INTEGER NOT NULL,
+    currency    INTEGER NOT NULL,
+    PRIMARY KEY (card_id, atc)
+) STRICT;
