@@ -141,7 +141,9 @@ impl Issuer {
             inner: Arc::new(Inner {
                 store,
                 keys,
-                locks: (0..LOCK_SHARDS).map(|_| tokio::sync::Mutex::new(())).collect(),
+                locks: (0..LOCK_SHARDS)
+                    .map(|_| tokio::sync::Mutex::new(()))
+                    .collect(),
             }),
         }
     }
@@ -189,11 +191,13 @@ fn rejection(r: &JsonRejection) -> ApiError {
         _ => "invalid_request",
     };
     let status = match r.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is over {MAX_BODY} bytes"),
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is over {MAX_BODY} bytes"),
+            );
+        }
         StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
         s if s.is_client_error() => s,
         _ => StatusCode::BAD_REQUEST,
@@ -224,7 +228,11 @@ async fn lookup(store: &Store, key: &CardKey) -> Result<CardRecord, ApiError> {
     }
     .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database", e.to_string()))?;
     found.ok_or_else(|| match key {
-        CardKey::Pan(_) => ApiError::new(StatusCode::NOT_FOUND, "unknown_card", "no card with this PAN"),
+        CardKey::Pan(_) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_card",
+            "no card with this PAN",
+        ),
         CardKey::Token(..) => ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_token",
@@ -235,7 +243,9 @@ async fn lookup(store: &Store, key: &CardKey) -> Result<CardRecord, ApiError> {
 
 fn refused(r: Refusal) -> ApiError {
     match r {
-        Refusal::IccData(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_icc_data", m),
+        Refusal::IccData(m) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_icc_data", m)
+        }
         Refusal::AmountMismatch(m) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "amount_mismatch", m)
         }
@@ -270,9 +280,8 @@ async fn authorise(
     body: Result<Json<AuthorisationRequest>, JsonRejection>,
 ) -> Result<Json<AuthorisationResponse>, ApiError> {
     let Json(req) = body.map_err(|r| rejection(&r))?;
-    let icc = hex::decode(req.icc_data.trim()).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_hex", format!("icc_data: {e}"))
-    })?;
+    let icc = hex::decode(req.icc_data.trim())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_hex", format!("icc_data: {e}")))?;
     if req.currency > 999 {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -284,7 +293,8 @@ async fn authorise(
     let keys = app.inner.keys.as_ref();
     let (key, dpan) = match (&req.pan, &req.token) {
         (Some(p), None) => {
-            Pan::parse(p).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_pan", e.to_string()))?;
+            Pan::parse(p)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_pan", e.to_string()))?;
             (CardKey::Pan(p.clone()), None)
         }
         (None, Some(t)) => {
@@ -296,7 +306,11 @@ async fn authorise(
                     "unknown_token",
                     "this DPAN is in no range of this issuer",
                 ),
-                other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string()),
+                other => ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    other.to_string(),
+                ),
             })?;
             (CardKey::Token(range, seq), Some(dpan))
         }
@@ -325,8 +339,9 @@ async fn authorise(
             .await;
         }
         let card = lookup(store, &key).await?;
-        let pan = Pan::parse(&card.pan)
-            .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let pan = Pan::parse(&card.pan).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
         let tap = Tap {
             pan: &pan,
             dpan: dpan.as_ref(),

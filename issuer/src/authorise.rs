@@ -110,11 +110,7 @@ fn response(cvn: &Cvn, approve: bool) -> ArpcResponse<'static> {
 ///
 /// # Errors
 /// [`Refusal`]: the request is refused before any decision.
-pub fn decide(
-    keys: &dyn KeyStore,
-    card: &CardRecord,
-    tap: &Tap<'_>,
-) -> Result<Decision, Refusal> {
+pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<Decision, Refusal> {
     let cvn = crate::cvn_by_name(&card.cvn)
         .ok_or_else(|| Refusal::Internal(format!("card has unknown CVN {:?}", card.cvn)))?;
     let req = match (cvn.binds_dpan(), tap.dpan) {

@@ -247,14 +247,18 @@ impl Band {
             return false;
         };
         let arpc = match self.cvn.arpc {
-            tapcrypt::emv::ArpcMethod::Method1 => match <[u8; 8]>::try_from(arpc_bytes.as_slice()) {
-                Ok(a) => tapcrypt::emv::Arpc::Method1(a),
-                Err(_) => return false,
-            },
-            tapcrypt::emv::ArpcMethod::Method2 => match <[u8; 4]>::try_from(arpc_bytes.as_slice()) {
-                Ok(a) => tapcrypt::emv::Arpc::Method2(a),
-                Err(_) => return false,
-            },
+            tapcrypt::emv::ArpcMethod::Method1 => {
+                match <[u8; 8]>::try_from(arpc_bytes.as_slice()) {
+                    Ok(a) => tapcrypt::emv::Arpc::Method1(a),
+                    Err(_) => return false,
+                }
+            }
+            tapcrypt::emv::ArpcMethod::Method2 => {
+                match <[u8; 4]>::try_from(arpc_bytes.as_slice()) {
+                    Ok(a) => tapcrypt::emv::Arpc::Method2(a),
+                    Err(_) => return false,
+                }
+            }
         };
         let response = match self.cvn.arpc {
             tapcrypt::emv::ArpcMethod::Method1 => tapcrypt::emv::ArpcResponse::Method1 {

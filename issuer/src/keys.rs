@@ -49,8 +49,13 @@ pub trait KeyStore: Send + Sync + 'static {
     /// # Errors
     /// [`KeyError::UnknownKey`], or [`KeyError::Failed`] if the key does not
     /// fit the CVN.
-    fn card_key(&self, key_id: &str, cvn: &Cvn, pan: &Pan, psn: Psn)
-    -> Result<CardMasterKey, KeyError>;
+    fn card_key(
+        &self,
+        key_id: &str,
+        cvn: &Cvn,
+        pan: &Pan,
+        psn: Psn,
+    ) -> Result<CardMasterKey, KeyError>;
 
     /// Detokenises a one-time DPAN: the name of its range and its sequence
     /// number. (The vault — the database — says which card that is.)

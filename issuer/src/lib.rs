@@ -56,16 +56,23 @@ pub async fn start(db_url: &str, sync: SqliteSync, demo: &DemoFile) -> Result<Is
     let store = Store::open(db_url, sync).await.map_err(|e| e.to_string())?;
     for card in &demo.cards {
         if cvn_by_name(&card.cvn).is_none() {
-            return Err(format!("card {:?}: unknown CVN {:?}", card.card_ref, card.cvn));
+            return Err(format!(
+                "card {:?}: unknown CVN {:?}",
+                card.card_ref, card.cvn
+            ));
         }
-        tapcrypt::Pan::parse(&card.pan)
-            .map_err(|e| format!("card {:?}: {e}", card.card_ref))?;
+        tapcrypt::Pan::parse(&card.pan).map_err(|e| format!("card {:?}: {e}", card.card_ref))?;
         let psn = tapcrypt::Psn::parse(&card.psn)
             .ok()
             .and_then(|_| card.psn.parse::<u8>().ok())
             .ok_or_else(|| format!("card {:?}: PSN must be two digits", card.card_ref))?;
         store
-            .enrol(card, psn, &policy::initial_window(), &policy::initial_key_use())
+            .enrol(
+                card,
+                psn,
+                &policy::initial_window(),
+                &policy::initial_key_use(),
+            )
             .await
             .map_err(|e| e.to_string())?;
     }

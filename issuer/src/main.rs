@@ -61,7 +61,10 @@ async fn serve(a: Args) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", a.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // Tests read this line to find the port.
-    println!("tapcrypt-issuer listening on http://{addr} (database {})", a.db);
+    println!(
+        "tapcrypt-issuer listening on http://{addr} (database {})",
+        a.db
+    );
     tapcrypt_issuer::serve(listener, issuer.clone(), async {
         let _ = tokio::signal::ctrl_c().await;
     })

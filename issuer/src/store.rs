@@ -189,8 +189,7 @@ impl Store {
     /// [`StoreError`] if the database cannot be opened or migrated.
     pub async fn open(url: &str, sync: SqliteSync) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)?
-                .options([("synchronous_commit", "on")]);
+            let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -351,9 +350,9 @@ impl Store {
                     "SELECT id, card_ref, pan, psn, cvn, imk, max_uses, max_amount, not_after, \
                      replay_window, key_use FROM cards WHERE pan = ?",
                 )
-                    .bind(pan)
-                    .fetch_optional(pool)
-                    .await?;
+                .bind(pan)
+                .fetch_optional(pool)
+                .await?;
                 row.map(|r| card_from_sqlite(&r)).transpose()
             }
             Store::Postgres(pool) => {
@@ -361,9 +360,9 @@ impl Store {
                     "SELECT id, card_ref, pan, psn, cvn, imk, max_uses, max_amount, not_after, \
                      replay_window, key_use FROM cards WHERE pan = $1",
                 )
-                    .bind(pan)
-                    .fetch_optional(pool)
-                    .await?;
+                .bind(pan)
+                .fetch_optional(pool)
+                .await?;
                 row.map(|r| card_from_pg(&r)).transpose()
             }
         }

@@ -69,7 +69,9 @@ async fn run(
                 let mut out = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some((card, tap)) = taps.get(i) else { break };
+                    let Some((card, tap)) = taps.get(i) else {
+                        break;
+                    };
                     let a = try_post(&client, &url, tap).await;
                     if a != Answer::None {
                         answered.fetch_add(1, Ordering::SeqCst);
@@ -99,7 +101,9 @@ async fn kill_9_mid_load_then_resubmit_everything() {
     for atc in 1..=TAPS_PER_CARD {
         for c in 0..CARDS {
             let card = format!("card-{c:04}");
-            let tap = band(&demo, &card, 1).tap_at(atc, 100 + u64::from(atc), 978).unwrap();
+            let tap = band(&demo, &card, 1)
+                .tap_at(atc, 100 + u64::from(atc), 978)
+                .unwrap();
             taps.push((card, tap));
         }
     }
@@ -124,8 +128,15 @@ async fn kill_9_mid_load_then_resubmit_everything() {
         .map(|(k, _)| k.clone())
         .collect();
     let unanswered_1 = first.values().filter(|a| **a == Answer::None).count();
-    assert!(approved_1.len() >= KILL_AFTER / 2, "the load barely ran: {}", approved_1.len());
-    assert!(unanswered_1 > 0, "the kill came after the run: nothing was in flight");
+    assert!(
+        approved_1.len() >= KILL_AFTER / 2,
+        "the load barely ran: {}",
+        approved_1.len()
+    );
+    assert!(
+        unanswered_1 > 0,
+        "the kill came after the run: nothing was in flight"
+    );
     for (k, a) in &first {
         assert!(
             matches!(a, Answer::Approved | Answer::None),
@@ -168,9 +179,16 @@ async fn kill_9_mid_load_then_resubmit_everything() {
     let recorded: Vec<_> = store.approvals().await.unwrap();
     let recorded_set: BTreeSet<_> = recorded.iter().cloned().collect();
     assert_eq!(recorded.len(), recorded_set.len(), "an ATC recorded twice");
-    assert!(approved_1.is_subset(&recorded_set), "an answered approval was lost");
+    assert!(
+        approved_1.is_subset(&recorded_set),
+        "an answered approval was lost"
+    );
     assert!(approved_2.is_subset(&recorded_set));
-    assert_eq!(recorded_set.len(), taps.len(), "some tap is neither approved nor recorded");
+    assert_eq!(
+        recorded_set.len(),
+        taps.len(),
+        "some tap is neither approved nor recorded"
+    );
     let committed_unanswered = recorded_set.len() - approved_1.len() - approved_2.len();
     println!(
         "crash test: {} approved before the kill, {} unanswered at the kill ({} of them had \

@@ -35,7 +35,10 @@ async fn the_n_plus_first_tap_on_an_n_use_key_is_refused() {
     let arpc = v["arpc"].as_str().expect("a decline ARPC");
     assert!(!band.accepts_approval(&tap, arpc));
     assert_eq!(svc.issuer.store().fingerprint().await.unwrap(), before);
-    assert_eq!(svc.issuer.store().approvals().await.unwrap().len(), N as usize);
+    assert_eq!(
+        svc.issuer.store().approvals().await.unwrap().len(),
+        N as usize
+    );
     svc.stop().await;
 }
 

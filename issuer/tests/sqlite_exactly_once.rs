@@ -38,7 +38,10 @@ async fn same_tap_concurrently_is_approved_once_and_refused_after_restart() {
         }
         assert_eq!(approved.len(), 1, "{card_ref}: {approved:?}");
         let arpc = approved[0]["arpc"].as_str().unwrap();
-        assert!(band.accepts_approval(&tap, arpc), "{card_ref}: the band rejects the ARPC");
+        assert!(
+            band.accepts_approval(&tap, arpc),
+            "{card_ref}: the band rejects the ARPC"
+        );
     }
     let recorded = svc.issuer.store().approvals().await.unwrap();
     assert_eq!(recorded.len(), 3, "{recorded:?}");
@@ -49,7 +52,11 @@ async fn same_tap_concurrently_is_approved_once_and_refused_after_restart() {
     let svc = start(&db, &demo).await;
     let band = band(&demo, "card-0000", 7);
     let (status, body) = post(&client, &svc.url, &band.tap_at(7, 1250, 978).unwrap()).await;
-    assert_eq!((status, body["decision"].as_str()), (200, Some("declined")), "{body}");
+    assert_eq!(
+        (status, body["decision"].as_str()),
+        (200, Some("declined")),
+        "{body}"
+    );
     assert_eq!(body["reason"], "atc_replayed");
     // ... and the next ATC is still approved.
     let (_, body) = post(&client, &svc.url, &band.tap_at(8, 1250, 978).unwrap()).await;

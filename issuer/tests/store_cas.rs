@@ -13,11 +13,20 @@ async fn check_cas(store: &Store) {
     let demo = common::demo(1, 3);
     for card in &demo.cards {
         store
-            .enrol(card, 0, &policy::initial_window(), &policy::initial_key_use())
+            .enrol(
+                card,
+                0,
+                &policy::initial_window(),
+                &policy::initial_key_use(),
+            )
             .await
             .unwrap();
     }
-    let read = store.card_by_pan("5413339000000000").await.unwrap().unwrap();
+    let read = store
+        .card_by_pan("5413339000000000")
+        .await
+        .unwrap()
+        .unwrap();
     let approval = |atc: u16, new: &[u8]| Approval {
         card_id: read.id,
         old_window: read.replay_window.clone(),
@@ -28,19 +37,36 @@ async fn check_cas(store: &Store) {
         amount: 1,
         currency: 978,
     };
-    assert_eq!(store.commit(approval(5, b"first")).await.unwrap(), Committed::Yes);
+    assert_eq!(
+        store.commit(approval(5, b"first")).await.unwrap(),
+        Committed::Yes
+    );
     // Same read, another ATC: the swap finds the state changed.
-    assert_eq!(store.commit(approval(6, b"second")).await.unwrap(), Committed::Conflict);
+    assert_eq!(
+        store.commit(approval(6, b"second")).await.unwrap(),
+        Committed::Conflict
+    );
     // A fresh read, but an ATC already recorded: the (card, ATC) guard.
-    let again = store.card_by_pan("5413339000000000").await.unwrap().unwrap();
+    let again = store
+        .card_by_pan("5413339000000000")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.replay_window, b"first");
     let dup = Approval {
         old_window: again.replay_window.clone(),
         ..approval(5, b"third")
     };
     assert_eq!(store.commit(dup).await.unwrap(), Committed::Conflict);
-    let after = store.card_by_pan("5413339000000000").await.unwrap().unwrap();
-    assert_eq!(after.replay_window, b"first", "a refused swap changed the card");
+    let after = store
+        .card_by_pan("5413339000000000")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.replay_window, b"first",
+        "a refused swap changed the card"
+    );
     let recorded = store.approvals().await.unwrap();
     assert_eq!(recorded, vec![("card-0000".to_owned(), 5)]);
 }

@@ -146,7 +146,14 @@ pub struct Process {
 impl Process {
     pub fn spawn(db_url: &str, config: &std::path::Path) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tapcrypt-issuer"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--db", db_url, "--config"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                db_url,
+                "--config",
+            ])
             .arg(config)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -15,7 +15,9 @@ pub struct PgDb {
 
 fn with_db(url: &str, db: &str) -> String {
     // postgres://user[:pw]@host[:port]/DB[?params]
-    let (base, params) = url.split_once('?').map_or((url, None), |(b, p)| (b, Some(p)));
+    let (base, params) = url
+        .split_once('?')
+        .map_or((url, None), |(b, p)| (b, Some(p)));
     let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
     match params {
         Some(p) => format!("{root}/{db}?{p}"),
@@ -40,7 +42,9 @@ pub async fn fresh_database(tag: &str) -> Option<PgDb> {
             .unwrap()
             .subsec_nanos()
     );
-    let mut conn = PgConnection::connect(&admin).await.expect("connect to TAPCRYPT_PG_URL");
+    let mut conn = PgConnection::connect(&admin)
+        .await
+        .expect("connect to TAPCRYPT_PG_URL");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
