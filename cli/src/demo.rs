@@ -55,6 +55,7 @@ pub(crate) fn run() -> ExitCode {
         }
     }
     crate::demo_cloud::run_or_exit();
+    crate::demo_issuer::run();
     println!("demo finished: every check passed");
     ExitCode::SUCCESS
 }

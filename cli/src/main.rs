@@ -3,6 +3,7 @@
 
 mod demo;
 mod demo_cloud;
+mod demo_issuer;
 mod vectors;
 
 use std::process::ExitCode;
