@@ -99,7 +99,7 @@ fn section() -> Result<(), String> {
         );
         // The very same message again: the replay window refuses it.
         let v = post(&client, &url, &tap).await?;
-        expect(&v, "declined", "atc_replayed")?;
+        expect(&v, "declined", "atc_replay")?;
         println!("    the same tap replayed: refused, the ATC was already used");
 
         // A key limited to 3 taps: the 4th is refused.
@@ -112,7 +112,7 @@ fn section() -> Result<(), String> {
             }
         }
         let v = post(&client, &url, &limited.tap(500, 978)?).await?;
-        expect(&v, "declined", "key_use_limit")?;
+        expect(&v, "declined", "key_uses_exhausted")?;
         println!("    4th tap: refused, the key has run out\n");
 
         let _ = stop.send(());

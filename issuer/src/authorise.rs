@@ -5,6 +5,7 @@
 
 use tapcrypt::emv::tlv::{AuthorisationRequest, CryptogramType};
 use tapcrypt::emv::{Arc, ArpcMethod, ArpcResponse, Csu, Cvn};
+use tapcrypt::lifecycle::{Currency, amount_from_bcd};
 use tapcrypt::token::Dpan;
 use tapcrypt::{Pan, Psn};
 
@@ -77,22 +78,6 @@ pub enum Decision {
     },
 }
 
-/// The 6-byte BCD amount (9F02) as a number; `None` if not BCD.
-fn bcd_amount(b: &[u8; 6]) -> Option<u64> {
-    b.iter().try_fold(0u64, |acc, byte| {
-        let (hi, lo) = (byte >> 4, byte & 0x0F);
-        (hi <= 9 && lo <= 9).then(|| acc * 100 + u64::from(hi) * 10 + u64::from(lo))
-    })
-}
-
-/// The 2-byte BCD currency (5F2A, `0n nn`) as a number.
-fn bcd_currency(b: &[u8; 2]) -> Option<u16> {
-    b.iter().try_fold(0u16, |acc, byte| {
-        let (hi, lo) = (byte >> 4, byte & 0x0F);
-        (hi <= 9 && lo <= 9).then(|| acc * 100 + u16::from(hi) * 10 + u16::from(lo))
-    })
-}
-
 fn response(cvn: &Cvn, approve: bool) -> ArpcResponse<'static> {
     match cvn.arpc {
         ArpcMethod::Method1 => ArpcResponse::Method1 {
@@ -123,12 +108,13 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
         return Err(Refusal::NotAnArqc);
     }
     let t = &req.transaction;
-    if bcd_amount(&t.amount_authorised) != Some(tap.amount) {
+    if amount_from_bcd(&t.amount_authorised).ok() != Some(tap.amount) {
         return Err(Refusal::AmountMismatch(
             "amount differs from the amount authorised in the ICC data (9F02)",
         ));
     }
-    if bcd_currency(&t.currency) != Some(tap.currency) {
+    let currency = Currency::from_bcd(t.currency).map_err(|e| Refusal::IccData(e.to_string()))?;
+    if currency.numeric() != tap.currency {
         return Err(Refusal::AmountMismatch(
             "currency differs from the currency code in the ICC data (5F2A)",
         ));
@@ -170,7 +156,7 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
         Err(why) => return decline(why),
     };
     let (new_key_use, replenish) =
-        match policy::spend(&card.key_use, &card.limits, tap.amount, tap.now) {
+        match policy::spend(&card.key_use, &proof, tap.now, tap.amount, currency) {
             Ok(k) => k,
             Err(why) => return decline(why),
         };

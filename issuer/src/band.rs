@@ -196,7 +196,7 @@ impl Band {
             .map_err(|e| e.to_string())?;
         let arqc = if self.cvn.binds_dpan() {
             let dpan = Pan::parse(token.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
-            let mut buf = [0u8; 42];
+            let mut buf = [0u8; tapcrypt::emv::cryptogram::BOUND_CARD_DATA_MAX];
             let cd = self
                 .cvn
                 .card_data_bound(&dpan, &iad, &mut buf)

@@ -7,6 +7,7 @@
 //! key use) of a card that is.
 
 use serde::Deserialize;
+use tapcrypt::lifecycle::{Currency, LowWater, UseLimits};
 
 use crate::keys::KeySection;
 
@@ -59,16 +60,55 @@ fn default_psn() -> String {
     "00".to_owned()
 }
 
-/// Key-use limits: how many taps, how much money in all, until when.
+/// Key-use limits of a card's limited-use credential (the library's
+/// [`UseLimits`]; stored with the counts, so changing the file does not
+/// change an enrolled card).
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Taps the key may authorise.
+    /// Taps the credential may serve.
     pub max_uses: u32,
-    /// Cumulative amount (minor units) the key may authorise.
+    /// Cumulative amount (minor units of `currency`).
     pub max_amount: u64,
-    /// Last second (Unix time) the key is valid; `None`: no time limit.
+    /// ISO 4217 numeric currency the credential pays in (default 978, EUR).
+    #[serde(default = "eur")]
+    pub currency: u16,
+    /// First second of validity (Unix time; default 0).
     #[serde(default)]
-    pub not_after: Option<u64>,
+    pub not_before: u64,
+    /// Last second of validity (Unix time; default: no end).
+    #[serde(default = "forever")]
+    pub not_after: u64,
+    /// Replenish when at most this many taps remain (default: a fifth).
+    #[serde(default)]
+    pub low_water_uses: Option<u32>,
+}
+
+fn eur() -> u16 {
+    978
+}
+
+fn forever() -> u64 {
+    u64::MAX
+}
+
+impl Limits {
+    /// The library's form.
+    ///
+    /// # Errors
+    /// The library's message for a currency that is not 0–999.
+    pub fn to_use_limits(&self) -> Result<UseLimits, String> {
+        Ok(UseLimits {
+            max_uses: self.max_uses,
+            not_before: self.not_before,
+            not_after: self.not_after,
+            max_amount: self.max_amount,
+            currency: Currency::from_numeric(self.currency).map_err(|e| e.to_string())?,
+            low_water: LowWater {
+                uses: self.low_water_uses.unwrap_or(self.max_uses / 5),
+                ..LowWater::default()
+            },
+        })
+    }
 }
 
 /// A run of DPAN sequence numbers of one range, issued to one card.

@@ -66,13 +66,15 @@ pub async fn start(db_url: &str, sync: SqliteSync, demo: &DemoFile) -> Result<Is
             .ok()
             .and_then(|_| card.psn.parse::<u8>().ok())
             .ok_or_else(|| format!("card {:?}: PSN must be two digits", card.card_ref))?;
+        let limits = card
+            .limits
+            .to_use_limits()
+            .map_err(|e| format!("card {:?}: limits: {e}", card.card_ref))?;
+        let usage = policy::initial_usage(limits)
+            .map_err(|e| format!("card {:?}: limits: {e}", card.card_ref))?;
+        let window = policy::initial_window().map_err(|e| e.to_string())?;
         store
-            .enrol(
-                card,
-                psn,
-                &policy::initial_window(),
-                &policy::initial_key_use(),
-            )
+            .enrol(card, psn, &window, &usage)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -52,7 +52,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::{CardEnrolment, Limits};
+use crate::config::CardEnrolment;
 
 /// A database failure (the driver's message). The service answers 503 and
 /// changes nothing it has not committed.
@@ -105,11 +105,9 @@ pub struct CardRecord {
     pub cvn: String,
     /// Name of the issuer master key.
     pub imk: String,
-    /// Key-use limits.
-    pub limits: Limits,
     /// Serialised replay window.
     pub replay_window: Vec<u8>,
-    /// Serialised key-use counters.
+    /// Serialised key-use counts (limits included).
     pub key_use: Vec<u8>,
 }
 
@@ -236,12 +234,6 @@ impl Store {
         initial_window: &[u8],
         initial_key_use: &[u8],
     ) -> Result<(), StoreError> {
-        let max_amount = to_i64(card.limits.max_amount, "max_amount")?;
-        let not_after = card
-            .limits
-            .not_after
-            .map(|t| to_i64(t, "not_after"))
-            .transpose()?;
         let runs = card
             .tokens
             .iter()
@@ -262,18 +254,14 @@ impl Store {
             Store::Sqlite { pool, .. } => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
-                    "INSERT INTO cards (card_ref, pan, psn, cvn, imk, max_uses, max_amount, \
-                     not_after, replay_window, key_use) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                     ON CONFLICT DO NOTHING",
+                    "INSERT INTO cards (card_ref, pan, psn, cvn, imk, replay_window, key_use) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 )
                 .bind(&card.card_ref)
                 .bind(&card.pan)
                 .bind(i64::from(psn))
                 .bind(&card.cvn)
                 .bind(&card.imk)
-                .bind(i64::from(card.limits.max_uses))
-                .bind(max_amount)
-                .bind(not_after)
                 .bind(initial_window.to_vec())
                 .bind(initial_key_use.to_vec())
                 .execute(&mut *tx)
@@ -300,18 +288,14 @@ impl Store {
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
-                    "INSERT INTO cards (card_ref, pan, psn, cvn, imk, max_uses, max_amount, \
-                     not_after, replay_window, key_use) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                    "INSERT INTO cards (card_ref, pan, psn, cvn, imk, replay_window, key_use) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                 )
                 .bind(&card.card_ref)
                 .bind(&card.pan)
                 .bind(i16::from(psn))
                 .bind(&card.cvn)
                 .bind(&card.imk)
-                .bind(i64::from(card.limits.max_uses))
-                .bind(max_amount)
-                .bind(not_after)
                 .bind(initial_window.to_vec())
                 .bind(initial_key_use.to_vec())
                 .execute(&mut *tx)
@@ -347,8 +331,7 @@ impl Store {
         match self {
             Store::Sqlite { pool, .. } => {
                 let row = sqlx::query(
-                    "SELECT id, card_ref, pan, psn, cvn, imk, max_uses, max_amount, not_after, \
-                     replay_window, key_use FROM cards WHERE pan = ?",
+                    "SELECT id, card_ref, pan, psn, cvn, imk, replay_window, key_use FROM cards WHERE pan = ?",
                 )
                 .bind(pan)
                 .fetch_optional(pool)
@@ -357,8 +340,7 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(
-                    "SELECT id, card_ref, pan, psn, cvn, imk, max_uses, max_amount, not_after, \
-                     replay_window, key_use FROM cards WHERE pan = $1",
+                    "SELECT id, card_ref, pan, psn, cvn, imk, replay_window, key_use FROM cards WHERE pan = $1",
                 )
                 .bind(pan)
                 .fetch_optional(pool)
@@ -381,8 +363,8 @@ impl Store {
         match self {
             Store::Sqlite { pool, .. } => {
                 let row = sqlx::query(
-                    "SELECT c.id, c.card_ref, c.pan, c.psn, c.cvn, c.imk, c.max_uses, \
-                     c.max_amount, c.not_after, c.replay_window, c.key_use \
+                    "SELECT c.id, c.card_ref, c.pan, c.psn, c.cvn, c.imk, \
+                     c.replay_window, c.key_use \
                      FROM token_runs t JOIN cards c ON c.id = t.card_id \
                      WHERE t.range_id = ? AND t.first_seq <= ? AND t.last_seq >= ? \
                      ORDER BY t.first_seq DESC LIMIT 1",
@@ -396,8 +378,8 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(
-                    "SELECT c.id, c.card_ref, c.pan, c.psn, c.cvn, c.imk, c.max_uses, \
-                     c.max_amount, c.not_after, c.replay_window, c.key_use \
+                    "SELECT c.id, c.card_ref, c.pan, c.psn, c.cvn, c.imk, \
+                     c.replay_window, c.key_use \
                      FROM token_runs t JOIN cards c ON c.id = t.card_id \
                      WHERE t.range_id = $1 AND t.first_seq <= $2 AND t.last_seq >= $2 \
                      ORDER BY t.first_seq DESC LIMIT 1",
@@ -525,12 +507,7 @@ fn small(v: i64, what: &str) -> Result<u8, StoreError> {
     u8::try_from(v).map_err(|_| StoreError(format!("{what} out of range in the database")))
 }
 
-fn unsigned(v: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(v).map_err(|_| StoreError(format!("{what} out of range in the database")))
-}
-
 fn card_from_sqlite(r: &sqlx::sqlite::SqliteRow) -> Result<CardRecord, StoreError> {
-    let not_after: Option<i64> = r.try_get(8)?;
     Ok(CardRecord {
         id: r.try_get(0)?,
         card_ref: r.try_get(1)?,
@@ -538,19 +515,12 @@ fn card_from_sqlite(r: &sqlx::sqlite::SqliteRow) -> Result<CardRecord, StoreErro
         psn: small(r.try_get(3)?, "psn")?,
         cvn: r.try_get(4)?,
         imk: r.try_get(5)?,
-        limits: Limits {
-            max_uses: u32::try_from(r.try_get::<i64, _>(6)?)
-                .map_err(|_| StoreError("max_uses out of range".to_owned()))?,
-            max_amount: unsigned(r.try_get(7)?, "max_amount")?,
-            not_after: not_after.map(|t| unsigned(t, "not_after")).transpose()?,
-        },
-        replay_window: r.try_get(9)?,
-        key_use: r.try_get(10)?,
+        replay_window: r.try_get(6)?,
+        key_use: r.try_get(7)?,
     })
 }
 
 fn card_from_pg(r: &sqlx::postgres::PgRow) -> Result<CardRecord, StoreError> {
-    let not_after: Option<i64> = r.try_get(8)?;
     Ok(CardRecord {
         id: r.try_get(0)?,
         card_ref: r.try_get(1)?,
@@ -558,14 +528,8 @@ fn card_from_pg(r: &sqlx::postgres::PgRow) -> Result<CardRecord, StoreError> {
         psn: small(i64::from(r.try_get::<i16, _>(3)?), "psn")?,
         cvn: r.try_get(4)?,
         imk: r.try_get(5)?,
-        limits: Limits {
-            max_uses: u32::try_from(r.try_get::<i64, _>(6)?)
-                .map_err(|_| StoreError("max_uses out of range".to_owned()))?,
-            max_amount: unsigned(r.try_get(7)?, "max_amount")?,
-            not_after: not_after.map(|t| unsigned(t, "not_after")).transpose()?,
-        },
-        replay_window: r.try_get(9)?,
-        key_use: r.try_get(10)?,
+        replay_window: r.try_get(6)?,
+        key_use: r.try_get(7)?,
     })
 }
 

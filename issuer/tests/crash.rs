@@ -153,12 +153,12 @@ async fn kill_9_mid_load_then_resubmit_everything() {
         if approved_1.contains(k) {
             assert_eq!(
                 *a,
-                Answer::Declined("atc_replayed".to_owned()),
+                Answer::Declined("atc_replay".to_owned()),
                 "{k:?} was approved before the crash and again after it"
             );
         } else {
             assert!(
-                matches!(a, Answer::Approved) || *a == Answer::Declined("atc_replayed".to_owned()),
+                matches!(a, Answer::Approved) || *a == Answer::Declined("atc_replay".to_owned()),
                 "{k:?}: {a:?}"
             );
         }

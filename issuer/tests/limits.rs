@@ -28,7 +28,7 @@ async fn the_n_plus_first_tap_on_an_n_use_key_is_refused() {
     assert_eq!(status, 200);
     assert_eq!(
         (v["decision"].as_str(), v["reason"].as_str()),
-        (Some("declined"), Some("key_use_limit")),
+        (Some("declined"), Some("key_uses_exhausted")),
         "{v}"
     );
     // The decline is authenticated (the ARQC verified) but is no approval.
@@ -53,7 +53,7 @@ async fn a_tap_past_the_cumulative_amount_is_refused() {
     let (_, v) = post(&client, &svc.url, &band.tap(4000, 978).unwrap()).await;
     assert_eq!(v["decision"], "approved", "{v}");
     let (_, v) = post(&client, &svc.url, &band.tap(1001, 978).unwrap()).await;
-    assert_eq!(v["reason"], "key_amount_limit", "{v}");
+    assert_eq!(v["reason"], "key_amount_exceeded", "{v}");
     let (_, v) = post(&client, &svc.url, &band.tap(1000, 978).unwrap()).await;
     assert_eq!(v["decision"], "approved", "{v}");
     svc.stop().await;

@@ -46,7 +46,7 @@ async fn two_instances_one_database_exactly_once() {
                 approved += 1;
                 assert!(band.accepts_approval(&tap, v["arpc"].as_str().unwrap()));
             } else {
-                assert_eq!(v["reason"], "atc_replayed", "{v}");
+                assert_eq!(v["reason"], "atc_replay", "{v}");
             }
         }
         assert_eq!(approved, 1, "{card_ref}");
@@ -89,7 +89,7 @@ async fn two_instances_one_database_exactly_once() {
     // Restart: the replay is refused by a fresh instance.
     let c = start(&db.url, &demo).await;
     let (_, v) = post(&client, &c.url, &band.tap_at(9, 1250, 978).unwrap()).await;
-    assert_eq!(v["reason"], "atc_replayed", "{v}");
+    assert_eq!(v["reason"], "atc_replay", "{v}");
     c.stop().await;
     db.drop().await;
 }
@@ -108,7 +108,7 @@ async fn postgres_key_use_limit() {
         assert_eq!(v["decision"], "approved", "{v}");
     }
     let (_, v) = post(&client, &svc.url, &band.tap(10, 978).unwrap()).await;
-    assert_eq!(v["reason"], "key_use_limit", "{v}");
+    assert_eq!(v["reason"], "key_uses_exhausted", "{v}");
     svc.stop().await;
     db.drop().await;
 }

@@ -33,7 +33,7 @@ async fn same_tap_concurrently_is_approved_once_and_refused_after_restart() {
             if body["decision"] == "approved" {
                 approved.push(body);
             } else {
-                assert_eq!(body["reason"], "atc_replayed", "{body}");
+                assert_eq!(body["reason"], "atc_replay", "{body}");
             }
         }
         assert_eq!(approved.len(), 1, "{card_ref}: {approved:?}");
@@ -57,7 +57,7 @@ async fn same_tap_concurrently_is_approved_once_and_refused_after_restart() {
         (200, Some("declined")),
         "{body}"
     );
-    assert_eq!(body["reason"], "atc_replayed");
+    assert_eq!(body["reason"], "atc_replay");
     // ... and the next ATC is still approved.
     let (_, body) = post(&client, &svc.url, &band.tap_at(8, 1250, 978).unwrap()).await;
     assert_eq!(body["decision"], "approved", "{body}");

@@ -12,13 +12,9 @@ use tapcrypt_issuer::{SqliteSync, policy};
 async fn check_cas(store: &Store) {
     let demo = common::demo(1, 3);
     for card in &demo.cards {
+        let usage = policy::initial_usage(card.limits.to_use_limits().unwrap()).unwrap();
         store
-            .enrol(
-                card,
-                0,
-                &policy::initial_window(),
-                &policy::initial_key_use(),
-            )
+            .enrol(card, 0, &policy::initial_window().unwrap(), &usage)
             .await
             .unwrap();
     }

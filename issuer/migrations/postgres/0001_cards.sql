@@ -1,6 +1,7 @@
 -- Cards, the DPANs issued to them, and the approvals given.
--- `replay_window` and `key_use` are the library's serialised replay window and
--- key-use counters; every authorisation replaces them with compare-and-swap
+-- `replay_window` and `key_use` are the library's serialised replay window
+-- (lifecycle::AtcWindow) and credential counts with their limits
+-- (lifecycle::BackendUsage); every authorisation replaces them with compare-and-swap
 -- (UPDATE ... WHERE replay_window = old AND key_use = old) in the same statement
 -- that records the approval.
 CREATE TABLE cards (
@@ -11,9 +12,6 @@ CREATE TABLE cards (
     psn         SMALLINT NOT NULL,
     cvn         TEXT     NOT NULL,
     imk         TEXT     NOT NULL,
-    max_uses    BIGINT   NOT NULL,
-    max_amount  BIGINT   NOT NULL,
-    not_after   BIGINT,
     replay_window BYTEA    NOT NULL,
     key_use     BYTEA    NOT NULL
 );

@@ -19,7 +19,7 @@ pub const DPAN_CARD: &str = "token-4242";
 /// `card-0000`… with 60 000 taps each.
 pub fn demo_json(n: usize, limited_uses: u32) -> String {
     let mut cards = vec![
-        json!({ "card_ref": DPAN_CARD, "pan": "5399991200004242", "cvn": "tapcrypt DPAN-bound AES",
+        json!({ "card_ref": DPAN_CARD, "pan": "5399991200004242", "cvn": "tapcrypt DPAN-bound AES v2",
                 "imk": "imk-aes-1", "limits": { "max_uses": 60000, "max_amount": 1_000_000_000u64 },
                 "tokens": [ { "range": "range-1", "first_seq": 100, "count": 50 } ] }),
         json!({ "card_ref": "visa-3456", "pan": "4123456789013456", "cvn": "Visa CVN 18",
