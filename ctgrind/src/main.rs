@@ -1420,6 +1420,77 @@ fn cpm_build() {
     black_box(declassify_vec(s));
 }
 
+// ------------------------------------------------------------ batch (issue 16)
+
+/// `batch::verify_batch` over four items with secret keys, PAN digits and
+/// cryptograms under test: Visa CVN 18 from a secret IMK and PAN (genuine
+/// and one-bit-flipped ARQC) and EMV common AES from a secret card key
+/// (genuine and flipped). Only the per-item verdicts and the verified
+/// items' ARPCs are declassified.
+fn batch_verify() {
+    use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
+    let t = txn();
+    let imk = tdes_imk();
+    let pan = secret_pan("4761739001010010");
+    let aes = aes_mk();
+    let cd18 = card_data_for(&VISA_CVN_18);
+    let cda = card_data_for(&EMV_COMMON_AES);
+    let (c18, ca) = (
+        VISA_CVN_18.card_data(&cd18).unwrap(),
+        EMV_COMMON_AES.card_data(&cda).unwrap(),
+    );
+    // The genuine ARQCs, made on the single path and then treated as secret.
+    let mk18 = VISA_CVN_18
+        .derive_card_key(&imk, &pan, Psn::ABSENT)
+        .unwrap();
+    let ac18 = declassify(
+        VISA_CVN_18
+            .transaction_keys(&mk18, t.atc, t.un)
+            .unwrap()
+            .generate_ac(&t, &c18)
+            .unwrap(),
+    );
+    let aca = declassify(
+        EMV_COMMON_AES
+            .transaction_keys(&aes, t.atc, t.un)
+            .unwrap()
+            .generate_ac(&t, &ca)
+            .unwrap(),
+    );
+    let flipped = |mut c: Cryptogram| {
+        c.0[7] ^= 1;
+        c
+    };
+    let mk = |cvn: &'static Cvn, key, cd, ac: Cryptogram| Authorisation {
+        cvn,
+        key,
+        txn: t,
+        card_data: cd,
+        arqc: Cryptogram(secret(ac.0)),
+        response: response_for(cvn),
+    };
+    let issuer = BatchKey::Issuer {
+        imk: &imk,
+        pan: &pan,
+        psn: Psn::ABSENT,
+    };
+    let items = [
+        mk(&VISA_CVN_18, issuer, c18, ac18),
+        mk(&VISA_CVN_18, issuer, c18, flipped(ac18)),
+        mk(&EMV_COMMON_AES, BatchKey::Card(&aes), ca, aca),
+        mk(&EMV_COMMON_AES, BatchKey::Card(&aes), ca, flipped(aca)),
+    ];
+    let mut outs: [Outcome; 4] = Default::default();
+    verify_batch(&items, &mut outs).unwrap();
+    for (i, o) in outs.iter().enumerate() {
+        let ok = o.verified().map(|v| *v.arpc());
+        assert_eq!(ok.is_some(), i % 2 == 0, "item {i}");
+        if let Some(arpc) = ok {
+            out(arpc);
+        }
+    }
+}
+
 const CASES: &[(&str, fn())] = &[
     ("parity", parity),
     ("hex_key", hex_key),
@@ -1483,6 +1554,7 @@ const CASES: &[(&str, fn())] = &[
     ("vcps_verify", vcps_verify),
     ("mcbp_pin_unlock_and_dual_ac", mcbp_pin_unlock_and_dual_ac),
     ("mcbp_verify", mcbp_verify),
+    ("batch_verify", batch_verify),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[
