@@ -126,13 +126,18 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
     let tkeys = req
         .transaction_keys(&card_key)
         .map_err(|e| Refusal::Internal(e.to_string()))?;
-    let Ok(proof) = req.verify(&tkeys) else {
-        return Ok(Decision::Decline {
-            reason: "cryptogram_invalid",
-            atc: None,
-            arpc: None,
-            tag91: None,
-        });
+    // One call verifies the ARQC and consumes its ATC: no ATC is spent
+    // without a verified cryptogram, and a refused ATC yields no proof.
+    let (new_window, proof) = match policy::verify_and_consume(&card.replay_window, &req, &tkeys) {
+        Ok(ok) => ok,
+        Err(why) => {
+            return Ok(Decision::Decline {
+                reason: why.map_or("cryptogram_invalid", StateDecline::reason),
+                atc: why.map(|_| u16::from_be_bytes(t.atc.0)),
+                arpc: None,
+                tag91: None,
+            });
+        }
     };
     let atc = u16::from_be_bytes(proof.atc().0);
     let answer = |approve: bool| -> Result<(Vec<u8>, Vec<u8>), Refusal> {
@@ -150,10 +155,6 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
             arpc: Some(arpc),
             tag91: Some(tag91),
         })
-    };
-    let new_window = match policy::consume(&card.replay_window, &proof) {
-        Ok(w) => w,
-        Err(why) => return decline(why),
     };
     let (new_key_use, replenish) =
         match policy::spend(&card.key_use, &proof, tap.now, tap.amount, currency) {

@@ -6,8 +6,11 @@
 //! Both updates take the proof of the verified ARQC: nothing here can
 //! consume an ATC or count a use for an unverified message.
 
-use tapcrypt::emv::VerifiedAtc;
-use tapcrypt::lifecycle::{AtcVerdict, AtcWindow, BackendUsage, Currency, LimitError, UseLimits};
+use tapcrypt::emv::tlv::AuthorisationRequest;
+use tapcrypt::emv::{TransactionKeys, VerifiedArqc, VerifiedAtc};
+use tapcrypt::lifecycle::{
+    AtcVerdict, AtcWindow, BackendUsage, Currency, LimitError, Refusal, UseLimits,
+};
 
 /// How far ahead of the highest accepted ATC a tap may jump (taps a band
 /// made offline or that never reached the issuer). Fixed for every card
@@ -65,17 +68,25 @@ pub fn initial_usage(limits: UseLimits) -> Result<Vec<u8>, tapcrypt::Error> {
     Ok(BackendUsage::new(limits)?.to_bytes().to_vec())
 }
 
-/// Consumes the verified ATC: the new window, or why not.
+/// The one call that verifies the ARQC of `request` under `keys` *and*
+/// consumes its ATC in the card's window (`window`, as stored): the new
+/// window's bytes and the proof, or why not — `None` for a cryptogram that
+/// did not verify. A replayed ATC yields no proof, so it gets no ARPC.
 ///
 /// # Errors
-/// [`StateDecline`].
-pub fn consume(window: &[u8], proof: &impl VerifiedAtc) -> Result<Vec<u8>, StateDecline> {
-    let w = AtcWindow::from_bytes(window).map_err(|_| StateDecline::Corrupt)?;
-    let (next, verdict) = w.consume(proof);
-    if verdict.is_accepted() {
-        Ok(next.to_bytes().to_vec())
-    } else {
-        Err(StateDecline::Atc(verdict))
+/// `Err(None)`: the cryptogram did not verify; `Err(Some(decline))`: it
+/// verified but the window refused the ATC, or the stored window is
+/// unreadable.
+pub fn verify_and_consume<'k>(
+    window: &[u8],
+    request: &AuthorisationRequest<'_>,
+    keys: &'k TransactionKeys<'k>,
+) -> Result<(Vec<u8>, VerifiedArqc<'k>), Option<StateDecline>> {
+    let w = AtcWindow::from_bytes(window).map_err(|_| Some(StateDecline::Corrupt))?;
+    match w.verify_request_and_consume(request, keys) {
+        (next, Ok(proof)) => Ok((next.to_bytes().to_vec(), proof)),
+        (_, Err(Refusal::Cryptogram)) => Err(None),
+        (_, Err(Refusal::Atc(verdict))) => Err(Some(StateDecline::Atc(verdict))),
     }
 }
 
