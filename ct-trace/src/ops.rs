@@ -1,0 +1,525 @@
+//! The device entry points. Each reads its secrets from `CT_*` buffers,
+//! takes public inputs from constants and writes its public output.
+//!
+//! Known answers: `test-vectors/data/emv.json` (pyemv 1.5.0 and an
+//! independent Python reference), `dpan_binding.json`, the NIST SP 800-38G
+//! FF1 samples, Wycheproof and RFC 6979 (the same values as
+//! `no_std-check/src/ops.rs`).
+
+use core::hint::black_box;
+use core::ptr::addr_of;
+
+use tapcrypt::emv::cryptogram::mac_cryptogram;
+use tapcrypt::emv::derive::session_key_ac;
+use tapcrypt::emv::{
+    ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData, arpc,
+};
+use tapcrypt::mac::Padding;
+use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
+
+use crate::{get, out, out_err, secret};
+
+/// Hex at compile time (a bad literal is a compile error).
+pub const fn h<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    assert!(b.len() == 2 * N, "hex length");
+    let mut o = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        o[i] = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
+        i += 1;
+    }
+    o
+}
+
+const fn nib(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'A'..=b'F' => c - b'A' + 10,
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("not hex"),
+    }
+}
+
+fn out_ac(r: Option<Cryptogram>) {
+    match r {
+        Some(ac) => out(&ac.0),
+        None => out_err(),
+    }
+}
+
+// ------------------------------------------------------------- TDES CVNs
+
+// cvn_visa_10/18/22-001, cvn_mc_16/17/20/21-001, cvn_interac_133-001
+// (emv.json, pyemv 1.5.0): ICC MK-AC 154F…10C1.
+secret!(CT_TDES_MK, 16, h("154F349D8585CB7F6B0798E9839B10C1"));
+const VISA_MIN: [u8; 33] = h("0000000040000000000000000124800004800001241911050152BF45851800001C");
+const VISA_IAD: [u8; 7] = h("06011203A0B800");
+pub const VISA10_ARQC: [u8; 8] = h("29CCA15AE665FA2E");
+pub const VISA18_ARQC: [u8; 8] = h("7A788EA6B8A3E733");
+const VISA18_ARPC: [u8; 4] = h("9AF514C1");
+const MC_MIN: [u8; 33] = h("00000000999900000000000001248000000000012420990600ABCDEF121800001C");
+const MC_CVR: [u8; 6] = h("A00003220000");
+const MC_CVR_COUNTERS: [u8; 14] = h("A0000322000000000000000322FF");
+pub const MC16_ARQC: [u8; 8] = h("24CCF3DEE3158C70");
+pub const MC17_ARQC: [u8; 8] = h("EAE8A620A75648D8");
+pub const MC20_ARQC: [u8; 8] = h("CD29615D6452E70E");
+pub const MC21_ARQC: [u8; 8] = h("C30E54BE496CF5E5");
+const INTERAC_IAD: [u8; 22] = h("1501850440B100000000B00000000000000000000000");
+pub const INTERAC133_ARQC: [u8; 8] = h("18932FECA2D84326");
+// cvn_visa_22-002 (32-byte IAD).
+secret!(CT_TDES_MK_V22, 16, h("CB085B0DD3E09449E59E1C340D2F26CE"));
+const V22_MIN: [u8; 33] = h("0701209390750000000000000124221FD393D408263002090114ED586A19806B73");
+const V22_IAD: [u8; 32] = h("1F227EA55F1F5BE218B9313A300362E96434226625C6A527B2E87D90589DEFF6");
+pub const VISA22_ARQC: [u8; 8] = h("D1F85404FF93137D");
+
+fn card(alg: Algorithm, mk: &[u8]) -> Option<CardKeySchedule> {
+    Some(CardKeySchedule::new(CardMasterKey::new(alg, mk).ok()?))
+}
+
+/// The tap: card key schedule (expanded at the tap), transaction keys for
+/// the ATC and UN, the AC over the minimum set ‖ card data.
+fn tap(cvn: &Cvn, alg: Algorithm, mk: &[u8], min: &[u8; 33], cd: &[u8]) -> Option<Cryptogram> {
+    let card = card(alg, mk)?;
+    let txn = TransactionData::from_slice(black_box(min)).ok()?;
+    let cd = cvn.card_data(cd).ok()?;
+    let keys = cvn.transaction_keys_with(&card, txn.atc, txn.un).ok()?;
+    keys.generate_ac(&txn, &cd).ok()
+}
+
+fn tdes_tap(cvn: &Cvn, min: &[u8; 33], cd: &[u8]) {
+    let mk = get(addr_of!(CT_TDES_MK));
+    out_ac(tap(cvn, Algorithm::Tdes2, &mk, min, cd));
+}
+
+pub extern "C" fn tap_visa10() {
+    tdes_tap(&tapcrypt::emv::VISA_CVN_10, &VISA_MIN, &h::<4>("03A06010"));
+}
+pub extern "C" fn tap_visa18() {
+    tdes_tap(&tapcrypt::emv::VISA_CVN_18, &VISA_MIN, &VISA_IAD);
+}
+pub extern "C" fn tap_visa22() {
+    let mk = get(addr_of!(CT_TDES_MK_V22));
+    out_ac(tap(
+        &tapcrypt::emv::VISA_CVN_22,
+        Algorithm::Tdes2,
+        &mk,
+        &V22_MIN,
+        &V22_IAD,
+    ));
+}
+pub extern "C" fn tap_mc16() {
+    tdes_tap(&tapcrypt::emv::MASTERCARD_CVN_16, &MC_MIN, &MC_CVR);
+}
+pub extern "C" fn tap_mc17() {
+    tdes_tap(&tapcrypt::emv::MASTERCARD_CVN_17, &MC_MIN, &MC_CVR_COUNTERS);
+}
+pub extern "C" fn tap_mc20() {
+    tdes_tap(&tapcrypt::emv::MASTERCARD_CVN_20, &MC_MIN, &MC_CVR);
+}
+pub extern "C" fn tap_mc21() {
+    tdes_tap(&tapcrypt::emv::MASTERCARD_CVN_21, &MC_MIN, &MC_CVR_COUNTERS);
+}
+pub extern "C" fn tap_interac133() {
+    tdes_tap(&tapcrypt::emv::INTERAC_CVN_133, &MC_MIN, &INTERAC_IAD);
+}
+/// No CVN-level vector exists for EMV common TDES (the CSK + retail-MAC
+/// chain has one: `csk_tdes_arqc`).
+pub extern "C" fn tap_emv_common_tdes() {
+    tdes_tap(&tapcrypt::emv::EMV_COMMON_TDES, &VISA_MIN, &VISA_IAD);
+}
+
+// chain_emv_csk_tdes-001 (pyemv): ICC MK, ATC 7A31 → CSK → retail MAC.
+secret!(CT_TDES_CHAIN_MK, 16, h("754F6E46E3452F37A875D3B551762370"));
+const CHAIN_TDES_CDOL: [u8; 33] =
+    h("BF42CFC11B4A8973B8D23781F6FEEB4AEA33884705EF92128EC6847B2E67AA6F07");
+pub const CHAIN_TDES_ARQC: [u8; 8] = h("6226C53163B4BC07");
+
+pub extern "C" fn csk_tdes_arqc() {
+    let mk = get(addr_of!(CT_TDES_CHAIN_MK));
+    let r = CardMasterKey::new(Algorithm::Tdes2, &mk)
+        .and_then(|mk| session_key_ac(&mk, black_box(Atc(h("7A31")))))
+        .and_then(|sk| mac_cryptogram(&sk, black_box(&CHAIN_TDES_CDOL), Padding::Method2));
+    out_ac(r.ok());
+}
+
+// ------------------------------------------------------------------ AES
+
+// chain_emv_csk_aes-001 (independent Python reference on pyca/cryptography).
+secret!(CT_AES_MK, 16, h("363093CADD3E1C15AD51B4996CD88446"));
+const AES_CDOL: [u8; 45] =
+    h("37534996723B084E12F716FC765E1D4EA4450848FBD09D4BB4B19AC3707F2692399F5E8A99132E2B40E1EF6119");
+pub const CHAIN_AES_ARQC: [u8; 8] = h("0DC60E996FCB4A93");
+secret!(CT_AES_SK, 16, h("4AB5E2083102BE725CEF64200ED26ECD"));
+secret!(CT_ARPC_AES, 4, h("0FDAB291"));
+const AES_CSU: [u8; 4] = h("5F1286E0");
+
+pub extern "C" fn csk_aes_arqc() {
+    let mk = get(addr_of!(CT_AES_MK));
+    let r = CardMasterKey::new(Algorithm::Aes128, &mk)
+        .and_then(|mk| session_key_ac(&mk, black_box(Atc(h("2B2A")))))
+        .and_then(|sk| mac_cryptogram(&sk, black_box(&AES_CDOL), Padding::Method2));
+    out_ac(r.ok());
+}
+
+/// No CVN-level vector for EMV common AES (the CSK + CMAC chain has one:
+/// `csk_aes_arqc`).
+pub extern "C" fn tap_emv_common_aes() {
+    let mk = get(addr_of!(CT_AES_MK));
+    out_ac(tap(
+        &tapcrypt::emv::EMV_COMMON_AES,
+        Algorithm::Aes128,
+        &mk,
+        &DPB_MIN,
+        &DPB_IAD,
+    ));
+}
+
+// ac_dpan_bound-001 (dpan_binding.json, independent Python implementation):
+// IMK → Option C card key for the DPAN → session key → ARQC over
+// minimum set ‖ BCD(DPAN) ‖ IAD. The DPAN digits are secret too.
+secret!(CT_DPB_IMK, 16, h("F3C7B7DF71719517AC21C4F739AA1307"));
+secret!(CT_DPB_DPAN, 16, *b"5399991208050893");
+const DPB_MIN: [u8; 33] = h("7B01F056BBEDD0DCB4D4D8956C5137408E884D1E44C84F28B2AFD885B4936E938D");
+const DPB_IAD: [u8; 32] = h("46ABDC6171D11A10814CC395498B07CED3E3F054ABA7DF3BA6BCD6A833781599");
+pub const DPB_ARQC: [u8; 8] = h("2842FE4111DC8131");
+
+fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    let imk = IssuerMasterKey::new(Algorithm::Aes128, &get(addr_of!(CT_DPB_IMK))).ok()?;
+    let digits = get(addr_of!(CT_DPB_DPAN));
+    let dpan = Pan::parse(core::str::from_utf8(&digits).ok()?).ok()?;
+    let mk = cvn
+        .derive_card_key(&imk, &dpan, Psn::parse("10").ok()?)
+        .ok()?;
+    Some((CardKeySchedule::new(mk), dpan))
+}
+
+pub extern "C" fn tap_dpan_bound() {
+    let r = (|| {
+        let (card, dpan) = dpb_card()?;
+        let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+        let txn = TransactionData::from_slice(black_box(&DPB_MIN)).ok()?;
+        let mut buf = [0u8; 42];
+        let cd = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf).ok()?;
+        let keys = cvn.transaction_keys_with(&card, txn.atc, txn.un).ok()?;
+        keys.generate_ac(&txn, &cd).ok()
+    })();
+    out_ac(r);
+}
+
+// ------------------------------------------------- keys prepared ahead
+
+/// Visa CVN 18: the idle-time part (card schedule + CSK for the next ATC),
+/// then the tap with those keys.
+pub extern "C" fn ahead_visa18() {
+    let r = (|| {
+        let card = card(Algorithm::Tdes2, &get(addr_of!(CT_TDES_MK)))?;
+        let cvn = &tapcrypt::emv::VISA_CVN_18;
+        let txn = TransactionData::from_slice(black_box(&VISA_MIN)).ok()?;
+        let keys = cvn.transaction_keys_ahead(&card, txn.atc).ok()?;
+        let cd = cvn.card_data(&VISA_IAD).ok()?;
+        keys.generate_ac(&txn, &cd).ok()
+    })();
+    out_ac(r);
+}
+
+/// DPAN-bound AES with keys prepared ahead.
+pub extern "C" fn ahead_dpan_bound() {
+    let r = (|| {
+        let (card, dpan) = dpb_card()?;
+        let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+        let txn = TransactionData::from_slice(black_box(&DPB_MIN)).ok()?;
+        let keys = cvn.transaction_keys_ahead(&card, txn.atc).ok()?;
+        let mut buf = [0u8; 42];
+        let cd = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf).ok()?;
+        keys.generate_ac(&txn, &cd).ok()
+    })();
+    out_ac(r);
+}
+
+// ------------------------------------------------------ ARPC on device
+
+// cvn_visa_18-001: ARPC Method 2 over the ARQC with CSU 00000000.
+secret!(CT_ARPC, 4, VISA18_ARPC);
+
+/// The device checks the issuer's ARPC (Visa CVN 18, Method 2, session
+/// key). Output: the verdict (public by design).
+pub extern "C" fn arpc_check_visa18() {
+    let ok = (|| {
+        let card = card(Algorithm::Tdes2, &get(addr_of!(CT_TDES_MK)))?;
+        let cvn = &tapcrypt::emv::VISA_CVN_18;
+        let txn = TransactionData::from_slice(black_box(&VISA_MIN)).ok()?;
+        let keys = cvn.transaction_keys_with(&card, txn.atc, txn.un).ok()?;
+        let resp = ArpcResponse::Method2 {
+            csu: Csu([0; 4]),
+            proprietary: &[],
+        };
+        let a = arpc::Arpc::Method2(get(addr_of!(CT_ARPC)));
+        Some(
+            keys.verify_arpc(&Cryptogram(VISA18_ARQC), &resp, &a)
+                .is_ok(),
+        )
+    })();
+    out(&[u8::from(ok == Some(true))]);
+}
+
+/// ARPC Method 2 check with an AES session key (chain_emv_csk_aes-001).
+pub extern "C" fn arpc_check_aes() {
+    let ok = (|| {
+        let sk = SessionKey::new(Algorithm::Aes128, &get(addr_of!(CT_AES_SK))).ok()?;
+        let resp = ArpcResponse::Method2 {
+            csu: Csu(AES_CSU),
+            proprietary: &[],
+        };
+        let a = arpc::Arpc::Method2(get(addr_of!(CT_ARPC_AES)));
+        Some(arpc::verify(&sk, &Cryptogram(CHAIN_AES_ARQC), &resp, &a).is_ok())
+    })();
+    out(&[u8::from(ok == Some(true))]);
+}
+
+// ------------------------------------------------------------ wallet
+
+// dpan-example-001: a DPAN of BIN 411111 (its digits are secret on the band).
+secret!(CT_WALLET_DPAN, 16, *b"4111113633179386");
+
+fn out_dpan(d: &tapcrypt::token::Dpan) {
+    let mut b = [0u8; 19];
+    out(d.write_ascii(&mut b));
+}
+
+/// Receive a batch of one DPAN, reserve, serialise (as before a flash
+/// write), take.
+pub extern "C" fn wallet_take() {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    let r = (|| {
+        let digits = get(addr_of!(CT_WALLET_DPAN));
+        let d = Dpan::from_ascii(&digits).ok()?;
+        let mut w: DpanWallet<2> = DpanWallet::new(Atc::from_u16(7), 0);
+        w.receive_batch(core::slice::from_ref(&d)).ok()?;
+        let mut flash = [0u8; DpanWallet::<2>::STATE_BYTES];
+        let res = w.reserve().ok()?;
+        w.to_bytes(&mut flash).ok()?;
+        black_box(&flash);
+        w.take(res).ok()
+    })();
+    match r {
+        Some((d, _)) => out_dpan(&d),
+        None => out_err(),
+    }
+}
+
+/// Serialise, restore from the flash bytes (secret digits), take.
+pub extern "C" fn wallet_restore() {
+    use tapcrypt::token::{Dpan, wallet::DpanWallet};
+    let r = (|| {
+        let digits = get(addr_of!(CT_WALLET_DPAN));
+        let d = Dpan::from_ascii(&digits).ok()?;
+        let mut w: DpanWallet<2> = DpanWallet::new(Atc::from_u16(7), 0);
+        w.receive_batch(core::slice::from_ref(&d)).ok()?;
+        let mut flash = [0u8; DpanWallet::<2>::STATE_BYTES];
+        w.to_bytes(&mut flash).ok()?;
+        let mut w2 = DpanWallet::<2>::from_bytes(black_box(&flash)).ok()?;
+        let res = w2.reserve().ok()?;
+        w2.take(res).ok()
+    })();
+    match r {
+        Some((d, _)) => out_dpan(&d),
+        None => out_err(),
+    }
+}
+
+// --------------------------------------------------------------- FF1
+
+// dpan-example-001/004 (ff1.json): AES-256 range key, sequence number 1.
+secret!(
+    CT_DPAN_KEY,
+    32,
+    h("dbcb420cdabe2a5495bedaecfe69a89d1fe28c5309bc56ad6ff47c575002cbd2")
+);
+secret!(CT_SEQ9, 8, 1u64.to_le_bytes());
+secret!(CT_SEQ7, 8, 1u64.to_le_bytes());
+// The account digits and check digit of dpan-example-001 (after BIN 411111).
+secret!(CT_DPAN_ACCOUNT, 10, *b"3633179386");
+
+fn range(bin: &str) -> Option<tapcrypt::token::DpanRange> {
+    use tapcrypt::token::{Bin, DpanRange, DpanRangeKey};
+    let key = DpanRangeKey::new(Algorithm::Aes256, &get(addr_of!(CT_DPAN_KEY))).ok()?;
+    DpanRange::new(Bin::parse(bin).ok()?, &key, 1, "", 0).ok()
+}
+
+fn dpan_for(bin: &str, seq: u64) {
+    match range(bin).and_then(|r| r.dpan_for(seq).ok()) {
+        Some(d) => out_dpan(&d),
+        None => out_err(),
+    }
+}
+
+pub extern "C" fn ff1_dpan_9() {
+    dpan_for("411111", u64::from_le_bytes(get(addr_of!(CT_SEQ9))));
+}
+pub extern "C" fn ff1_dpan_7() {
+    dpan_for("41111122", u64::from_le_bytes(get(addr_of!(CT_SEQ7))));
+}
+
+/// Detokenize a DPAN whose account digits are secret (output: the
+/// sequence number, public once the cryptogram is verified).
+pub extern "C" fn ff1_detokenize() {
+    let r = (|| {
+        let range = range("411111")?;
+        let mut ascii = *b"4111110000000000";
+        let acct = get(addr_of!(CT_DPAN_ACCOUNT));
+        ascii.get_mut(6..)?.copy_from_slice(&acct);
+        let d = tapcrypt::token::Dpan::from_ascii(&ascii).ok()?;
+        range.detokenize(&d).ok()
+    })();
+    match r {
+        Some(seq) => out(&seq.to_le_bytes()),
+        None => out_err(),
+    }
+}
+
+// NIST SP 800-38G FF1 sample 1 (AES-128, radix 10, empty tweak).
+secret!(CT_NIST_KEY, 16, h("2b7e151628aed2a6abf7158809cf4f3c"));
+secret!(CT_NIST_DIGITS, 10, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+secret!(CT_NIST_CIPHER, 10, [2, 4, 3, 3, 4, 7, 7, 4, 8, 4]);
+
+fn nist(decrypt: bool) {
+    use tapcrypt::token::{DpanRangeKey, ff1::Ff1};
+    let r = (|| {
+        let k = DpanRangeKey::new(Algorithm::Aes128, &get(addr_of!(CT_NIST_KEY))).ok()?;
+        let f = Ff1::new(&k).ok()?;
+        let mut o = [0u8; 10];
+        if decrypt {
+            f.decrypt_digits(&[], &get(addr_of!(CT_NIST_CIPHER)), &mut o)
+                .ok()?;
+        } else {
+            f.encrypt_digits(&[], &get(addr_of!(CT_NIST_DIGITS)), &mut o)
+                .ok()?;
+        }
+        Some(o)
+    })();
+    match r {
+        Some(o) => out(&o),
+        None => out_err(),
+    }
+}
+
+pub extern "C" fn ff1_nist_encrypt() {
+    nist(false);
+}
+pub extern "C" fn ff1_nist_decrypt() {
+    nist(true);
+}
+
+// ------------------------------------------------------------- P-256
+
+#[cfg(feature = "p256")]
+pub mod p256 {
+    use super::{get, h, out, out_err};
+    use crate::secret;
+    use core::hint::black_box;
+    use core::ptr::addr_of;
+
+    // Wycheproof ecdh_secp256r1_ecpoint_test tcId 1.
+    secret!(
+        CT_ECDH_PRIV,
+        32,
+        h("0612465c89a023ab17855b0a6bcebfd3febb53aef84138647b5352e02c10c346")
+    );
+    const ECDH_PUB: [u8; 65] = h(
+        "0462d5bd3372af75fe85a040715d0f502428e07046868b0bfdfa61d731afe44f26ac333a93a9e70a81cd5a95b5bf8d13990eb741c8c38872b4a07d275a014e30cf",
+    );
+    pub const ECDH_SHARED: [u8; 32] =
+        h("53020d908b0219328b658b525f26780e3ae12bcd952bb25a93bc0895e1714285");
+    // RFC 6979 A.2.5 key; signature of "sample" with low S.
+    secret!(
+        CT_SIGN_KEY,
+        32,
+        h("c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721")
+    );
+    pub const RFC6979_SAMPLE_LOW_S: [u8; 64] = h(
+        "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf37160834e36ad29a83bf2bc9385e491d6099c8fdf9d1ed67aa7ea5f51f93782857a9",
+    );
+    // The device key of the envelope fixture (no_std-check/fixtures).
+    secret!(CT_DEVICE_KEY, 32, [0x4D; 32]);
+    const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../../no_std-check/fixtures/envelope.bin");
+    const FIXTURE_TSP_PUBLIC: &[u8; 65] =
+        include_bytes!("../../no_std-check/fixtures/tsp_public.bin");
+    const ATT_DEVICE_PUB: [u8; 65] = ECDH_PUB;
+
+    pub extern "C" fn ecdh() {
+        use tapcrypt::__internal::{PeerKeyEncoding, ecdh_shared_secret_for_vectors};
+        let k = get(addr_of!(CT_ECDH_PRIV));
+        match ecdh_shared_secret_for_vectors(&k, black_box(&ECDH_PUB), PeerKeyEncoding::Sec1) {
+            Ok(z) => out(&z),
+            Err(_) => out_err(),
+        }
+    }
+
+    pub extern "C" fn sign() {
+        use tapcrypt::provision::EcdsaSigningKey;
+        match EcdsaSigningKey::from_secret_bytes(&get(addr_of!(CT_SIGN_KEY))) {
+            Ok(k) => out(&k.sign(black_box(b"sample")).to_p1363()),
+            Err(_) => out_err(),
+        }
+    }
+
+    /// Restoring the device key pair from its stored scalar (once per
+    /// boot): output the public key.
+    pub extern "C" fn device_key_restore() {
+        use tapcrypt::provision::DeviceKeyPair;
+        match DeviceKeyPair::from_secret_bytes(&get(addr_of!(CT_DEVICE_KEY))) {
+            Ok(k) => out(&k.public_key().to_sec1()),
+            Err(_) => out_err(),
+        }
+    }
+
+    /// Install: verify the token service's signature, ECDH + KDF with the
+    /// (secret) device key, unwrap the card key. Output: the card key.
+    pub extern "C" fn envelope_open() {
+        use tapcrypt::provision::{DeviceKeyPair, EcdsaVerifyingKey, open_envelope};
+        let r = (|| {
+            let device = DeviceKeyPair::from_secret_bytes(&get(addr_of!(CT_DEVICE_KEY))).ok()?;
+            let pinned = EcdsaVerifyingKey::from_sec1(FIXTURE_TSP_PUBLIC).ok()?;
+            let mut c =
+                open_envelope::<2, 4>(&device, &pinned, 0, black_box(FIXTURE_ENVELOPE)).ok()?;
+            let mut k = [0u8; 16];
+            k.copy_from_slice(c.key(*b"E0")?.key().expose_secret().get(..16)?);
+            let _ = c.take_dpan();
+            Some(k)
+        })();
+        match r {
+            Some(k) => out(&k),
+            None => out_err(),
+        }
+    }
+
+    /// The provisioning request, signed with the (secret) attestation key.
+    pub extern "C" fn request_build() {
+        use tapcrypt::provision::{EcPublicKey, EcdsaSigningKey, RequestContents, build_request};
+        let mut buf = [0u8; tapcrypt::provision::request::MAX_REQUEST_LEN];
+        let r = (|| {
+            let att = EcdsaSigningKey::from_secret_bytes(&get(addr_of!(CT_SIGN_KEY))).ok()?;
+            let device_pub = EcPublicKey::from_sec1(&ATT_DEVICE_PUB).ok()?;
+            build_request(
+                &RequestContents {
+                    last_counter: 0,
+                    challenge: &[0xC7; 32],
+                    context: b"tokenref:1",
+                },
+                &device_pub,
+                &att,
+                // Deterministic: the emulator has no entropy source.
+                &mut tapcrypt::__internal::TestRng::new(0x48),
+                &mut buf,
+            )
+            .ok()
+        })();
+        match r {
+            // The signature (last 64 bytes) depends on the key.
+            Some(n) => out(buf.get(n.saturating_sub(64)..n).unwrap_or(&[])),
+            None => out_err(),
+        }
+    }
+}
