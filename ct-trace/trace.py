@@ -50,8 +50,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 import capstone
 from unicorn import Uc, UcError, UC_ARCH_ARM, UC_MODE_THUMB, UC_MODE_MCLASS
-from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_HOOK_INTR
-from unicorn import UC_PROT_ALL, UC_MEM_WRITE
+from unicorn import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_INTR, UC_PROT_ALL
 import unicorn.arm_const as A
 
 CORES = {
@@ -66,7 +65,7 @@ MAX_INSNS = 200_000_000
 KIND_BYTES, KIND_ASCII, KIND_DIGITS, KIND_U64_BELOW, KIND_P256 = range(5)
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
-EV_BLOCK, EV_READ, EV_WRITE, EV_DIV, EV_INSN = 1, 2, 3, 4, 5
+EV_BLOCK, EV_WATCH, EV_INSN = 1, 2, 3
 
 REGS = {f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)}
 REGS.update(sb=A.UC_ARM_REG_R9, sl=A.UC_ARM_REG_R10, fp=A.UC_ARM_REG_R11,
@@ -187,18 +186,63 @@ class Image:
             return f"{i.mnemonic} {i.op_str}".strip()
         return "?"
 
-    def divisions(self):
-        """Addresses and source registers of every UDIV/SDIV in .text."""
+    def count_insns(self, events):
+        """Instructions executed in a run, from its block events."""
+        cache = self.__dict__.setdefault("_block_insns", {})
         cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        n = 0
+        for e in events:
+            if e >> 112 != EV_BLOCK:
+                continue
+            k = e & 0xFFFF_FFFF_FFFF
+            if k not in cache:
+                addr, size = e & 0xFFFF_FFFF, (e >> 32) & 0xFFFF
+                cache[k] = sum(1 for _ in cs.disasm(self.read(addr, size), addr))
+            n += cache[k]
+        return n
+
+    def watched(self):
+        """{pc: (kind, (unicorn register ids))} for every instruction whose
+        timing or address depends on register values: memory accesses (the
+        registers that form the address: base and index; SP for push/pop)
+        and UDIV/SDIV (both operands). Literal-pool loads (base = PC) are
+        left out: their address is fixed."""
+        cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        cs.detail = True
         cs.skipdata = True
         base, code = self.text
         out = {}
         for i in cs.disasm(code, base):
-            m = re.match(r"^[us]div", i.mnemonic)
-            if m:
-                ops = [o.strip() for o in i.op_str.split(",")]
-                if len(ops) == 3 and ops[1] in REGS and ops[2] in REGS:
-                    out[i.address] = (REGS[ops[1]], REGS[ops[2]])
+            if i.id == 0:  # data
+                continue
+            m = i.mnemonic.split(".")[0]
+            regs = []
+            kind = "mem"
+            if re.match(r"^[us]div", m):
+                kind = "div"
+                regs = [o.reg for o in i.operands[1:3]]
+            elif re.match(r"^(push|pop|vpush|vpop)", m):
+                regs = [capstone.arm.ARM_REG_SP]
+            elif re.match(r"^(ldm|stm|vldm|vstm)", m):
+                regs = [i.operands[0].reg]
+            else:
+                for o in i.operands:
+                    if o.type == capstone.arm.ARM_OP_MEM:
+                        regs = [r for r in (o.mem.base, o.mem.index) if r]
+                if not regs:
+                    continue
+                if regs == [capstone.arm.ARM_REG_PC]:
+                    continue
+            ids = []
+            for r in regs:
+                name = i.reg_name(r)
+                if name == "pc":
+                    continue
+                if name not in REGS:
+                    raise SystemExit(f"unknown register {name} in `{i.mnemonic} {i.op_str}` at {i.address:#x}")
+                ids.append(REGS[name])
+            if ids:
+                out[i.address] = (kind, tuple(ids))
         return out
 
 
@@ -280,14 +324,25 @@ def alternatives(sec, orig, rng, n_random):
 # --------------------------------------------------------------- emulation
 
 class Run:
-    """One emulated call of an entry point."""
+    """One emulated call of an entry point.
 
-    def __init__(self, img, core, entry, patches, pins=None, detail=False, stop_blocks=None, divs=None):
+    Events: every executed translation block (start, size), and for every
+    watched instruction (memory access, UDIV/SDIV) its pc and the values of
+    the registers that form its address (or its operands). With the same
+    code, equal register values mean equal addresses. (unicorn's memory-
+    read hooks are not used: on the M4 model they change what unaligned
+    loads do — seen as wrong Mastercard SKD cryptograms.)
+
+    A condition-failed instruction inside an IT block runs no hook: a
+    predicated load or store shows up as a missing event (it costs a
+    different number of cycles), a predicated ALU instruction not at all
+    (it costs the same either way)."""
+
+    def __init__(self, img, core, entry, patches, watched, pins=None, detail=False, stop_blocks=None):
         self.events = []
         self.declass = []
         self.fault = None
         self.blocks = 0
-        self.insns = 0
         ev = self.events
         uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
         uc.ctl_set_cpu_model(CORES[core])
@@ -298,45 +353,44 @@ class Run:
         for addr, data in patches:
             uc.mem_write(addr, data)
         halt = img.syms["ct_halt"] & ~1
+        verdicts = {addr & ~1 for name, addr in img.syms.items() if "public_verdict" in name}
+        get = watched.get
+        rr = uc.reg_read
 
         def on_block(uc, addr, size, _):
-            ev.append((EV_BLOCK << 48) | (size << 32) | addr)
+            ev.append((EV_BLOCK << 112) | (size << 32) | addr)
             self.blocks += 1
-            self.insns += size  # bytes; converted below only for reporting
             if stop_blocks is not None and self.blocks >= stop_blocks:
                 uc.emu_stop()
 
-        def on_mem(uc, access, addr, size, value, _):
-            ev.append(((EV_WRITE if access == UC_MEM_WRITE else EV_READ) << 48) | (size << 32) | addr)
+        def on_insn(uc, addr, size, _):
+            w = get(addr)
+            if w is not None:
+                v = 0
+                for r in w[1]:
+                    v = (v << 32) | rr(r)
+                ev.append((EV_WATCH << 112) | (addr << 80) | v)
+
+        def on_insn_detail(uc, addr, size, _):
+            ev.append((EV_INSN << 112) | addr)
+            on_insn(uc, addr, size, _)
 
         def on_verdict(uc, addr, size, _):
-            r0 = uc.reg_read(A.UC_ARM_REG_R0)
+            r0 = rr(A.UC_ARM_REG_R0)
             k = len(self.declass)
             self.declass.append(r0 & 0xFF)
             if pins is not None and k < len(pins):
                 uc.reg_write(A.UC_ARM_REG_R0, (r0 & ~0xFF) | pins[k])
-
-        def on_div(uc, addr, size, _):
-            rn, rm = divs[addr]
-            ev.append((EV_DIV << 96) | (addr << 64) | (uc.reg_read(rn) << 32) | uc.reg_read(rm))
-
-        def on_insn(uc, addr, size, _):
-            ev.append((EV_INSN << 48) | addr)
 
         def on_intr(uc, intno, _):
             self.fault = f"exception {intno} at pc={uc.reg_read(A.UC_ARM_REG_PC):#x}"
             uc.emu_stop()
 
         uc.hook_add(UC_HOOK_BLOCK, on_block)
-        uc.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, on_mem)
+        uc.hook_add(UC_HOOK_CODE, on_insn_detail if detail else on_insn)
+        for addr in verdicts:
+            uc.hook_add(UC_HOOK_CODE, on_verdict, begin=addr, end=addr)
         uc.hook_add(UC_HOOK_INTR, on_intr)
-        for name, addr in img.syms.items():
-            if "public_verdict" in name:
-                uc.hook_add(UC_HOOK_CODE, on_verdict, begin=addr & ~1, end=addr & ~1)
-        for addr in divs or {}:
-            uc.hook_add(UC_HOOK_CODE, on_div, begin=addr, end=addr)
-        if detail:
-            uc.hook_add(UC_HOOK_CODE, on_insn)
         uc.reg_write(A.UC_ARM_REG_SP, RAM[0] + RAM[1])
         uc.reg_write(A.UC_ARM_REG_LR, halt | 1)
         try:
@@ -359,50 +413,60 @@ def first_diff(a, b):
     return min(len(a), len(b))
 
 
-def describe_event(img, e):
-    kind = e >> 96 if e >> 96 else e >> 48
-    if kind == EV_DIV and e >> 96:
-        pc = (e >> 64) & 0xFFFF_FFFF
-        return f"div at {pc:#x} operands {(e >> 32) & 0xFFFF_FFFF:#x}, {e & 0xFFFF_FFFF:#x}"
-    addr, size = e & 0xFFFF_FFFF, (e >> 32) & 0xFFFF
-    if kind == EV_BLOCK:
-        return f"block {addr:#x}"
-    if kind == EV_INSN:
-        return f"insn {addr:#x}"
-    return f"{'write' if kind == EV_WRITE else 'read'} {size} B at {addr:#x}"
+def kind_of(e):
+    return e >> 112
 
 
-def locate(img, core, entry, ref_patches, alt_patches, pins, fast_index, ref_fast, divs):
-    """Re-runs both up to the divergence instruction by instruction and
-    returns (pc, description)."""
-    blocks = sum(1 for e in ref_fast[:fast_index] if not e >> 96 and e >> 48 == EV_BLOCK) + 2
-    r = Run(img, core, entry, ref_patches, detail=True, stop_blocks=blocks, divs=divs)
-    a = Run(img, core, entry, alt_patches, pins=pins, detail=True, stop_blocks=blocks, divs=divs)
-    strip = lambda evs: [e for e in evs if e >> 96 or e >> 48 != EV_BLOCK]
-    re_, ae = strip(r.events), strip(a.events)
-    i = first_diff(re_, ae)
+def describe(img, watched, e):
+    if e is None:
+        return "end of run"
+    if kind_of(e) == EV_BLOCK:
+        return f"block at {e & 0xFFFF_FFFF:#x}"
+    pc = (e >> 80) & 0xFFFF_FFFF
+    kind, regs = watched[pc]
+    vals = [(e >> (32 * (len(regs) - 1 - k))) & 0xFFFF_FFFF for k in range(len(regs))]
+    what = "operands" if kind == "div" else "address registers"
+    return f"`{img.disasm(pc)}` at {pc:#x} with {what} " + ", ".join(f"{v:#x}" for v in vals)
+
+
+def locate(img, core, entry, alt_patches, pins, fast_index, ref_fast, watched):
+    """Re-runs both up to the divergence instruction by instruction; returns
+    (pc of the last instruction both ran before it, description)."""
+    blocks = sum(1 for e in ref_fast[:fast_index] if kind_of(e) == EV_BLOCK) + 2
+    runs = [Run(img, core, entry, [], watched, detail=True, stop_blocks=blocks),
+            Run(img, core, entry, alt_patches, watched, pins=pins, detail=True, stop_blocks=blocks)]
+    keyed = []
+    for r in runs:
+        last, evs, pcs = None, [], []
+        for e in r.events:
+            if kind_of(e) == EV_INSN:
+                last = e & 0xFFFF_FFFF
+            else:
+                evs.append(e)
+                pcs.append(last)
+        keyed.append((evs, pcs))
+    (ra, pa), (rb, _) = keyed
+    i = first_diff(ra, rb)
     if i is None:
         return None, "divergence not reproduced instruction by instruction"
-    last = lambda evs: next((e & 0xFFFF_FFFF for e in reversed(evs[:i]) if not e >> 96 and e >> 48 == EV_INSN), None)
-    pc = last(re_)
-    x = re_[i] if i < len(re_) else None
-    y = ae[i] if i < len(ae) else None
-    if x is None or y is None:
-        what = "one run ended earlier"
-    elif not x >> 96 and not y >> 96 and x >> 48 == EV_INSN and y >> 48 == EV_INSN:
-        what = (f"control flow: after `{img.disasm(pc)}` the next instruction is "
-                f"{x & 0xFFFF_FFFF:#x} vs {y & 0xFFFF_FFFF:#x}")
-    else:
-        what = f"after `{img.disasm(pc)}`: {describe_event(img, x)} vs {describe_event(img, y)}"
-    return pc, what
+    x = ra[i] if i < len(ra) else None
+    y = rb[i] if i < len(rb) else None
+    if x is not None and y is not None and kind_of(x) == EV_BLOCK and kind_of(y) == EV_BLOCK:
+        pc = pa[i]
+        return pc, (f"control flow: after `{img.disasm(pc)}` the next block is at "
+                    f"{x & 0xFFFF_FFFF:#x} vs {y & 0xFFFF_FFFF:#x}")
+    ev = x if x is not None and kind_of(x) == EV_WATCH else y
+    pc = (ev >> 80) & 0xFFFF_FFFF if ev is not None and kind_of(ev) == EV_WATCH else pa[i]
+    return pc, f"{describe(img, watched, x)} vs {describe(img, watched, y)}"
 
 
-def check_entry(img, core, entry, n_random, rng, divs):
+def check_entry(img, core, entry, n_random, rng, watched):
     res = {"entry": entry.name, "divergences": [], "errors": []}
     ref_patches = []
     t0 = time.time()
-    ref = Run(img, core, entry, ref_patches, divs=divs)
+    ref = Run(img, core, entry, [], watched)
     res["events"] = len(ref.events)
+    res["insns"] = img.count_insns(ref.events)
     res["blocks"] = ref.blocks
     res["declassified"] = len(ref.declass)
     if ref.fault:
@@ -423,7 +487,7 @@ def check_entry(img, core, entry, n_random, rng, divs):
                      None))
     effective = set()
     for label, patches, sname in runs:
-        alt = Run(img, core, entry, patches, pins=ref.declass, divs=divs)
+        alt = Run(img, core, entry, patches, watched, pins=ref.declass)
         if alt.fault:
             res["errors"].append(f"{label}: run faulted: {alt.fault}")
             continue
@@ -431,7 +495,7 @@ def check_entry(img, core, entry, n_random, rng, divs):
             effective.add(sname)
         i = first_diff(ref.events, alt.events)
         if i is not None:
-            pc, what = locate(img, core, entry, ref_patches, patches, ref.declass, i, ref.events, divs)
+            pc, what = locate(img, core, entry, patches, ref.declass, i, ref.events, watched)
             chain = img.inline_chain(pc) if pc is not None else []
             res["divergences"].append({
                 "secret": label, "event": i, "pc": pc,
@@ -493,18 +557,19 @@ def main():
     img = Image(args.elf)
     entries = read_entries(img)
     rules = load_expected(args.expected)
-    divs = img.divisions()
+    watched = img.watched()
+    ndiv = sum(1 for k, _ in watched.values() if k == "div")
     pats = args.entries.split(",")
     skips = [p for p in args.skip.split(",") if p]
     rng = random.Random(args.seed)
     print(f"# {os.path.basename(args.elf)} core={args.core} opt-level={args.profile} "
           f"values per secret: original + flipped + {args.random} random (seed {args.seed}); "
-          f"{len(divs)} UDIV/SDIV in .text; addr2line: {img.addr2line or 'none'}")
+          f"{ndiv} UDIV/SDIV and {len(watched) - ndiv} memory instructions watched; addr2line: {img.addr2line or 'none'}")
     failed, results = 0, []
     for en in entries:
         if not any(fnmatch.fnmatch(en.name, p) for p in pats) or any(fnmatch.fnmatch(en.name, p) for p in skips):
             continue
-        r = check_entry(img, args.core, en, args.random, rng, divs)
+        r = check_entry(img, args.core, en, args.random, rng, watched)
         actual = "DIVERGES" if r["divergences"] else "IDENTICAL"
         want, where = expectation(rules, args.core, args.profile, en.name)
         status = "ok"
@@ -527,7 +592,7 @@ def main():
         if status.startswith("FAIL"):
             failed += 1
         print(f"{en.name:32} {actual:9} {status:20} runs={r.get('runs', 1)} "
-              f"insns~{r['events']} events, {r['declassified']} verdicts, {r.get('seconds', 0)} s")
+              f"{r.get('insns', 0)} insns, {r['declassified']} verdicts, {r.get('seconds', 0)} s")
         for e in r["errors"]:
             print(f"    ERROR {e}")
         seen = set()

@@ -57,14 +57,12 @@ pub extern "C" fn early_exit() {
     out(&[eq]);
 }
 
-/// A plain `if` on a secret bit choosing between two values: a branch on
+/// A plain `if` on a secret bit choosing between two constants: a branch on
 /// Cortex-M0+ (no conditional execution), an `it`-predicated move on
 /// Cortex-M4/M33 (the same instructions run either way: not flagged there).
 pub extern "C" fn if_bit() {
     let v = get(addr_of!(CT_CONTROL));
-    let a = black_box(0x1111_1111u32);
-    let b = black_box(0x2222_2222u32);
-    let r = if v[0] & 1 != 0 { a } else { b };
+    let r: u32 = if v[0] & 1 != 0 { 0x1111_1111 } else { 0x2D2D_4B4B };
     out(&r.to_le_bytes());
 }
 
