@@ -62,7 +62,11 @@ pub extern "C" fn early_exit() {
 /// Cortex-M4/M33 (the same instructions run either way: not flagged there).
 pub extern "C" fn if_bit() {
     let v = get(addr_of!(CT_CONTROL));
-    let r: u32 = if v[0] & 1 != 0 { 0x1111_1111 } else { 0x2D2D_4B4B };
+    let r: u32 = if v[0] & 1 != 0 {
+        0x1111_1111
+    } else {
+        0x2D2D_4B4B
+    };
     out(&r.to_le_bytes());
 }
 

@@ -233,6 +233,11 @@ pub static CT_ENTRIES: &[Entry] = &[
     e!("ff1_detokenize", ff1_detokenize, [s!(CT_DPAN_KEY, Bytes), s!(CT_DPAN_ACCOUNT, AsciiDigits)], &[1, 0, 0, 0, 0, 0, 0, 0]),
     e!("ff1_nist_encrypt", ff1_nist_encrypt, [s!(CT_NIST_KEY, Bytes), s!(CT_NIST_DIGITS, DigitValues)], &[2, 4, 3, 3, 4, 7, 7, 4, 8, 4]),
     e!("ff1_nist_decrypt", ff1_nist_decrypt, [s!(CT_NIST_KEY, Bytes), s!(CT_NIST_CIPHER, DigitValues)], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    // ---- offline codes (HOTP/TOTP on the band) ----
+    e!("otp_hotp_sha1", otp_hotp_sha1, [s!(CT_OTP_SHA1, Bytes)], b"287082"),
+    e!("otp_totp_sha1", otp_totp_sha1, [s!(CT_OTP_SHA1, Bytes)], b"94287082"),
+    e!("otp_totp_sha256", otp_totp_sha256, [s!(CT_OTP_SHA256, Bytes)], b"46119246"),
+    e!("otp_totp_sha512", otp_totp_sha512, [s!(CT_OTP_SHA512, Bytes)], b"90693936"),
     // ---- P-256 (feature `p256`, Cortex-M4/M33 image) ----
     #[cfg(feature = "p256")]
     e!("p256_ecdh", p256::ecdh, [s!(CT_ECDH_PRIV, P256Scalar)], &p256::ECDH_SHARED),
@@ -245,7 +250,8 @@ pub static CT_ENTRIES: &[Entry] = &[
     #[cfg(feature = "p256")]
     e!("p256_request_build", p256::request_build, [s!(CT_SIGN_KEY, P256Scalar)], NO_KAT),
     // ---- to come (built by others now): the cloud profiles' device side,
-    //      the offline codes. One line each here, same shape. ----
+    //      the 18-digit payment code and the EMV QR code. One line each
+    //      here, same shape. ----
 ];
 
 /// Where the driver stops a run: the entry point returns here.

@@ -9,11 +9,11 @@
 use core::hint::black_box;
 use core::ptr::addr_of;
 
-use tapcrypt::emv::cryptogram::mac_cryptogram;
 use tapcrypt::emv::derive::session_key_ac;
 use tapcrypt::emv::{
     ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData, arpc,
 };
+use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::mac::Padding;
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn, SessionKey};
 
@@ -410,6 +410,63 @@ pub extern "C" fn ff1_nist_encrypt() {
 }
 pub extern "C" fn ff1_nist_decrypt() {
     nist(true);
+}
+
+// ------------------------------------------------------- offline codes
+
+// RFC 4226 Appendix D (HOTP, counter 1: 287082) and RFC 6238 Appendix B
+// (TOTP at T = 59 s, 8 digits: SHA-1 94287082, SHA-256 46119246, SHA-512
+// 90693936), with the RFCs' ASCII secrets.
+secret!(CT_OTP_SHA1, 20, *b"12345678901234567890");
+secret!(CT_OTP_SHA256, 32, *b"12345678901234567890123456789012");
+secret!(
+    CT_OTP_SHA512,
+    64,
+    *b"1234567890123456789012345678901234567890123456789012345678901234"
+);
+
+fn out_otp(r: Result<tapcrypt::code::otp::Otp, tapcrypt::Error>) {
+    let mut b = [0u8; 10];
+    match r {
+        Ok(o) => out(o.write_ascii(&mut b)),
+        Err(_) => out_err(),
+    }
+}
+
+pub extern "C" fn otp_hotp_sha1() {
+    use tapcrypt::code::otp::{OtpHash, OtpParams, OtpSecret, hotp};
+    let r = OtpSecret::new(&get(addr_of!(CT_OTP_SHA1)))
+        .and_then(|k| hotp(&k, OtpParams::new(OtpHash::Sha1, 6)?, black_box(1)));
+    out_otp(r);
+}
+
+fn totp_59<const N: usize>(p: *const [u8; N], hash: tapcrypt::code::otp::OtpHash) {
+    use tapcrypt::code::otp::{OtpParams, OtpSecret, TotpClock, totp};
+    let r = OtpSecret::new(&get(p)).and_then(|k| {
+        totp(
+            &k,
+            OtpParams::new(hash, 8)?,
+            TotpClock::new(30)?,
+            black_box(59),
+        )
+    });
+    out_otp(r);
+}
+
+pub extern "C" fn otp_totp_sha1() {
+    totp_59(addr_of!(CT_OTP_SHA1), tapcrypt::code::otp::OtpHash::Sha1);
+}
+pub extern "C" fn otp_totp_sha256() {
+    totp_59(
+        addr_of!(CT_OTP_SHA256),
+        tapcrypt::code::otp::OtpHash::Sha256,
+    );
+}
+pub extern "C" fn otp_totp_sha512() {
+    totp_59(
+        addr_of!(CT_OTP_SHA512),
+        tapcrypt::code::otp::OtpHash::Sha512,
+    );
 }
 
 // ------------------------------------------------------------- P-256
