@@ -401,7 +401,7 @@ class Run:
         if self.fault is None and stop_blocks is None and pc != halt:
             self.fault = f"stopped at pc={pc:#x} (instruction budget?)"
         n = int.from_bytes(uc.mem_read(img.syms["CT_OUT_LEN"], 4), "little")
-        self.output = bytes(uc.mem_read(img.syms["CT_OUT"], min(n, 96)))
+        self.output = bytes(uc.mem_read(img.syms["CT_OUT"], min(n, 256)))
 
 
 def first_diff(a, b):

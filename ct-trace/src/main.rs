@@ -46,7 +46,7 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 /// a verdict). Compared with the known answer on the reference run and used
 /// to show that changing a secret changes the result (no vacuous pass).
 #[unsafe(no_mangle)]
-pub static mut CT_OUT: [u8; 96] = [0; 96];
+pub static mut CT_OUT: [u8; 256] = [0; 256];
 /// Number of valid bytes in [`CT_OUT`].
 #[unsafe(no_mangle)]
 pub static mut CT_OUT_LEN: u32 = 0;
@@ -54,9 +54,9 @@ pub static mut CT_OUT_LEN: u32 = 0;
 /// Writes an entry point's public output.
 pub fn out(bytes: &[u8]) {
     let dst = addr_of_mut!(CT_OUT).cast::<u8>();
-    let n = bytes.len().min(96);
+    let n = bytes.len().min(256);
     for (i, b) in bytes.iter().take(n).enumerate() {
-        // SAFETY: i < 96, inside CT_OUT; single-threaded firmware.
+        // SAFETY: i < 256, inside CT_OUT; single-threaded firmware.
         unsafe { write_volatile(dst.add(i), *b) };
     }
     // SAFETY: as above.
@@ -238,6 +238,9 @@ pub static CT_ENTRIES: &[Entry] = &[
     e!("otp_totp_sha1", otp_totp_sha1, [s!(CT_OTP_SHA1, Bytes)], b"94287082"),
     e!("otp_totp_sha256", otp_totp_sha256, [s!(CT_OTP_SHA256, Bytes)], b"46119246"),
     e!("otp_totp_sha512", otp_totp_sha512, [s!(CT_OTP_SHA512, Bytes)], b"90693936"),
+    e!("payment_code", payment_code, [s!(CT_PC_SECRET, Bytes)], b"251335561230961460"),
+    e!("payment_code_qr", payment_code_qr, [s!(CT_QR_TEXT, AsciiDigits)], &h::<56>("FE73FC16D06E86BB7545DBAF2EC12D07FAAFE01A005EDED245DB8DF6C8F002F3B6680050AFF8BE705895BAFA9DD7CB2E88CF050E5FE11500")),
+    e!("cpm_qr_payload", cpm_build, [s!(CT_CPM_IMK, Bytes), s!(CT_CPM_DPAN, AsciiDigits)], CPM_PAYLOAD),
     // ---- P-256 (feature `p256`, Cortex-M4/M33 image) ----
     #[cfg(feature = "p256")]
     e!("p256_ecdh", p256::ecdh, [s!(CT_ECDH_PRIV, P256Scalar)], &p256::ECDH_SHARED),
@@ -250,8 +253,7 @@ pub static CT_ENTRIES: &[Entry] = &[
     #[cfg(feature = "p256")]
     e!("p256_request_build", p256::request_build, [s!(CT_SIGN_KEY, P256Scalar)], NO_KAT),
     // ---- to come (built by others now): the cloud profiles' device side,
-    //      the 18-digit payment code and the EMV QR code. One line each
-    //      here, same shape. ----
+    //      one line each here, same shape. ----
 ];
 
 /// Where the driver stops a run: the entry point returns here.

@@ -175,14 +175,15 @@ pub extern "C" fn tap_emv_common_aes() {
     ));
 }
 
-// ac_dpan_bound-001 (dpan_binding.json, independent Python implementation):
-// IMK → Option C card key for the DPAN → session key → ARQC over
-// minimum set ‖ BCD(DPAN) ‖ IAD. The DPAN digits are secret too.
+// ac_dpan_bound-001 (dpan_binding.json, independent Python implementation of
+// the profile v2, CVN D2): IMK → Option C card key for the DPAN → session
+// key → ARQC over minimum set ‖ n ‖ BCD(DPAN) ‖ IAD. The DPAN digits are
+// secret too.
 secret!(CT_DPB_IMK, 16, h("F3C7B7DF71719517AC21C4F739AA1307"));
 secret!(CT_DPB_DPAN, 16, *b"5399991208050893");
 const DPB_MIN: [u8; 33] = h("7B01F056BBEDD0DCB4D4D8956C5137408E884D1E44C84F28B2AFD885B4936E938D");
 const DPB_IAD: [u8; 32] = h("46ABDC6171D11A10814CC395498B07CED3E3F054ABA7DF3BA6BCD6A833781599");
-pub const DPB_ARQC: [u8; 8] = h("2842FE4111DC8131");
+pub const DPB_ARQC: [u8; 8] = h("0BA796B52AD7E5B7");
 
 fn dpb_card() -> Option<(CardKeySchedule, Pan)> {
     let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
@@ -200,7 +201,7 @@ pub extern "C" fn tap_dpan_bound() {
         let (card, dpan) = dpb_card()?;
         let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
         let txn = TransactionData::from_slice(black_box(&DPB_MIN)).ok()?;
-        let mut buf = [0u8; 42];
+        let mut buf = [0u8; tapcrypt::emv::cryptogram::BOUND_CARD_DATA_MAX];
         let cd = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf).ok()?;
         let keys = cvn.transaction_keys_with(&card, txn.atc, txn.un).ok()?;
         keys.generate_ac(&txn, &cd).ok()
@@ -231,7 +232,7 @@ pub extern "C" fn ahead_dpan_bound() {
         let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
         let txn = TransactionData::from_slice(black_box(&DPB_MIN)).ok()?;
         let keys = cvn.transaction_keys_ahead(&card, txn.atc).ok()?;
-        let mut buf = [0u8; 42];
+        let mut buf = [0u8; tapcrypt::emv::cryptogram::BOUND_CARD_DATA_MAX];
         let cd = cvn.card_data_bound(&dpan, &DPB_IAD, &mut buf).ok()?;
         keys.generate_ac(&txn, &cd).ok()
     })();
@@ -467,6 +468,122 @@ pub extern "C" fn otp_totp_sha512() {
         addr_of!(CT_OTP_SHA512),
         tapcrypt::code::otp::OtpHash::Sha512,
     );
+}
+
+// ---------------------------------------- the 18-digit payment code
+
+// pc-v1-0 (codes.json: FF1 on pyca/cryptography AES, HOTP-SHA256 by pyotp):
+// the band's one-time-value secret; alias, prefix, time and counter public.
+secret!(
+    CT_PC_SECRET,
+    32,
+    h("6ca9b401bf0cbe575a24c6f9b2eec76773ca6e387b5594c54c8123baf1dfea67")
+);
+
+pub extern "C" fn payment_code() {
+    use tapcrypt::code::otp::OtpSecret;
+    use tapcrypt::code::payment::{Alias, FORMAT_V1, PaymentCodeCredential, RoutingPrefix};
+    let r = (|| {
+        let secret = OtpSecret::new(&get(addr_of!(CT_PC_SECRET))).ok()?;
+        let cred = PaymentCodeCredential::new(
+            secret,
+            RoutingPrefix::new(25).ok()?,
+            Alias::parse("33556123").ok()?,
+            &FORMAT_V1,
+        );
+        Some(cred.code(black_box(59), black_box(0)).ok()?.to_ascii())
+    })();
+    match r {
+        Some(c) => out(&c),
+        None => out_err(),
+    }
+}
+
+// qr-code-0 (codes.json: segno and qrcode agree): the code's QR symbol,
+// mask 6. The digits are secret until shown.
+secret!(CT_QR_TEXT, 18, *b"251335561230961460");
+
+pub extern "C" fn payment_code_qr() {
+    use tapcrypt::code::render::{QrBuffers, qr_matrix};
+    let mut bufs = QrBuffers::new();
+    let text = get(addr_of!(CT_QR_TEXT));
+    match qr_matrix(&text, Some(6), &mut bufs) {
+        Ok(m) => {
+            // Modules row-major, dark = 1, MSB first (the vector's packing).
+            let mut packed = [0u8; 56];
+            let n = m.size();
+            let mut bit = 0usize;
+            for y in 0..n {
+                for x in 0..n {
+                    if let Some(b) = packed.get_mut(bit / 8) {
+                        *b |= u8::from(m.module(x, y)) << (7 - bit % 8);
+                    }
+                    bit += 1;
+                }
+            }
+            out(&packed);
+        }
+        Err(_) => out_err(),
+    }
+}
+
+// -------------------------------------------- EMV consumer-presented QR
+
+// cpm-tapcrypt_dpan_aes-0 (codes.json: AC by an independent Python EMV
+// reference, TLV by a Python encoder, base64 by Python's base64 module).
+secret!(CT_CPM_IMK, 16, h("846A0C2ECDC03F600F082A59C0034F11"));
+secret!(CT_CPM_DPAN, 16, *b"5399994574910804");
+const CPM_AID: [u8; 8] = h("A000000025010801");
+const CPM_IAD: [u8; 8] = h("0FD2E7DAC814B8F0");
+pub const CPM_PAYLOAD: &[u8] = b"hQVDUFYwMWFrTwigAAAAJQEIAVoIU5mZRXSRCARjVZ8mCB6KI2c0Tzx7nycBgJ8QCA/S59rIFLjwnzYC1sefNwTKyBxsggIZgJ8CBgAAAAAAAJ8DBgAAAAAAAJ8aAggmlQUAAAAAAF8qAghAmgMlEjGcAQA=";
+
+/// The band's QR payment: the DPAN-bound ARQC for this transaction, then
+/// the CPM payload (BER-TLV, base64) carrying the DPAN and the cryptogram.
+pub extern "C" fn cpm_build() {
+    use tapcrypt::code::cpm::{self, CpmContents};
+    use tapcrypt::emv::UnpredictableNumber;
+    use tapcrypt::token::Dpan;
+    let mut text = [0u8; cpm::MAX_TEXT];
+    let r = (|| {
+        let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+        let t = TransactionData {
+            amount_authorised: [0; 6],
+            amount_other: [0; 6],
+            terminal_country: h("0826"),
+            tvr: [0; 5],
+            currency: h("0840"),
+            date: h("251231"),
+            transaction_type: 0,
+            un: UnpredictableNumber(h("CAC81C6C")),
+            aip: h("1980"),
+            atc: Atc(h("D6C7")),
+        };
+        let imk = IssuerMasterKey::new(Algorithm::Aes128, &get(addr_of!(CT_CPM_IMK))).ok()?;
+        let pan = Pan::parse(black_box("5399991200885404")).ok()?;
+        let card = CardKeySchedule::new(
+            cvn.derive_card_key(&imk, &pan, Psn::parse("28").ok()?)
+                .ok()?,
+        );
+        let dpan = Dpan::from_ascii(&get(addr_of!(CT_CPM_DPAN))).ok()?;
+        let dpan_pan = dpan.to_pan().ok()?;
+        let mut cd = [0u8; tapcrypt::emv::cryptogram::BOUND_CARD_DATA_MAX];
+        let card_data = cvn.card_data_bound(&dpan_pan, &CPM_IAD, &mut cd).ok()?;
+        let keys = cvn.transaction_keys_with(&card, t.atc, t.un).ok()?;
+        let ac = keys.generate_ac(&t, &card_data).ok()?;
+        let contents = CpmContents {
+            aid: &CPM_AID,
+            dpan: &dpan,
+            transaction: &t,
+            iad: &CPM_IAD,
+            cid: 0x80,
+            ac: &ac,
+        };
+        Some(cpm::build_base64(&contents, &mut text).ok()?.len())
+    })();
+    match r {
+        Some(n) => out(text.get(..n).unwrap_or(&[])),
+        None => out_err(),
+    }
 }
 
 // ------------------------------------------------------------- P-256
