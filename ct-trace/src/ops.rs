@@ -656,10 +656,18 @@ pub mod p256 {
         let r = (|| {
             let device = DeviceKeyPair::from_secret_bytes(&get(addr_of!(CT_DEVICE_KEY))).ok()?;
             let pinned = EcdsaVerifyingKey::from_sec1(FIXTURE_TSP_PUBLIC).ok()?;
-            let mut c =
-                open_envelope::<2, 4>(&device, &pinned, 0, black_box(FIXTURE_ENVELOPE)).ok()?;
+            // The fixture answers the outstanding request whose hash is 52…52.
+            let mut c = open_envelope::<2, 4>(
+                &device,
+                &pinned,
+                0,
+                Some(&[0x52; 32]),
+                black_box(FIXTURE_ENVELOPE),
+            )
+            .ok()?;
             let mut k = [0u8; 16];
-            k.copy_from_slice(c.key(*b"E0")?.key().expose_secret().get(..16)?);
+            let mk = c.role_key::<tapcrypt::CardMasterKey>().ok()?;
+            k.copy_from_slice(mk.expose_secret().get(..16)?);
             let _ = c.take_dpan();
             Some(k)
         })();
