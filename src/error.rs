@@ -97,6 +97,9 @@ pub enum Error {
         /// What did not fit.
         problem: &'static str,
     },
+    /// A hardware AES engine call failed ([`crate::engine`]): busy, not
+    /// able to take the operation, or faulted. Nothing was computed.
+    Engine(crate::engine::EngineError),
 }
 
 impl fmt::Display for Error {
@@ -137,6 +140,7 @@ impl fmt::Display for Error {
             ),
             Error::Exhausted { what } => write!(f, "{what} exhausted"),
             Error::Malformed { what } => write!(f, "malformed input: {what}"),
+            Error::Engine(e) => write!(f, "{e}"),
         }
     }
 }

@@ -24,6 +24,9 @@ pub mod digits;
 pub mod keys;
 pub mod mac;
 
+// Hardware AES engine hook (issue 17): `tapcrypt::engine`.
+pub use cipher::engine;
+
 pub mod emv;
 pub mod token;
 

@@ -349,7 +349,7 @@ impl Drop for EmvCmac<'_> {
 
 /// Doubling in GF(2^128) (SP 800-38B subkey step), without branching on the
 /// secret top bit.
-fn dbl(x: &[u8; 16]) -> [u8; 16] {
+pub(crate) fn dbl(x: &[u8; 16]) -> [u8; 16] {
     let mut out = [0u8; 16];
     let mut carry = 0u8;
     for (o, b) in out.iter_mut().rev().zip(x.iter().rev()) {

@@ -10,6 +10,7 @@
 
 pub(crate) mod aes;
 pub(crate) mod des;
+pub mod engine;
 
 pub(crate) use self::aes::AesKey;
 pub(crate) use self::des::Tdes;

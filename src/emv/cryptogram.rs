@@ -16,6 +16,8 @@ use crate::keys::KeyMaterial;
 use crate::mac::{EmvMac, Padding};
 use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey, VerifyError};
 
+mod engine_tap;
+
 /// Cipher family of a CVN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CipherFamily {
