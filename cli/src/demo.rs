@@ -56,6 +56,7 @@ pub(crate) fn run() -> ExitCode {
     }
     crate::demo_cloud::run_or_exit();
     crate::demo_issuer::run();
+    crate::demo_codes::run_or_exit();
     println!("demo finished: every check passed");
     ExitCode::SUCCESS
 }

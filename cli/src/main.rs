@@ -4,6 +4,7 @@
 mod demo;
 mod demo_cloud;
 mod demo_issuer;
+mod demo_codes;
 mod vectors;
 
 use std::process::ExitCode;
