@@ -3,8 +3,8 @@
 
 mod demo;
 mod demo_cloud;
-mod demo_issuer;
 mod demo_codes;
+mod demo_issuer;
 mod vectors;
 
 use std::process::ExitCode;
