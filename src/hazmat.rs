@@ -13,6 +13,12 @@
 //!   answered messages recover a session key for any ATC/UN the attacker
 //!   picks (SECURITY.md, threat model). The safe path is
 //!   [`TransactionKeys::verify_arqc`] → [`VerifiedArqc::arpc`](crate::emv::VerifiedArqc::arpc).
+//! * [`script_session_key`], [`script_command_mac`] and
+//!   [`pin_change_command`] skip **"whatever follows a verification takes
+//!   the proof"**: they take the ATC and ARQC as raw values, so they MAC and
+//!   encrypt issuer scripts under keys diversified by values nobody
+//!   verified. The safe path is the same calls on
+//!   [`VerifiedArqc`](crate::emv::VerifiedArqc).
 //! * [`mac_cryptogram`] and [`verify_mac_cryptogram`] skip **"the caller pins
 //!   the profile"**: the caller supplies the assembled input, the key role and
 //!   the padding, so nothing ties them to a CVN. They are the raw MAC behind
@@ -158,4 +164,96 @@ pub fn backend_usage_record_unverified(
     currency: crate::lifecycle::Currency,
 ) -> Result<crate::lifecycle::BackendUsage, crate::lifecycle::LimitError> {
     usage.record_unverified(now, amount, currency)
+}
+
+/// **Hazmat (skips "whatever follows a verification takes the proof").**
+/// The script session key for a raw ATC and ARQC; see
+/// [`VerifiedArqc::script_session_key`](crate::emv::VerifiedArqc::script_session_key).
+///
+/// # Errors
+/// As the underlying derivation.
+pub fn script_session_key<K: crate::keys::ScriptMasterKey>(
+    profile: &crate::emv::script::ScriptProfile,
+    mk: &K,
+    atc: crate::emv::Atc,
+    arqc: &Cryptogram,
+    index: u8,
+) -> Result<K::Session, Error> {
+    crate::emv::script::script_session_key(profile, mk, atc, arqc, index)
+}
+
+/// **Hazmat (skips "whatever follows a verification takes the proof").**
+/// A script command MAC for a raw ATC and ARQC; see
+/// [`VerifiedArqc::script_command_mac`](crate::emv::VerifiedArqc::script_command_mac).
+///
+/// # Errors
+/// Key algorithm errors.
+pub fn script_command_mac(
+    profile: &crate::emv::script::ScriptProfile,
+    sk_smi: &crate::ScriptMacKey,
+    header: &[u8; 5],
+    atc: crate::emv::Atc,
+    arqc: &Cryptogram,
+    data: &[u8],
+) -> Result<[u8; 8], Error> {
+    crate::emv::script::script_command_mac(profile, sk_smi, header, atc, arqc, data)
+}
+
+/// **Hazmat (skips "whatever follows a verification takes the proof").**
+/// A PIN-change command for a raw ATC and ARQC; see
+/// [`VerifiedArqc::pin_change_command`](crate::emv::VerifiedArqc::pin_change_command).
+///
+/// Keys are typed by role; SK-SMC and SK-SMI swapped do not compile:
+///
+/// ```compile_fail
+/// # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
+/// # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
+/// # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
+/// # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
+/// # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
+/// # let pin = script::Pin::parse("1234").unwrap();
+/// # let mut out = [0u8; 64];
+/// tapcrypt::hazmat::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smc, &sk_smi,
+///     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out);
+/// ```
+///
+/// The same call in the right order compiles and runs:
+///
+/// ```
+/// # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
+/// # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
+/// # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
+/// # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
+/// # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
+/// # let pin = script::Pin::parse("1234").unwrap();
+/// # let mut out = [0u8; 64];
+/// tapcrypt::hazmat::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smi, &sk_smc,
+///     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out).unwrap();
+/// ```
+///
+/// # Errors
+/// Key algorithm errors; [`Error::Length`] if `out` is too small.
+#[allow(clippy::too_many_arguments)]
+pub fn pin_change_command(
+    profile: &crate::emv::script::ScriptProfile,
+    mk_ac: &crate::CardMasterKey,
+    sk_smi: &crate::ScriptMacKey,
+    sk_smc: &crate::ScriptEncKey,
+    atc: crate::emv::Atc,
+    arqc: &Cryptogram,
+    new_pin: &crate::emv::script::Pin,
+    current_pin: Option<&crate::emv::script::Pin>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    crate::emv::script::pin_change_command(
+        profile,
+        mk_ac,
+        sk_smi,
+        sk_smc,
+        atc,
+        arqc,
+        new_pin,
+        current_pin,
+        out,
+    )
 }

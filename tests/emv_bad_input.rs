@@ -354,6 +354,7 @@ fn dpan_bound_card_data_is_injective_across_lengths() {
 /// refuses it with `Error::KeyAlgorithm`, as the derivations do.
 #[cfg(feature = "hazmat")]
 #[test]
+#[cfg(feature = "hazmat")] // raw-ATC/ARQC script calls
 fn three_key_tdes_refused_by_every_retail_mac_path() {
     use tapcrypt::emv::arpc::{Arpc, ArpcResponse};
     use tapcrypt::emv::cvv;
@@ -396,7 +397,7 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
     let e = script::command_mac(&smi3, &[0x84, 0x24, 0, 2, 8]).unwrap_err();
     assert!(key_alg(e), "command_mac: {e:?}");
     for profile in [&VISA_CVN_10.script, &MASTERCARD_CVN_17.script] {
-        let e = script::script_command_mac(
+        let e = tapcrypt::hazmat::script_command_mac(
             profile,
             &smi3,
             &[0x84, 0x24, 0, 2, 8],
@@ -408,7 +409,7 @@ fn three_key_tdes_refused_by_every_retail_mac_path() {
         assert!(key_alg(e), "script_command_mac: {e:?}");
     }
     let mk2 = CardMasterKey::new(Algorithm::Tdes2, &k3[..16]).unwrap();
-    let e = script::pin_change_command(
+    let e = tapcrypt::hazmat::pin_change_command(
         &VISA_CVN_10.script,
         &mk2,
         &smi3,

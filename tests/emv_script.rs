@@ -32,6 +32,7 @@ fn key_bytes(k: &ScriptMacKey) -> Vec<u8> {
 }
 
 #[test]
+#[cfg(feature = "hazmat")] // raw-ATC/ARQC script calls
 fn mastercard_second_and_later_commands_use_arqc_plus_i() {
     let mk = mk_smi();
     let atc = Atc::from_u16(0x001C);
@@ -42,7 +43,7 @@ fn mastercard_second_and_later_commands_use_arqc_plus_i() {
             let mut r = arqc;
             r.0 = (u64::from_be_bytes(arqc.0) + u64::from(i)).to_be_bytes();
             let want = derive::session_key_script(&mk, &r).unwrap();
-            let got = script::script_session_key(p, &mk, atc, &arqc, i).unwrap();
+            let got = tapcrypt::hazmat::script_session_key(p, &mk, atc, &arqc, i).unwrap();
             assert_eq!(
                 key_bytes(&got),
                 key_bytes(&want),
@@ -54,11 +55,11 @@ fn mastercard_second_and_later_commands_use_arqc_plus_i() {
         let carry = Cryptogram([0, 0, 0, 0, 0, 0, 0x01, 0xFF]);
         let want =
             derive::session_key_script(&mk, &Cryptogram([0, 0, 0, 0, 0, 0, 0x02, 0x00])).unwrap();
-        let got = script::script_session_key(p, &mk, atc, &carry, 1).unwrap();
+        let got = tapcrypt::hazmat::script_session_key(p, &mk, atc, &carry, 1).unwrap();
         assert_eq!(key_bytes(&got), key_bytes(&want));
         let top = Cryptogram([0xFF; 8]);
         let want = derive::session_key_script(&mk, &Cryptogram([0; 8])).unwrap();
-        let got = script::script_session_key(p, &mk, atc, &top, 1).unwrap();
+        let got = tapcrypt::hazmat::script_session_key(p, &mk, atc, &top, 1).unwrap();
         assert_eq!(key_bytes(&got), key_bytes(&want));
     }
     // Visa: XOR keys ignore the ARQC and the command index; CVN '22' uses
@@ -66,16 +67,19 @@ fn mastercard_second_and_later_commands_use_arqc_plus_i() {
     for cvn in [&VISA_CVN_10, &VISA_CVN_18] {
         let want = derive::visa_xor_session_key(&mk, atc).unwrap();
         for i in 0u8..3 {
-            let got = script::script_session_key(&cvn.script, &mk, atc, &arqc, i).unwrap();
+            let got =
+                tapcrypt::hazmat::script_session_key(&cvn.script, &mk, atc, &arqc, i).unwrap();
             assert_eq!(key_bytes(&got), key_bytes(&want));
         }
     }
     let want = derive::session_key_script(&mk, &arqc).unwrap();
-    let got = script::script_session_key(&VISA_CVN_22.script, &mk, atc, &arqc, 2).unwrap();
+    let got =
+        tapcrypt::hazmat::script_session_key(&VISA_CVN_22.script, &mk, atc, &arqc, 2).unwrap();
     assert_eq!(key_bytes(&got), key_bytes(&want));
 }
 
 #[test]
+#[cfg(feature = "hazmat")] // raw-ATC/ARQC script calls
 fn bad_script_inputs_are_typed_errors() {
     let sk = ScriptEncKey::from_hex(Algorithm::Tdes2, K).unwrap();
     let sk_smi = ScriptMacKey::from_hex(Algorithm::Tdes2, K).unwrap();
@@ -117,7 +121,7 @@ fn bad_script_inputs_are_typed_errors() {
     let pin = Pin::parse("1234").unwrap();
     let arqc = Cryptogram([0; 8]);
     let p = &VISA_CVN_10.script;
-    let r = script::pin_change_command(
+    let r = tapcrypt::hazmat::pin_change_command(
         p,
         &mk,
         &sk_smi,
@@ -130,7 +134,7 @@ fn bad_script_inputs_are_typed_errors() {
     );
     assert!(matches!(r, Err(Error::Length { .. })));
     let mut buf = [0u8; 29];
-    let n = script::pin_change_command(
+    let n = tapcrypt::hazmat::pin_change_command(
         p,
         &mk,
         &sk_smi,
@@ -146,7 +150,7 @@ fn bad_script_inputs_are_typed_errors() {
     // Header 84 24 00 02, Lc = ciphertext + MAC.
     assert_eq!(&buf[..5], &[0x84, 0x24, 0x00, 0x02, 24]);
     let cur = Pin::parse("0000").unwrap();
-    script::pin_change_command(
+    tapcrypt::hazmat::pin_change_command(
         p,
         &mk,
         &sk_smi,

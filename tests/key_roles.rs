@@ -195,6 +195,7 @@ fn installed_keys_reach_their_role_only_through_the_header() {
 /// algorithm), so this is a re-typing, not a new computation: the values
 /// themselves are pinned by the emv.json vectors (icc_mk_smi / icc_mk_smc).
 #[test]
+#[cfg(feature = "hazmat")] // raw-ATC/ARQC script calls
 fn derivations_produce_role_types() {
     let pan = Pan::parse("5413330089010012").unwrap();
     let psn = Psn::parse("01").unwrap();
@@ -222,12 +223,14 @@ fn derivations_produce_role_types() {
     let atc = Atc::from_u16(0x1C);
     for cvn in [&MASTERCARD_CVN_16, &VISA_CVN_10] {
         let p = &cvn.script;
-        let sk_smi: ScriptMacKey = script::script_session_key(p, &mk_smi, atc, &arqc, 0).unwrap();
-        let sk_smc: ScriptEncKey = script::script_session_key(p, &mk_smc, atc, &arqc, 0).unwrap();
+        let sk_smi: ScriptMacKey =
+            tapcrypt::hazmat::script_session_key(p, &mk_smi, atc, &arqc, 0).unwrap();
+        let sk_smc: ScriptEncKey =
+            tapcrypt::hazmat::script_session_key(p, &mk_smc, atc, &arqc, 0).unwrap();
         assert_ne!(sk_smi.expose_secret(), sk_smc.expose_secret());
         let pin = script::Pin::parse("1234").unwrap();
         let mut out = [0u8; 64];
-        let n = script::pin_change_command(
+        let n = tapcrypt::hazmat::pin_change_command(
             p, &mk_ac, &sk_smi, &sk_smc, atc, &arqc, &pin, None, &mut out,
         )
         .unwrap();
@@ -243,7 +246,7 @@ fn derivations_produce_role_types() {
             let m = m.unwrap();
             assert_eq!(&out[5..5 + m], &enc[..m]);
         }
-        let mac = script::script_command_mac(
+        let mac = tapcrypt::hazmat::script_command_mac(
             p,
             &sk_smi,
             out[..5].try_into().unwrap(),

@@ -1,11 +1,10 @@
-//! Issue 15: one call that verifies the cryptogram and consumes the ATC,
+//! Issue 15: one call that verifies the cryptogram and consumes the ATC
+//! (from a message parsed with the pinned CVN, so the CID is checked),
 //! with no way to consume without the verification. pyemv's Visa CVN 18 HSM
 //! test transaction (ARQC 7A788EA6B8A3E733) is the genuine tap.
 
 use tapcrypt::emv::tlv::AuthorisationRequest;
-use tapcrypt::emv::{
-    ArpcResponse, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber, VISA_CVN_18,
-};
+use tapcrypt::emv::{ArpcResponse, Atc, Csu, TransactionData, UnpredictableNumber, VISA_CVN_18};
 use tapcrypt::lifecycle::{AtcVerdict, AtcWindow, Refusal};
 use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
 
@@ -37,21 +36,31 @@ fn card_key() -> tapcrypt::CardMasterKey {
 
 #[test]
 fn verify_then_consume_once() {
-    let mk = card_key();
     let t = txn();
-    let keys = VISA_CVN_18.transaction_keys(&mk, t.atc, t.un).unwrap();
-    let cd = VISA_CVN_18.card_data(&IAD).unwrap();
+    let mk = card_key();
     let window = AtcWindow::resume_after(Atc::from_u16(0x0010), 32).unwrap();
 
     // A forged ARQC: refused as a cryptogram, the window untouched.
     let mut forged = ARQC;
     forged[7] ^= 1;
-    let (w, r) = window.verify_arqc_and_consume(&keys, &t, &cd, &Cryptogram(forged));
+    let msg = field55(&t, &forged, 0x80);
+    let req = AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
+    let keys = req.transaction_keys(&mk).unwrap();
+    let (w, r) = window.verify_request_and_consume(&req, &keys);
+    assert_eq!(r.unwrap_err(), Refusal::Cryptogram);
+    assert_eq!(w, window);
+
+    // The genuine ARQC labelled TC (CID 40): not an ARQC, window untouched.
+    let msg = field55(&t, &ARQC, 0x40);
+    let req = AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
+    let (w, r) = window.verify_request_and_consume(&req, &keys);
     assert_eq!(r.unwrap_err(), Refusal::Cryptogram);
     assert_eq!(w, window);
 
     // The genuine ARQC: accepted, the ATC spent, an ARPC from the proof.
-    let (w, r) = window.verify_arqc_and_consume(&keys, &t, &cd, &Cryptogram(ARQC));
+    let msg = field55(&t, &ARQC, 0x80);
+    let req = AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
+    let (w, r) = window.verify_request_and_consume(&req, &keys);
     let verified = r.unwrap();
     assert_eq!(verified.atc(), t.atc);
     assert_ne!(w, window);
@@ -63,14 +72,12 @@ fn verify_then_consume_once() {
     assert!(verified.arpc(&resp).is_ok());
 
     // Replayed: it still verifies, but the ATC is spent; window unchanged.
-    let (w2, r) = w.verify_arqc_and_consume(&keys, &t, &cd, &Cryptogram(ARQC));
+    let (w2, r) = w.verify_request_and_consume(&req, &keys);
     assert_eq!(r.unwrap_err(), Refusal::Atc(AtcVerdict::Replay));
     assert_eq!(w2, w);
 }
 
-#[test]
-fn from_a_message_pinned_to_the_card_cvn() {
-    let t = txn();
+fn field55(t: &TransactionData, arqc: &[u8; 8], cid: u8) -> Vec<u8> {
     let tlv = |tag: &[u8], v: &[u8]| [tag, &[v.len() as u8], v].concat();
     let mut body = Vec::new();
     for (tag, v) in [
@@ -85,12 +92,18 @@ fn from_a_message_pinned_to_the_card_cvn() {
         (&[0x82], &t.aip),
         (&[0x9F, 0x36], &t.atc.0),
         (&[0x9F, 0x10], &IAD),
-        (&[0x9F, 0x27], &[0x80]),
-        (&[0x9F, 0x26], &ARQC),
+        (&[0x9F, 0x27], &[cid]),
+        (&[0x9F, 0x26], arqc),
     ] {
         body.extend(tlv(tag, v));
     }
-    let msg = tlv(&[0x77], &body);
+    tlv(&[0x77], &body)
+}
+
+#[test]
+fn from_a_message_pinned_to_the_card_cvn() {
+    let t = txn();
+    let msg = field55(&t, &ARQC, 0x80);
     let req = AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
     let mk = card_key();
     let keys = req.transaction_keys(&mk).unwrap();

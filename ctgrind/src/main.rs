@@ -509,11 +509,17 @@ fn scripts_and_pin_change() {
         &MASTERCARD_CVN_17,
         &INTERAC_CVN_133,
     ] {
-        let sk = script::script_session_key(&cvn.script, &mk_smi, Atc::from_u16(0x1C), &arqc, 1)
-            .unwrap();
+        let sk = tapcrypt::hazmat::script_session_key(
+            &cvn.script,
+            &mk_smi,
+            Atc::from_u16(0x1C),
+            &arqc,
+            1,
+        )
+        .unwrap();
         black_box(&sk);
         let mut buf = [0u8; 64];
-        let n = script::pin_change_command(
+        let n = tapcrypt::hazmat::pin_change_command(
             &cvn.script,
             &mk_ac,
             &sk_smi,
@@ -604,7 +610,7 @@ fn script_macs() {
     out(script::command_mac(&sk_smi, &data).unwrap());
     let arqc = Cryptogram(secret([0x29; 8]));
     for cvn in [&VISA_CVN_18, &MASTERCARD_CVN_17, &INTERAC_CVN_133] {
-        let m = script::script_command_mac(
+        let m = tapcrypt::hazmat::script_command_mac(
             &cvn.script,
             &sk_smi,
             &[0x84, 0x1E, 0x00, 0x00, 0x08],
@@ -614,8 +620,14 @@ fn script_macs() {
         )
         .unwrap();
         out(m);
-        let sk = script::script_session_key(&cvn.script, &mk_smc, Atc::from_u16(0x1C), &arqc, 2)
-            .unwrap();
+        let sk = tapcrypt::hazmat::script_session_key(
+            &cvn.script,
+            &mk_smc,
+            Atc::from_u16(0x1C),
+            &arqc,
+            2,
+        )
+        .unwrap();
         out(sk.kcv().0);
     }
     let mut enc = [0u8; 64];

@@ -13,34 +13,18 @@
 //! MK-SMI, [`CardMacKey`](crate::CardMacKey)), SK-SMC a [`ScriptEncKey`]
 //! (from an MK-SMC, [`CardEncKey`](crate::CardEncKey)); the VIS PIN block
 //! takes the MK-AC ([`CardMasterKey`]). Passing one where the other is
-//! expected does not compile:
+//! expected does not compile (see the `compile_fail` examples on
+//! `hazmat::pin_change_command`).
 //!
-//! ```compile_fail
-//! # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
-//! # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
-//! # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
-//! # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
-//! # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
-//! # let pin = script::Pin::parse("1234").unwrap();
-//! # let mut out = [0u8; 64];
-//! // SK-SMC and SK-SMI swapped: rejected by the compiler.
-//! script::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smc, &sk_smi,
-//!     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out);
-//! ```
-//!
-//! The same call in the right order compiles and runs:
-//!
-//! ```
-//! # use tapcrypt::emv::{script, Atc, Cryptogram, MASTERCARD_CVN_16};
-//! # use tapcrypt::{CardMasterKey, ScriptEncKey, ScriptMacKey};
-//! # let mk_ac = CardMasterKey::tdes2(&[1; 16]);
-//! # let sk_smi = ScriptMacKey::tdes2(&[2; 16]);
-//! # let sk_smc = ScriptEncKey::tdes2(&[3; 16]);
-//! # let pin = script::Pin::parse("1234").unwrap();
-//! # let mut out = [0u8; 64];
-//! script::pin_change_command(&MASTERCARD_CVN_16.script, &mk_ac, &sk_smi, &sk_smc,
-//!     Atc::from_u16(1), &Cryptogram([0; 8]), &pin, None, &mut out).unwrap();
-//! ```
+//! **Scripts answer a verified ARQC.** A script command is bound to the ATC
+//! and ARQC of the authorisation it answers (its session key is derived from
+//! the ARQC for most CVNs, and its MAC covers ATC ‖ ARQC), so the issuer's
+//! entry points take the proof: [`VerifiedArqc::script_session_key`],
+//! [`VerifiedArqc::script_command_mac`] and
+//! [`VerifiedArqc::pin_change_command`], with the CVN's pinned
+//! [`ScriptProfile`]. The forms that take a raw ATC and ARQC are in `hazmat`
+//! (feature `hazmat`): they would MAC and encrypt under keys diversified by
+//! values nobody verified.
 //!
 //! Keys and PINs are secret; lengths are public. The AES variants of secure
 //! messaging are not implemented: no public definition or vector was found
@@ -48,6 +32,7 @@
 
 use zeroize::Zeroize;
 
+use super::cryptogram::VerifiedArqc;
 use super::derive;
 use super::types::{Atc, Cryptogram};
 use crate::cipher::BlockKey;
@@ -326,7 +311,7 @@ pub fn encrypt_command_data(
 /// # Errors
 /// As the underlying derivation ([`derive::visa_xor_session_key`],
 /// [`derive::session_key_script`]).
-pub fn script_session_key<K: ScriptMasterKey>(
+pub(crate) fn script_session_key<K: ScriptMasterKey>(
     profile: &ScriptProfile,
     mk: &K,
     atc: Atc,
@@ -352,7 +337,7 @@ pub fn script_session_key<K: ScriptMasterKey>(
 ///
 /// # Errors
 /// As [`command_mac`].
-pub fn script_command_mac(
+pub(crate) fn script_command_mac(
     profile: &ScriptProfile,
     sk_smi: &ScriptMacKey,
     header: &[u8; 5],
@@ -374,7 +359,7 @@ pub fn script_command_mac(
 /// # Errors
 /// Key algorithm errors as above; [`Error::Length`] if `out` is too small.
 #[allow(clippy::too_many_arguments)]
-pub fn pin_change_command(
+pub(crate) fn pin_change_command(
     profile: &ScriptProfile,
     mk_ac: &CardMasterKey,
     sk_smi: &ScriptMacKey,
@@ -414,4 +399,71 @@ pub fn pin_change_command(
     c.copy_from_slice(cipher);
     m.copy_from_slice(&mac);
     Ok(total)
+}
+
+/// The issuer's script entry points: each answers the verified ARQC, with
+/// the pinned CVN's script profile, ATC and ARQC taken from the proof.
+impl VerifiedArqc<'_> {
+    /// The script session key for the `index`-th command (0 = first) of the
+    /// response to this ARQC: an SK-SMI from an MK-SMI
+    /// ([`CardMacKey`](crate::CardMacKey)), an SK-SMC from an MK-SMC
+    /// ([`CardEncKey`](crate::CardEncKey)).
+    ///
+    /// # Errors
+    /// As the underlying derivation (key algorithm).
+    pub fn script_session_key<K: ScriptMasterKey>(
+        &self,
+        mk: &K,
+        index: u8,
+    ) -> Result<K::Session, Error> {
+        script_session_key(&self.cvn().script, mk, self.atc(), self.arqc(), index)
+    }
+
+    /// The MAC of a script command `header ‖ data` answering this ARQC (the
+    /// pinned profile decides whether ATC ‖ ARQC are MAC'd).
+    ///
+    /// # Errors
+    /// As [`command_mac`].
+    pub fn script_command_mac(
+        &self,
+        sk_smi: &ScriptMacKey,
+        header: &[u8; 5],
+        data: &[u8],
+    ) -> Result<[u8; 8], Error> {
+        script_command_mac(
+            &self.cvn().script,
+            sk_smi,
+            header,
+            self.atc(),
+            self.arqc(),
+            data,
+        )
+    }
+
+    /// A whole PIN-change command answering this ARQC, into `out` (returns
+    /// its length); layout as in the module docs.
+    ///
+    /// # Errors
+    /// Key algorithm errors; [`Error::Length`] if `out` is too small.
+    pub fn pin_change_command(
+        &self,
+        mk_ac: &CardMasterKey,
+        sk_smi: &ScriptMacKey,
+        sk_smc: &ScriptEncKey,
+        new_pin: &Pin,
+        current_pin: Option<&Pin>,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        pin_change_command(
+            &self.cvn().script,
+            mk_ac,
+            sk_smi,
+            sk_smc,
+            self.atc(),
+            self.arqc(),
+            new_pin,
+            current_pin,
+            out,
+        )
+    }
 }

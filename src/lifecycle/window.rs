@@ -70,11 +70,9 @@ use core::fmt;
 
 use crate::Error;
 use crate::emv::tlv::AuthorisationRequest;
-use crate::emv::{
-    Atc, CardData, Cryptogram, TransactionData, TransactionKeys, VerifiedArqc, VerifiedAtc,
-};
+use crate::emv::{Atc, TransactionKeys, VerifiedArqc, VerifiedAtc};
 
-/// Why [`AtcWindow::verify_arqc_and_consume`] refused an authorisation.
+/// Why [`AtcWindow::verify_request_and_consume`] refused an authorisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Refusal {
     /// The cryptogram did not verify (no detail, as `VerifyError`).
@@ -291,36 +289,19 @@ impl AtcWindow {
         (next, verdict)
     }
 
-    /// Verifies an ARQC **and** consumes its ATC, in one call: the
-    /// cryptogram is checked first (in constant time, under the pinned
-    /// CVN's `keys`), and only a verified ARQC reaches the window. Returns
-    /// the new window (unchanged unless the result is `Ok`) and the proof to
-    /// answer from; store the window (compare-and-swap against `self`)
-    /// before sending the ARPC.
+    /// Verifies an ARQC **and** consumes its ATC, in one call, from an
+    /// authorisation message parsed with the card's pinned CVN (so the CID
+    /// says ARQC and the IAD declares the pinned CVN): the cryptogram is
+    /// checked first, in constant time, and only a verified ARQC reaches the
+    /// window. Returns the new window (unchanged unless the result is `Ok`)
+    /// and the proof to answer from; store the window (compare-and-swap
+    /// against `self`) before sending the ARPC.
     ///
     /// # Errors
-    /// [`Refusal::Cryptogram`] if the ARQC does not verify (the window is
-    /// not touched); [`Refusal::Atc`] with the verdict if its ATC is a
-    /// replay, too old, too far ahead, or past the card's last.
-    pub fn verify_arqc_and_consume<'k>(
-        self,
-        keys: &'k TransactionKeys<'k>,
-        txn: &TransactionData,
-        card_data: &CardData<'_>,
-        arqc: &Cryptogram,
-    ) -> (Self, Result<VerifiedArqc<'k>, Refusal>) {
-        match keys.verify_arqc(txn, card_data, arqc) {
-            Err(_) => (self, Err(Refusal::Cryptogram)),
-            Ok(verified) => Self::finish(self, verified),
-        }
-    }
-
-    /// As [`verify_arqc_and_consume`](Self::verify_arqc_and_consume), from
-    /// an authorisation message parsed with the card's pinned CVN.
-    ///
-    /// # Errors
-    /// As [`verify_arqc_and_consume`](Self::verify_arqc_and_consume); a
-    /// message whose CID is not ARQC is [`Refusal::Cryptogram`].
+    /// [`Refusal::Cryptogram`] if the ARQC does not verify or the CID is not
+    /// ARQC (the window is not touched); [`Refusal::Atc`] with the verdict
+    /// if its ATC is a replay, too old, too far ahead, or past the card's
+    /// last.
     pub fn verify_request_and_consume<'k>(
         self,
         request: &AuthorisationRequest<'_>,

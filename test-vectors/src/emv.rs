@@ -578,8 +578,8 @@ fn cvn(v: &Vector<'_>) -> R {
     // The issuer must accept the file's ARQC (a flipped ARQC must fail
     // here), and the ARPC comes only from that verification.
     let file_arqc = Cryptogram(v.hex_n("arqc")?);
-    let arpc = match tk.verify_arqc(&txn, &card_data, &file_arqc) {
-        Ok(verified) => api!(verified.arpc(&resp)),
+    let verified = match tk.verify_arqc(&txn, &card_data, &file_arqc) {
+        Ok(verified) => verified,
         Err(_) => {
             return all([Ok(Verdict::Mismatch {
                 field: "arqc".into(),
@@ -590,6 +590,7 @@ fn cvn(v: &Vector<'_>) -> R {
             .chain(checks));
         }
     };
+    let arpc = api!(verified.arpc(&resp));
     checks.push(check_hex(v, "arpc", arpc.as_bytes()));
     // And the device must accept the file's ARPC.
     let file_arpc = match arpc {
@@ -603,44 +604,22 @@ fn cvn(v: &Vector<'_>) -> R {
             got: "rejected by verify_arpc".into(),
         }));
     }
-    // Issuer scripts: script session keys from MK-SMI/MK-SMC, a command MAC
-    // over the vector's header, and whole PIN-change commands.
-    let p = &cvn.script;
-    let sk_smi = api!(script::script_session_key(
-        p, &mk_smi, txn.atc, &file_arqc, 0
-    ));
-    let sk_smc = api!(script::script_session_key(
-        p, &mk_smc, txn.atc, &file_arqc, 0
-    ));
+    // Issuer scripts answer the verified ARQC: script session keys from
+    // MK-SMI/MK-SMC, a command MAC over the vector's header, and whole
+    // PIN-change commands, all from the proof (the pinned CVN's profile).
+    let sk_smi = api!(verified.script_session_key(&mk_smi, 0));
+    let sk_smc = api!(verified.script_session_key(&mk_smc, 0));
     let header = v.hex_n::<5>("script_command_header")?;
-    let mac = api!(script::script_command_mac(
-        p,
-        &sk_smi,
-        &header,
-        txn.atc,
-        &file_arqc,
-        &[]
-    ));
+    let mac = api!(verified.script_command_mac(&sk_smi, &header, &[]));
     checks.push(check_hex(v, "command_mac", &mac));
     let pin = api!(script::Pin::parse(v.str("pin")?));
     let mut buf = [0u8; 64];
-    let n = api!(script::pin_change_command(
-        p, &mk_ac, &sk_smi, &sk_smc, txn.atc, &file_arqc, &pin, None, &mut buf
-    ));
+    let n = api!(verified.pin_change_command(&mk_ac, &sk_smi, &sk_smc, &pin, None, &mut buf));
     checks.push(check_hex(v, "pin_change", &buf[..n]));
     if let Some(cur) = v.opt_str("current_pin")? {
         let cur = api!(script::Pin::parse(cur));
-        let n = api!(script::pin_change_command(
-            p,
-            &mk_ac,
-            &sk_smi,
-            &sk_smc,
-            txn.atc,
-            &file_arqc,
-            &pin,
-            Some(&cur),
-            &mut buf
-        ));
+        let n =
+            api!(verified.pin_change_command(&mk_ac, &sk_smi, &sk_smc, &pin, Some(&cur), &mut buf));
         checks.push(check_hex(v, "pin_change_with_current", &buf[..n]));
     }
     let _ = check_str;
