@@ -332,9 +332,13 @@ fn dynamic_truncate(mac: &[u8; 64], len: usize) -> u32 {
 /// both may be secret).
 #[inline]
 fn sub_if_ge(r: u64, p: u64) -> (u64, u64) {
-    let d = black_box(r.wrapping_sub(p));
-    let take = black_box((d >> 63) ^ 1);
-    let m = take.wrapping_neg();
+    // The comparison goes through ct::lt_u64, which hides the operands
+    // from the optimiser *before* the subtraction (issue 20's pattern: a
+    // barrier on the result only let LLVM turn the sign test into a branch
+    // on Cortex-M0+).
+    let take = 1 ^ crate::ct::lt_u64(r, p);
+    let m = black_box(take.wrapping_neg());
+    let d = r.wrapping_sub(p);
     ((d & m) | (r & !m), take)
 }
 
