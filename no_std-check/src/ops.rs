@@ -810,6 +810,73 @@ pub fn planted_division(a: u32, b: u32) -> u32 {
     a.checked_div(b).unwrap_or(0)
 }
 
+// ------------------------------------------------------------ cloud (TDES)
+
+/// vcps_qvsdc_ac-s001 (cloud.json: CryptoCarver's code run on seeded inputs,
+/// re-computed independently): LUK, terminal data, CVN '43' IAD → 9F26.
+const VCPS_LUK: [u8; 16] = h("2F59E3A7245787098DFF42981EC1AE48");
+const VCPS_MIN: [u8; 33] = h("000057903431000000031995097880000480000978340707093281DA7F200092C0");
+const VCPS_IAD: [u8; 32] = h("1F43016E000000000052732F6108348173000000000000000000000000000000");
+const VCPS_AC: [u8; 8] = h("AAA9072DB33A3243");
+
+/// The band's VCPS tap: the provisioned LUK (bound to the IAD's key index)
+/// MACs the 33 terminal/card bytes and the CVR. One retail MAC.
+#[cfg(feature = "ops-tdes")]
+fn vcps_tap(luk: &[u8; 16], min: &[u8; 33], iad: &[u8; 32]) -> Option<Cryptogram> {
+    use tapcrypt::emv::cloud::vcps::{Luk, LukBytes, VcpsIad};
+    let iad = VcpsIad::parse(iad).ok()?;
+    let luk = Luk::new(LukBytes::from_bytes(luk), iad.key_index());
+    luk.qvsdc_ac(&txn_from(min)?, &iad).ok()
+}
+
+#[cfg(feature = "ops-tdes")]
+fn vcps_tap_kat() -> bool {
+    matches!(vcps_tap(&VCPS_LUK, &VCPS_MIN, &VCPS_IAD), Some(ac) if ac.0 == VCPS_AC)
+}
+
+#[cfg(feature = "ops-tdes")]
+fn vcps_tap_bench() {
+    black_box(vcps_tap(&black_box(VCPS_LUK), black_box(&VCPS_MIN), &VCPS_IAD));
+}
+
+/// mcbp_ac-001 (cloud.json): the MCBP SDK's asserted values; SUK_CL_UMD and
+/// SK_CL_MD of its DcSukTest credential, mobile PIN 1234.
+const MCBP_SUK_UMD: [u8; 16] = h("FC24AF40DA0D2E8F5A83D7933CF521B6");
+const MCBP_SK_MD: [u8; 16] = h("225BC8E86ED81A00F9CF9C74A6653BD5");
+const MCBP_MIN: [u8; 33] = h("00000000050000000000000000560020000000097814120300935306871B800001");
+const MCBP_CVR: [u8; 6] = h("A54100040000");
+const MCBP_AC_UMD: [u8; 8] = h("279F5D1D37EDF611");
+const MCBP_MD_PART: [u8; 5] = h("D5C9129739");
+
+/// The band's MCBP tap: PIN parse and UMD unlock, then the dual AC (two
+/// retail MACs) and the IAD; the single-use keys are consumed and wiped.
+#[cfg(feature = "ops-tdes")]
+fn mcbp_tap(suk: &[u8; 16], md: &[u8; 16], min: &[u8; 33]) -> Option<tapcrypt::emv::cloud::mcbp::DualAc> {
+    use tapcrypt::emv::cloud::mcbp::{
+        MaskedUmdKey, McbpProfile, McbpTap, MobilePin, SingleUseKey, SingleUseKeys,
+    };
+    let txn = txn_from(min)?;
+    let keys = SingleUseKeys::contactless(txn.atc, SingleUseKey::from_bytes(md), MaskedUmdKey::from_bytes(suk));
+    let pin = MobilePin::parse("1234").ok()?;
+    let mut template = [0u8; 18];
+    template[0] = 0x01;
+    template[1] = 0x14;
+    let profile = McbpProfile { iad_template: template, pin_iv_cvc3_track2: [0; 2] };
+    let tap = McbpTap { txn, cvr: MCBP_CVR, dac: [0; 2], icc_dynamic_number: [0; 8] };
+    keys.unlock(pin).contactless_ac(&profile, &tap).ok()
+}
+
+#[cfg(feature = "ops-tdes")]
+fn mcbp_tap_kat() -> bool {
+    matches!(mcbp_tap(&MCBP_SUK_UMD, &MCBP_SK_MD, &MCBP_MIN),
+        Some(d) if d.ac.0 == MCBP_AC_UMD && d.iad.get(11..16) == Some(&MCBP_MD_PART[..]))
+}
+
+#[cfg(feature = "ops-tdes")]
+fn mcbp_tap_bench() {
+    black_box(mcbp_tap(&black_box(MCBP_SUK_UMD), &black_box(MCBP_SK_MD), black_box(&MCBP_MIN)));
+}
+
 pub static OPS: &[Op] = &[
     #[cfg(feature = "ops-code")]
     Op {
@@ -906,6 +973,18 @@ pub static OPS: &[Op] = &[
         name: "tdes_arpc_check",
         kat: tdes_arpc_check_kat,
         bench: tdes_arpc_check_bench,
+    },
+    #[cfg(feature = "ops-tdes")]
+    Op {
+        name: "vcps_tap_cvn43",
+        kat: vcps_tap_kat,
+        bench: vcps_tap_bench,
+    },
+    #[cfg(feature = "ops-tdes")]
+    Op {
+        name: "mcbp_tap_dual_ac",
+        kat: mcbp_tap_kat,
+        bench: mcbp_tap_bench,
     },
     #[cfg(feature = "ops-ff1")]
     Op {
