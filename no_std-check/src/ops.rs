@@ -839,6 +839,25 @@ fn vcps_tap_bench() {
     black_box(vcps_tap(&black_box(VCPS_LUK), black_box(&VCPS_MIN), &VCPS_IAD));
 }
 
+/// The idle-time part of a VCPS tap: installing the LUK (its TDES key
+/// schedule is expanded once, at install). `vcps_tap_cvn43` minus this is
+/// what a tap costs with the LUK already installed. KAT: the LUK's KCV,
+/// E(00*8) = 04AFEB…, computed with pyca/cryptography's TripleDES.
+#[cfg(feature = "ops-tdes")]
+fn vcps_luk_install_kat() -> bool {
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, LukBytes};
+    let Ok(ki) = KeyIndex::parse("8348173") else { return false };
+    Luk::new(LukBytes::from_bytes(&VCPS_LUK), ki).kcv().0 == h::<3>("04AFEB")
+}
+
+#[cfg(feature = "ops-tdes")]
+fn vcps_luk_install_bench() {
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, LukBytes};
+    if let Ok(ki) = KeyIndex::parse("8348173") {
+        black_box(Luk::new(LukBytes::from_bytes(&black_box(VCPS_LUK)), ki));
+    }
+}
+
 /// mcbp_ac-001 (cloud.json): the MCBP SDK's asserted values; SUK_CL_UMD and
 /// SK_CL_MD of its DcSukTest credential, mobile PIN 1234.
 const MCBP_SUK_UMD: [u8; 16] = h("FC24AF40DA0D2E8F5A83D7933CF521B6");
@@ -979,6 +998,12 @@ pub static OPS: &[Op] = &[
         name: "vcps_tap_cvn43",
         kat: vcps_tap_kat,
         bench: vcps_tap_bench,
+    },
+    #[cfg(feature = "ops-tdes")]
+    Op {
+        name: "vcps_luk_install",
+        kat: vcps_luk_install_kat,
+        bench: vcps_luk_install_bench,
     },
     #[cfg(feature = "ops-tdes")]
     Op {

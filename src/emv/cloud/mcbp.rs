@@ -306,8 +306,8 @@ fn ac_pair(
     cvr: &[u8; 6],
 ) -> Result<([u8; 8], [u8; 8]), Error> {
     let mut min = txn.to_bytes();
-    let a = mac3(umd, &[&min, cvr]);
-    let b = mac3(md, &[&min, cvr]);
+    let a = mac3(&umd.tdes(), &[&min, cvr]);
+    let b = mac3(&md.tdes(), &[&min, cvr]);
     min.zeroize();
     Ok((a?, b?))
 }

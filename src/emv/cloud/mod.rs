@@ -118,12 +118,11 @@ impl Drop for Key16 {
 }
 
 /// ISO 9797-1 MAC algorithm 3, padding method 2, over the concatenation of
-/// `parts` (lengths public; bytes and key secret). `Key16` is always a
-/// two-key TDES key, so the retail MAC's three-key refusal cannot trigger;
-/// it is still propagated rather than assumed away.
-pub(crate) fn mac3(key: &Key16, parts: &[&[u8]]) -> Result<[u8; 8], crate::Error> {
-    let t = key.tdes();
-    let mut m = RetailMac::new(&t, Padding::Method2, "a cloud-payment cryptogram")?;
+/// `parts` (lengths public; bytes and key secret). The cloud keys are always
+/// two-key TDES, so the retail MAC's three-key refusal cannot trigger; it is
+/// still propagated rather than assumed away.
+pub(crate) fn mac3(key: &Tdes, parts: &[&[u8]]) -> Result<[u8; 8], crate::Error> {
+    let mut m = RetailMac::new(key, Padding::Method2, "a cloud-payment cryptogram")?;
     for p in parts {
         m.update(p);
     }

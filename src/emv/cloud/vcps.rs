@@ -39,6 +39,7 @@ use zeroize::Zeroize;
 
 use super::{Key16, cloud_key, mac3};
 use crate::cipher::BlockKey;
+use crate::cipher::Tdes;
 use crate::emv::types::{Atc, Cryptogram, TransactionData};
 use crate::{Algorithm, CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
 
@@ -267,6 +268,10 @@ cloud_key!(
 /// only ever be presented under its own index.
 pub struct Luk {
     key: Key16,
+    /// The LUK's TDES key schedule, expanded once when the LUK is installed
+    /// (the band's prepared-ahead work: every tap under this LUK then costs
+    /// only its MAC). Wipes itself on drop.
+    schedule: Tdes,
     index: KeyIndex,
 }
 
@@ -322,14 +327,22 @@ impl Luk {
         crate::ct::copy(key.0.get_mut(8..).unwrap_or(&mut []), &r);
         l.zeroize();
         r.zeroize();
-        Ok(Luk { key, index })
+        let schedule = key.tdes();
+        Ok(Luk {
+            key,
+            schedule,
+            index,
+        })
     }
 
     /// Device: a LUK received from the token service, with its key index.
     #[must_use]
     pub fn new(key: LukBytes, index: KeyIndex) -> Luk {
+        let key = key.0.duplicate();
+        let schedule = key.tdes();
         Luk {
-            key: key.0.duplicate(),
+            key,
+            schedule,
             index,
         }
     }
@@ -358,7 +371,7 @@ impl Luk {
 
     fn mac(&self, txn: &TransactionData, cvr: &[u8; 4]) -> Result<[u8; 8], Error> {
         let mut min = txn.to_bytes();
-        let out = mac3(&self.key, &[&min, cvr]);
+        let out = mac3(&self.schedule, &[&min, cvr]);
         min.zeroize();
         out
     }
@@ -383,7 +396,7 @@ impl Luk {
     pub fn msd_value(&self, atc: Atc, device_type: &[u8; 8]) -> MsdValue {
         let mut b = *device_type;
         b[..2].copy_from_slice(&atc.0);
-        self.key.tdes().encrypt_block(&mut b);
+        self.schedule.encrypt_block(&mut b);
         let mut out = MsdValue { d: [0u8; 3] };
         crate::ct::decimalise(&b, &mut out.d);
         b.zeroize();
