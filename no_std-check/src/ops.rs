@@ -836,7 +836,11 @@ fn vcps_tap_kat() -> bool {
 
 #[cfg(feature = "ops-tdes")]
 fn vcps_tap_bench() {
-    black_box(vcps_tap(&black_box(VCPS_LUK), black_box(&VCPS_MIN), &VCPS_IAD));
+    black_box(vcps_tap(
+        &black_box(VCPS_LUK),
+        black_box(&VCPS_MIN),
+        &VCPS_IAD,
+    ));
 }
 
 /// The idle-time part of a VCPS tap: installing the LUK (its TDES key
@@ -846,7 +850,9 @@ fn vcps_tap_bench() {
 #[cfg(feature = "ops-tdes")]
 fn vcps_luk_install_kat() -> bool {
     use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, LukBytes};
-    let Ok(ki) = KeyIndex::parse("8348173") else { return false };
+    let Ok(ki) = KeyIndex::parse("8348173") else {
+        return false;
+    };
     Luk::new(LukBytes::from_bytes(&VCPS_LUK), ki).kcv().0 == h::<3>("04AFEB")
 }
 
@@ -870,18 +876,34 @@ const MCBP_MD_PART: [u8; 5] = h("D5C9129739");
 /// The band's MCBP tap: PIN parse and UMD unlock, then the dual AC (two
 /// retail MACs) and the IAD; the single-use keys are consumed and wiped.
 #[cfg(feature = "ops-tdes")]
-fn mcbp_tap(suk: &[u8; 16], md: &[u8; 16], min: &[u8; 33]) -> Option<tapcrypt::emv::cloud::mcbp::DualAc> {
+fn mcbp_tap(
+    suk: &[u8; 16],
+    md: &[u8; 16],
+    min: &[u8; 33],
+) -> Option<tapcrypt::emv::cloud::mcbp::DualAc> {
     use tapcrypt::emv::cloud::mcbp::{
         MaskedUmdKey, McbpProfile, McbpTap, MobilePin, SingleUseKey, SingleUseKeys,
     };
     let txn = txn_from(min)?;
-    let keys = SingleUseKeys::contactless(txn.atc, SingleUseKey::from_bytes(md), MaskedUmdKey::from_bytes(suk));
+    let keys = SingleUseKeys::contactless(
+        txn.atc,
+        SingleUseKey::from_bytes(md),
+        MaskedUmdKey::from_bytes(suk),
+    );
     let pin = MobilePin::parse("1234").ok()?;
     let mut template = [0u8; 18];
     template[0] = 0x01;
     template[1] = 0x14;
-    let profile = McbpProfile { iad_template: template, pin_iv_cvc3_track2: [0; 2] };
-    let tap = McbpTap { txn, cvr: MCBP_CVR, dac: [0; 2], icc_dynamic_number: [0; 8] };
+    let profile = McbpProfile {
+        iad_template: template,
+        pin_iv_cvc3_track2: [0; 2],
+    };
+    let tap = McbpTap {
+        txn,
+        cvr: MCBP_CVR,
+        dac: [0; 2],
+        icc_dynamic_number: [0; 8],
+    };
     keys.unlock(pin).contactless_ac(&profile, &tap).ok()
 }
 
@@ -893,7 +915,11 @@ fn mcbp_tap_kat() -> bool {
 
 #[cfg(feature = "ops-tdes")]
 fn mcbp_tap_bench() {
-    black_box(mcbp_tap(&black_box(MCBP_SUK_UMD), &black_box(MCBP_SK_MD), black_box(&MCBP_MIN)));
+    black_box(mcbp_tap(
+        &black_box(MCBP_SUK_UMD),
+        &black_box(MCBP_SK_MD),
+        black_box(&MCBP_MIN),
+    ));
 }
 
 pub static OPS: &[Op] = &[
