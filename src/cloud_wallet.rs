@@ -28,7 +28,7 @@
 
 use crate::Error;
 use crate::emv::cloud::vcps::{KeyIndex, Luk, VcpsIad};
-use crate::emv::{Atc, Cryptogram, TransactionData};
+use crate::emv::{Cryptogram, TransactionData};
 use crate::lifecycle::{Currency, DeviceUsage, LimitError, UseLimits, amount_from_bcd};
 
 /// Why the band refuses a tap.
@@ -61,7 +61,9 @@ impl core::error::Error for TapRefused {}
 pub struct LukReservation {
     slot: usize,
     index: KeyIndex,
-    atc: Atc,
+    /// The transaction the limits were charged for (amount, currency, ATC
+    /// and the rest are public): the tap must be exactly this one.
+    txn: TransactionData,
 }
 
 impl LukReservation {
@@ -177,7 +179,7 @@ impl<const N: usize> LukWallet<N> {
                     return Ok(LukReservation {
                         slot: i,
                         index: luk.key_index(),
-                        atc: txn.atc,
+                        txn: *txn,
                     });
                 }
                 Err(e) => {
@@ -205,7 +207,8 @@ impl<const N: usize> LukWallet<N> {
     ///
     /// # Errors
     /// [`Error::Parameter`] if the reservation's LUK is gone (retired or
-    /// replaced since) or `txn` is not the reserved transaction's ATC.
+    /// replaced since) or `txn` is not the reserved transaction (another
+    /// amount, currency or ATC would spend what the limits never charged).
     pub fn tap(
         &self,
         r: LukReservation,
@@ -214,9 +217,9 @@ impl<const N: usize> LukWallet<N> {
         cvr: [u8; 4],
         wallet_data: [u8; 6],
     ) -> Result<(Cryptogram, VcpsIad), Error> {
-        if txn.atc != r.atc {
+        if *txn != r.txn {
             return Err(Error::Parameter {
-                what: "the tap's ATC is not the reserved one",
+                what: "the tap is not the reserved transaction (amount, currency or ATC differ)",
             });
         }
         let (luk, _) = self

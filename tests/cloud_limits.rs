@@ -277,3 +277,36 @@ fn a_tap_with_a_one_time_dpan_and_a_limited_use_key() {
     assert_eq!(atc2, Atc::from_u16(0x0021));
     assert_ne!(range.detokenize(&dpan2).unwrap(), seq);
 }
+
+/// Review finding M6: a reservation charges one transaction's amount and
+/// currency, so the tap must be that transaction. A larger amount (or
+/// another currency) under the reserved ATC used to be MAC'd past what the
+/// LUK's amount limit had left.
+#[test]
+fn a_reservation_serves_only_the_transaction_it_charged() {
+    let udk = udk();
+    let mut w = LukWallet::<1>::new();
+    // 0.50 EUR of amount left on this LUK.
+    w.install_new(luk(&udk, 1), limits(5, 24, 50)).unwrap();
+    let small = txn(7, 0x00); // 10.00
+    assert!(
+        w.reserve(NOW, &small).is_err(),
+        "10.00 is past the 0.50 left"
+    );
+    let mut cheap = txn(7, 0x00);
+    cheap.amount_authorised = [0, 0, 0, 0, 0x00, 0x40]; // 0.40
+    let r = w.reserve(NOW, &cheap).unwrap();
+    let mut dear = cheap;
+    dear.amount_authorised = [0, 0, 0, 0, 0x99, 0x99]; // 99.99, same ATC
+    assert!(matches!(
+        w.tap(r, &dear, 1, [0x03, 0xA0, 0, 0], [0; 6]),
+        Err(tapcrypt::Error::Parameter { .. })
+    ));
+    // 0.20 would fit the 0.50 but not the 0.10 left after the 0.40 charge.
+    let mut next = txn(8, 0);
+    next.amount_authorised = [0, 0, 0, 0, 0x00, 0x20];
+    assert!(
+        w.reserve(NOW, &next).is_err(),
+        "the 0.40 reservation was charged"
+    );
+}
