@@ -83,6 +83,12 @@ fuzz_target!(|input: &[u8]| {
             assert!(method2 && prop_len > 8);
             assert!(arpc::verify(&sk, &arqc, &response, &got).is_err());
         }
+        // Issue 13 item 9: a three-key TDES key is refused by the retail
+        // MAC behind Method 2, never silently truncated to two keys.
+        Err(Error::KeyAlgorithm { .. }) => {
+            assert!(method2 && alg == Algorithm::Tdes3);
+            assert!(arpc::verify(&sk, &arqc, &response, &got).is_err());
+        }
         Err(e) => panic!("unexpected {e:?}"),
     }
 
