@@ -20,12 +20,12 @@ use tapcrypt::token::wallet::DpanWallet;
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn};
 
-fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
 /// Runs `f`, printing `label`, the time it took and what it returned.
-fn step<T>(label: &str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn step<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let out = f();
     let us = t.elapsed().as_secs_f64() * 1e6;
@@ -33,7 +33,7 @@ fn step<T>(label: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
     eprintln!("demo failed: {what}: {e}");
     ExitCode::from(1)
 }

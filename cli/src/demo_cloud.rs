@@ -4,8 +4,8 @@
 //! and verified by the backend. Device and backend share only the messages.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
+use crate::demo::{fail, hex, step};
 use tapcrypt::emv::cloud::mcbp::{
     self, IssuedKeyBatch, IssuedSingleUseKeys, McbpIad, McbpProfile, McbpTap, McbpVerdict,
     MobilePin, SingleUseKey,
@@ -13,23 +13,6 @@ use tapcrypt::emv::cloud::mcbp::{
 use tapcrypt::emv::cloud::vcps::{self, KeyIndex, Luk, LukBytes, VcpsIad, VcpsVerifier};
 use tapcrypt::emv::{Atc, TransactionData, UnpredictableNumber};
 use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect()
-}
-
-fn step<T>(label: &str, f: impl FnOnce() -> T) -> T {
-    let t = Instant::now();
-    let out = f();
-    let us = t.elapsed().as_secs_f64() * 1e6;
-    println!("  {label:<58} {us:>9.1} µs");
-    out
-}
-
-fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("demo failed: {what}: {e}");
-    ExitCode::from(1)
-}
 
 fn must_fail<T, E>(what: &str, r: Result<T, E>) -> Result<(), ExitCode> {
     match r {

@@ -6,8 +6,8 @@
 //! merchant scans.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
+use crate::demo::{fail, step};
 use tapcrypt::code::backend::{
     CodeAccountState, CodeRefusal, CodeVerifier, GuessPolicy, SkewWindow,
 };
@@ -22,19 +22,6 @@ use tapcrypt::emv::{Atc, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber
 use tapcrypt::lifecycle::window::{AtcVerdict, AtcWindow};
 use tapcrypt::token::Dpan;
 use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
-
-fn step<T>(label: &str, f: impl FnOnce() -> T) -> T {
-    let t = Instant::now();
-    let out = f();
-    let us = t.elapsed().as_secs_f64() * 1e6;
-    println!("  {label:<58} {us:>9.1} µs");
-    out
-}
-
-fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("demo failed: {what}: {e}");
-    ExitCode::from(1)
-}
 
 /// The band's clock when it pays (Unix seconds, no network to correct it).
 const BAND_TIME: u64 = 1_796_000_010;
