@@ -35,6 +35,55 @@ pub fn tdes_decrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> 
     Ok(())
 }
 
+/// Two-key TDES (EDE) of `blocks[i]` under `keys[i]`, every lane at once,
+/// through the bitsliced DES (`cipher::des_bitsliced`): 64-lane `u64`
+/// planes for up to 64 items, `[u64; 4]` planes (256 lanes) beyond that.
+/// Decrypts instead when `decrypt`. `keys` and `blocks` pair up; extra
+/// entries of the longer one are ignored.
+///
+/// # Errors
+/// [`Error::Length`] for more than 256 lanes.
+pub fn tdes2_lanes(keys: &[[u8; 16]], blocks: &mut [[u8; 8]], decrypt: bool) -> Result<(), Error> {
+    use crate::cipher::des_bitsliced::{Wide, Word};
+    let n = keys.len().min(blocks.len());
+    if n > 256 {
+        return Err(Error::Length {
+            field: "bitsliced lanes",
+            expected: "at most 256",
+            got: n,
+        });
+    }
+    fn run<W: Word>(keys: &[[u8; 16]], blocks: &mut [[u8; 8]], decrypt: bool) {
+        use crate::cipher::des_bitsliced as bs;
+        let k1: [[u8; 8]; 256] = core::array::from_fn(|i| {
+            keys.get(i)
+                .map_or([0; 8], |k| [k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]])
+        });
+        let k2: [[u8; 8]; 256] = core::array::from_fn(|i| {
+            keys.get(i).map_or([0; 8], |k| {
+                [k[8], k[9], k[10], k[11], k[12], k[13], k[14], k[15]]
+            })
+        });
+        let n = keys.len().min(blocks.len());
+        let (mut p1, mut p2, mut b) = ([W::default(); 64], [W::default(); 64], [W::default(); 64]);
+        bs::load(k1.get(..n).unwrap_or(&[]), &mut p1);
+        bs::load(k2.get(..n).unwrap_or(&[]), &mut p2);
+        bs::load(blocks.get(..n).unwrap_or(&[]), &mut b);
+        if decrypt {
+            bs::tdes2_decrypt(&p1, &p2, &mut b);
+        } else {
+            bs::tdes2_encrypt(&p1, &p2, &mut b);
+        }
+        bs::store(&b, blocks.get_mut(..n).unwrap_or(&mut []));
+    }
+    if n <= 64 {
+        run::<u64>(keys, blocks, decrypt);
+    } else {
+        run::<Wide<4>>(keys, blocks, decrypt);
+    }
+    Ok(())
+}
+
 /// The digit values (0–9) of a PAN, one per byte; the harness poisons them.
 #[must_use]
 pub fn pan_digit_values(pan: &Pan) -> &[u8] {

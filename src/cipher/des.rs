@@ -58,7 +58,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 // by the compile-time generators below.
 
 /// Permuted choice 1: key bit feeding each of the 56 bits of C‖D.
-const PC1: [u8; 56] = [
+pub(super) const PC1: [u8; 56] = [
     57, 49, 41, 33, 25, 17, 9, 1, 58, 50, 42, 34, 26, 18, //
     10, 2, 59, 51, 43, 35, 27, 19, 11, 3, 60, 52, 44, 36, //
     63, 55, 47, 39, 31, 23, 15, 7, 62, 54, 46, 38, 30, 22, //
@@ -66,7 +66,7 @@ const PC1: [u8; 56] = [
 ];
 
 /// Permuted choice 2: bit of C‖D feeding each of the 48 subkey bits.
-const PC2: [u8; 48] = [
+pub(super) const PC2: [u8; 48] = [
     14, 17, 11, 24, 1, 5, 3, 28, 15, 6, 21, 10, //
     23, 19, 12, 4, 26, 8, 16, 7, 27, 20, 13, 2, //
     41, 52, 31, 37, 47, 55, 30, 40, 51, 45, 33, 48, //
@@ -74,16 +74,16 @@ const PC2: [u8; 48] = [
 ];
 
 /// Left rotations of C and D before each round.
-const SHIFTS: [u8; 16] = [1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1];
+pub(super) const SHIFTS: [u8; 16] = [1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1];
 
 /// Permutation P: S-box output bit feeding each bit of f's output.
-const P: [u8; 32] = [
+pub(super) const P: [u8; 32] = [
     16, 7, 20, 21, 29, 12, 28, 17, 1, 15, 23, 26, 5, 18, 31, 10, //
     2, 8, 24, 14, 32, 27, 3, 9, 19, 13, 30, 6, 22, 11, 4, 25,
 ];
 
 /// S1..S8, row-major: entry `16 * row + col`, row = b1b6, col = b2b3b4b5.
-const SBOX: [[u8; 64]; 8] = [
+pub(super) const SBOX: [[u8; 64]; 8] = [
     [
         14, 4, 13, 1, 2, 15, 11, 8, 3, 10, 6, 12, 5, 9, 0, 7, //
         0, 15, 7, 4, 14, 2, 13, 1, 10, 6, 12, 11, 9, 5, 3, 8, //

@@ -4,12 +4,15 @@
 //!   constant-time software backend on Cortex-M.
 //! * TDES is our own constant-time implementation ([`des`]); the `des` crate
 //!   indexes S-box tables with key-dependent data and is a test oracle only.
+//! * [`des_bitsliced`]: DES / two-key TDES for 64 (or 64·N) independent
+//!   lanes at once, for batch verification on backends.
 //!
 //! Everything here works on secret keys and secret blocks. The algorithm
 //! (which variant of [`BlockKey`]) is public.
 
 pub(crate) mod aes;
 pub(crate) mod des;
+pub(crate) mod des_bitsliced;
 pub mod engine;
 
 pub(crate) use self::aes::AesKey;
