@@ -5,9 +5,9 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tapcrypt::emv::{
-    Arc, ArpcMethod, ArpcResponse, Atc, Csu, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133,
-    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionData,
-    UnpredictableNumber, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    ArpcMethod, ArpcResponse, Atc, Csu, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES, INTERAC_CVN_133,
+    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, ResponseCode,
+    TransactionData, UnpredictableNumber, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
 use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::mac::Padding;
@@ -77,7 +77,9 @@ fn bench_cvns(c: &mut Criterion) {
         let ac = keys.generate_ac(&t, &cd).unwrap();
         let prop = [0u8; 0];
         let resp = match cvn.arpc {
-            ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+            ArpcMethod::Method1 => ArpcResponse::Method1 {
+                arc: ResponseCode(*b"00"),
+            },
             ArpcMethod::Method2 => ArpcResponse::Method2 {
                 csu: Csu([0; 4]),
                 proprietary: &prop,

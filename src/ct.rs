@@ -33,7 +33,6 @@ pub(crate) fn public_verdict(c: Choice) -> bool {
 /// from secrets (e.g. a key length read from an authenticated key block),
 /// one bit at a time through [`public_verdict`], so the crate keeps a single
 /// declassification point.
-#[cfg(any(feature = "provision", feature = "code"))]
 pub(crate) fn public_u16(x: u16) -> u16 {
     let mut v = 0u16;
     for i in 0..16 {

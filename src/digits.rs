@@ -74,6 +74,120 @@ impl Pan {
         Ok(Pan { digits, len })
     }
 
+    /// Reads the PAN from its EMV encoding as tag 5A (Application PAN):
+    /// format `cn`, two digits per byte, first digit in the high nibble,
+    /// padded on the right with `F` nibbles (EMV Book 3 Annex A, "cn"). The
+    /// value is the tag's value field only (no tag or length bytes).
+    ///
+    /// ```
+    /// # use tapcrypt::Pan;
+    /// // 5A 08 47 61 73 90 01 01 01 19
+    /// let pan = Pan::from_bcd(&[0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19])?;
+    /// assert_eq!(pan.len(), 16);
+    /// # Ok::<(), tapcrypt::Error>(())
+    /// ```
+    ///
+    /// The digits are handled as secrets (masks, one verdict at the end); the
+    /// number of digits, i.e. where the `F` padding starts, is public.
+    ///
+    /// # Errors
+    /// [`Error::Length`] for a value over 10 bytes; [`Error::NotDigits`] for
+    /// a nibble `A`–`E`, or a digit after the `F` padding;
+    /// [`Error::DigitCount`] outside 12–19 digits.
+    pub fn from_bcd(value: &[u8]) -> Result<Self, Error> {
+        if value.len() > 10 {
+            return Err(Error::Length {
+                field: "PAN (tag 5A)",
+                expected: "at most 10",
+                got: value.len(),
+            });
+        }
+        Self::from_nibbles(value, 0xF, true, "PAN (tag 5A)")
+    }
+
+    /// Reads the PAN from Track 2 Equivalent Data (tag 57): the PAN's
+    /// digits up to the field separator `D`, which must come within the
+    /// first 20 nibbles (EMV Book 3 Annex A; ISO/IEC 7813 track 2 layout:
+    /// PAN ‖ `D` ‖ expiry YYMM ‖ service code ‖ discretionary data ‖ `F`
+    /// padding). What follows the separator is not read.
+    ///
+    /// ```
+    /// # use tapcrypt::Pan;
+    /// // 57 13 47 61 73 90 01 01 01 19 D2 21 22 01 17 58 92 89 1F
+    /// let t2 = [0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19, 0xD2, 0x21,
+    ///           0x22, 0x01, 0x17, 0x58, 0x92, 0x89, 0x1F];
+    /// assert_eq!(Pan::from_track2(&t2)?.len(), 16);
+    /// # Ok::<(), tapcrypt::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Length`] for a value over 19 bytes; [`Error::Malformed`] if
+    /// there is no separator; [`Error::NotDigits`] for a nibble other than
+    /// `0`–`9` before it; [`Error::DigitCount`] outside 12–19 digits.
+    pub fn from_track2(value: &[u8]) -> Result<Self, Error> {
+        if value.len() > 19 {
+            return Err(Error::Length {
+                field: "track 2 equivalent data (tag 57)",
+                expected: "at most 19",
+                got: value.len(),
+            });
+        }
+        Self::from_nibbles(value, 0xD, false, "PAN in track 2 equivalent data (tag 57)")
+    }
+
+    /// The digits of `value`'s nibbles up to the first `term` nibble. With
+    /// `pad_after`, every nibble from there on must be `term` too.
+    fn from_nibbles(
+        value: &[u8],
+        term: u8,
+        pad_after: bool,
+        field: &'static str,
+    ) -> Result<Self, Error> {
+        let nibbles = value.len() * 2;
+        let nibble = |i: usize| {
+            let b = value.get(i / 2).copied().unwrap_or(0);
+            if i.is_multiple_of(2) { b >> 4 } else { b & 0x0F }
+        };
+        // Masks only: `still` is 1 until the first terminator nibble; the
+        // count of digits before it (the PAN's length) is public by design.
+        let mut still = 1u32;
+        let mut count = 0u32;
+        let mut bad = 0u32;
+        for i in 0..nibbles {
+            let v = nibble(i);
+            let is_term = 1 ^ u32::from(crate::ct::mask_nonzero_u8(v ^ term) & 1);
+            still &= 1 ^ is_term;
+            count += still;
+            bad |= still & crate::ct::lt_u32(9, u32::from(v));
+            if pad_after {
+                bad |= (1 ^ still) & u32::from(crate::ct::mask_nonzero_u8(v ^ term) & 1);
+            }
+        }
+        let len = usize::from(crate::ct::public_u16(count as u16));
+        let ok = crate::ct::public_verdict(subtle::ConstantTimeEq::ct_eq(&bad, &0));
+        if !pad_after && len == nibbles {
+            return Err(Error::Malformed {
+                what: "track 2 equivalent data (tag 57) has no field separator D",
+            });
+        }
+        if !ok {
+            return Err(Error::NotDigits { field });
+        }
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&len) {
+            return Err(Error::DigitCount {
+                field,
+                min: Self::MIN_DIGITS,
+                max: Self::MAX_DIGITS,
+                got: len,
+            });
+        }
+        let mut digits = [0u8; 19];
+        for (i, d) in digits.iter_mut().enumerate().take(len) {
+            *d = nibble(i);
+        }
+        Ok(Pan { digits, len })
+    }
+
     /// Number of digits (public).
     #[must_use]
     pub fn len(&self) -> usize {

@@ -79,6 +79,18 @@ pub enum Error {
         /// The CVN byte the IAD declares.
         declared: u8,
     },
+    /// The IAD (9F10) is laid out as another scheme's: read where `expected`
+    /// keeps its CVN byte it names no CVN of that scheme, but read as
+    /// `found`'s layout it names `found`'s CVN `cvn`. Usually the card
+    /// record's scheme (or the AID) and the message do not belong together.
+    SchemeMismatch {
+        /// The scheme the caller asked for (or pinned through the CVN).
+        expected: &'static str,
+        /// The scheme whose IAD layout the bytes fit.
+        found: &'static str,
+        /// The CVN byte the IAD declares under `found`'s layout.
+        cvn: u8,
+    },
     /// A fixed-capacity container is full, or a counter is exhausted.
     Exhausted {
         /// What ran out.
@@ -137,6 +149,15 @@ impl fmt::Display for Error {
             Error::CvnMismatch { pinned, declared } => write!(
                 f,
                 "the IAD declares CVN {declared:#04x}, but the card's pinned CVN is {pinned:#04x}"
+            ),
+            Error::SchemeMismatch {
+                expected,
+                found,
+                cvn,
+            } => write!(
+                f,
+                "scheme/IAD mismatch: the IAD (9F10) is not laid out as {expected}'s; \
+                 it reads as a {found} IAD declaring CVN {cvn:#04x}"
             ),
             Error::Exhausted { what } => write!(f, "{what} exhausted"),
             Error::Malformed { what } => write!(f, "malformed input: {what}"),

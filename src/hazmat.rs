@@ -39,7 +39,7 @@ use zeroize::Zeroize;
 
 use crate::emv::arpc::{self, Arpc, ArpcResponse};
 use crate::emv::types::Cryptogram;
-use crate::emv::{Arc, CryptogramKey, Csu, TransactionKeys};
+use crate::emv::{CryptogramKey, Csu, ResponseCode, TransactionKeys};
 use crate::mac::{EmvMac, Padding};
 use crate::{Error, VerifyError};
 
@@ -61,7 +61,11 @@ pub fn arpc_unverified(
 /// under `key` (TDES; AES is the inferred construction, see
 /// [`crate::emv::arpc`]).
 #[must_use]
-pub fn arpc_method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+pub fn arpc_method1<K: CryptogramKey + ?Sized>(
+    key: &K,
+    arqc: &Cryptogram,
+    arc: ResponseCode,
+) -> [u8; 8] {
     arpc::method1(key, arqc, arc)
 }
 

@@ -307,8 +307,10 @@ secret_key!(
     IssuerMasterKey
 );
 secret_key!(
-    /// A card (ICC) master key for application cryptograms, **MK-AC** (a
-    /// UDK): derived from an [`IssuerMasterKey`] with EMV Option A, B or C.
+    /// The **ICC MK** (ICC master key for application cryptograms, MK-AC).
+    ///
+    /// What EMV Book 2 and HSM manuals call the "ICC MK", "MK-AC" or "UDK":
+    /// derived from an [`IssuerMasterKey`] with EMV Option A, B or C.
     /// Computes ARQC/TC/AAC (directly for Visa CVN 10, else through a
     /// [`SessionKey`]) and, for some CVNs, the ARPC. TR-31 key usage `E0`.
     CardMasterKey

@@ -9,9 +9,9 @@
 use serde_json::Value;
 use tapcrypt::batch::{Authorisation, BatchKey, Outcome, VerifiedItem, verify_batch};
 use tapcrypt::emv::{
-    Arc, Arpc, ArpcResponse, Atc, Cryptogram, Csu, Cvn, EMV_COMMON_AES, INTERAC_CVN_133,
-    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES,
-    TransactionData, UnpredictableNumber, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+    Arpc, ArpcResponse, Atc, Cryptogram, Csu, Cvn, EMV_COMMON_AES, INTERAC_CVN_133,
+    MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, ResponseCode,
+    TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
 use tapcrypt::lifecycle::AtcWindow;
 use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
@@ -43,7 +43,7 @@ struct Owned {
     txn: TransactionData,
     card_data: Vec<u8>,
     arqc: [u8; 8],
-    arc: Option<Arc>,
+    arc: Option<ResponseCode>,
     csu: Csu,
     prop: Vec<u8>,
     arpc: Vec<u8>,
@@ -92,7 +92,7 @@ fn load() -> Vec<Owned> {
                 arqc: hex(&s("arqc")).try_into().unwrap(),
                 arc: v
                     .get("arc")
-                    .map(|a| Arc::from_slice(&hex(a.as_str().unwrap())).unwrap()),
+                    .map(|a| ResponseCode::from_slice(&hex(a.as_str().unwrap())).unwrap()),
                 csu: v.get("csu").map_or(Csu::default(), |c| {
                     Csu::from_slice(&hex(c.as_str().unwrap())).unwrap()
                 }),

@@ -16,13 +16,13 @@
 
 use tapcrypt::emv::tlv::AuthorisationRequest;
 use tapcrypt::emv::{
-    Arc, Arpc, ArpcResponse, Atc, Cryptogram, Cvn, MASTERCARD_CVN_16, MASTERCARD_CVN_20,
+    Arpc, ArpcResponse, Atc, Cryptogram, Cvn, MASTERCARD_CVN_16, MASTERCARD_CVN_20, ResponseCode,
     TransactionData, UnpredictableNumber,
 };
 use tapcrypt::mac::Padding;
 use tapcrypt::{Algorithm, Error, IssuerMasterKey, Pan, Psn, SessionKey};
 
-const DECLINE: Arc = Arc(*b"05");
+const DECLINE: ResponseCode = ResponseCode(*b"05");
 const CVR: [u8; 6] = [0xA0, 0x00, 0x00, 0x00, 0x00, 0x00];
 
 fn imk() -> IssuerMasterKey {
@@ -77,7 +77,7 @@ fn field55(t: &TransactionData, cvn_byte: u8, ac: &Cryptogram) -> Vec<u8> {
 /// The two blocks whose encryptions under the ICC MK are the Mastercard SKD
 /// session key for (ATC, UN), as ARQCs that a Method 1 ARPC with ARC `arc`
 /// turns back into those blocks.
-fn chosen_arqcs(atc: u16, un: [u8; 4], arc: Arc) -> [Cryptogram; 2] {
+fn chosen_arqcs(atc: u16, un: [u8; 4], arc: ResponseCode) -> [Cryptogram; 2] {
     let mut blocks = [[0u8; 8]; 2];
     for (b, tag) in blocks.iter_mut().zip([0xF0, 0x0F]) {
         b[..2].copy_from_slice(&atc.to_be_bytes());

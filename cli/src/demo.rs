@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, TAPCRYPT_DPAN_AES,
+    ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, ResponseCode, TAPCRYPT_DPAN_AES,
     TransactionData, UnpredictableNumber, VISA_CVN_18,
 };
 use tapcrypt::provision::rand_core::TryRng as _;
@@ -410,7 +410,9 @@ fn one_tap(cvn: &Cvn, imk_hex: &str) -> Result<(), ExitCode> {
     println!("    ARQC verified");
     let prop = [0u8; 0];
     let response = match cvn.arpc {
-        tapcrypt::emv::ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+        tapcrypt::emv::ArpcMethod::Method1 => ArpcResponse::Method1 {
+            arc: ResponseCode(*b"00"),
+        },
         tapcrypt::emv::ArpcMethod::Method2 => ArpcResponse::Method2 {
             csu: Csu([0x00, 0x82, 0x00, 0x00]),
             proprietary: &prop,

@@ -22,10 +22,10 @@ use std::process::ExitCode;
 use tapcrypt::emv::cryptogram::CipherFamily;
 use tapcrypt::emv::derive::{self, TreeParams};
 use tapcrypt::emv::{
-    Arc, ArpcMethod, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, EMV_COMMON_AES,
+    ArpcMethod, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, EMV_COMMON_AES,
     EMV_COMMON_TDES, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
-    MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber, VISA_CVN_10,
-    VISA_CVN_18, VISA_CVN_22, arpc, cvv, script,
+    MASTERCARD_CVN_21, ResponseCode, TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber,
+    VISA_CVN_10, VISA_CVN_18, VISA_CVN_22, arpc, cvv, script,
 };
 use tapcrypt::hazmat::{arpc_method1, arpc_method2, mac_cryptogram, verify_mac_cryptogram};
 use tapcrypt::mac::{self, MacKey, Padding};
@@ -265,7 +265,9 @@ fn mk_for(cvn: &Cvn) -> CardMasterKey {
 /// The ARPC response a CVN's method takes.
 fn response_for(cvn: &Cvn) -> ArpcResponse<'static> {
     match cvn.arpc {
-        ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+        ArpcMethod::Method1 => ArpcResponse::Method1 {
+            arc: ResponseCode(*b"00"),
+        },
         ArpcMethod::Method2 => ArpcResponse::Method2 {
             csu: Csu([0x00, 0x02, 0x00, 0x00]),
             proprietary: &[0x11, 0x22],
@@ -412,11 +414,13 @@ fn arpc_methods() {
         SessionKey::new(Algorithm::Aes128, &secret(K16)).unwrap(),
     ] {
         let arqc = Cryptogram(secret([0x12; 8]));
-        let a1 = arpc_method1(&sk, &arqc, Arc(*b"00"));
+        let a1 = arpc_method1(&sk, &arqc, ResponseCode(*b"00"));
         out(a1);
         let a2 = arpc_method2(&sk, &arqc, Csu([0; 4]), &[1, 2]).unwrap();
         out(a2);
-        let resp = ArpcResponse::Method1 { arc: Arc(*b"00") };
+        let resp = ArpcResponse::Method1 {
+            arc: ResponseCode(*b"00"),
+        };
         let v = arpc::verify(&sk, &arqc, &resp, &arpc::Arpc::Method1(secret(a1)));
         assert!(declassify(v.is_ok()));
     }

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tapcrypt::emv::cryptogram::{ALL_CVNS, CardKeySchedule, CipherFamily};
-use tapcrypt::emv::{Arc, ArpcMethod, ArpcResponse, Cryptogram, Csu, TransactionData};
+use tapcrypt::emv::{ArpcMethod, ArpcResponse, Cryptogram, Csu, ResponseCode, TransactionData};
 use tapcrypt::{Algorithm, CardMasterKey, Error};
 
 const ALGS: [Algorithm; 5] = [
@@ -98,7 +98,9 @@ fuzz_target!(|input: &[u8]| {
             assert_eq!(verified.atc(), txn.atc);
             // The ARPC from the proof is the CVN's ARPC for that ARQC.
             let resp = match cvn.arpc {
-                ArpcMethod::Method1 => ArpcResponse::Method1 { arc: Arc(*b"00") },
+                ArpcMethod::Method1 => ArpcResponse::Method1 {
+                    arc: ResponseCode(*b"00"),
+                },
                 ArpcMethod::Method2 => ArpcResponse::Method2 {
                     csu: Csu([0; 4]),
                     proprietary: &[],

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use tapcrypt::emv::arpc;
 use tapcrypt::emv::cryptogram::{ALL_CVNS, CipherFamily};
-use tapcrypt::emv::{Arc, Arpc, ArpcResponse, Atc, Cryptogram, Csu, UnpredictableNumber};
+use tapcrypt::emv::{Arpc, ArpcResponse, Atc, Cryptogram, Csu, ResponseCode, UnpredictableNumber};
 use tapcrypt::{Algorithm, CardMasterKey, Error, SessionKey};
 
 const ALGS: [Algorithm; 5] = [
@@ -35,7 +35,7 @@ fuzz_target!(|input: &[u8]| {
     let prop_len = usize::from(hdr[2]) % 12; // > 8 is an error
     let key = take(&mut data, alg.key_len());
     let arqc = Cryptogram::from_slice(&take(&mut data, 8)).expect("8");
-    let arc = Arc::from_slice(&take(&mut data, 2)).expect("2");
+    let arc = ResponseCode::from_slice(&take(&mut data, 2)).expect("2");
     let csu = Csu::from_slice(&take(&mut data, 4)).expect("4");
     let prop = take(&mut data, prop_len);
     let got_bytes = take(&mut data, 8);

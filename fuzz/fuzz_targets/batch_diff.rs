@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
 use tapcrypt::emv::cryptogram::ALL_CVNS;
-use tapcrypt::emv::{Arc, ArpcResponse, Cryptogram, Csu, TransactionData};
+use tapcrypt::emv::{ArpcResponse, Cryptogram, Csu, ResponseCode, TransactionData};
 use tapcrypt::hazmat::arpc_unverified;
 use tapcrypt::{Algorithm, CardMasterKey};
 
@@ -89,7 +89,9 @@ fuzz_target!(|input: &[u8]| {
             card_data: cd,
             arqc: ac,
             response: if r.method1 {
-                ArpcResponse::Method1 { arc: Arc(*b"00") }
+                ArpcResponse::Method1 {
+                    arc: ResponseCode(*b"00"),
+                }
             } else {
                 ArpcResponse::Method2 {
                     csu: Csu([0, 0, 0, 0x10]),

@@ -4,7 +4,7 @@
 //! commits the new state and releases an approval only once it is durable.
 
 use tapcrypt::emv::tlv::{AuthorisationRequest, CryptogramType};
-use tapcrypt::emv::{Arc, ArpcMethod, ArpcResponse, Csu, Cvn};
+use tapcrypt::emv::{ArpcMethod, ArpcResponse, Csu, Cvn, ResponseCode};
 use tapcrypt::lifecycle::{Currency, amount_from_bcd};
 use tapcrypt::token::Dpan;
 use tapcrypt::{Pan, Psn};
@@ -81,7 +81,7 @@ pub enum Decision {
 fn response(cvn: &Cvn, approve: bool) -> ArpcResponse<'static> {
     match cvn.arpc {
         ArpcMethod::Method1 => ArpcResponse::Method1 {
-            arc: Arc(if approve { *b"00" } else { *b"05" }),
+            arc: ResponseCode(if approve { *b"00" } else { *b"05" }),
         },
         // CSU byte 2 bit 8: the issuer approves the online transaction.
         ArpcMethod::Method2 => ArpcResponse::Method2 {

@@ -262,7 +262,7 @@ impl Band {
         };
         let response = match self.cvn.arpc {
             tapcrypt::emv::ArpcMethod::Method1 => tapcrypt::emv::ArpcResponse::Method1 {
-                arc: tapcrypt::emv::Arc(*b"00"),
+                arc: tapcrypt::emv::ResponseCode(*b"00"),
             },
             tapcrypt::emv::ArpcMethod::Method2 => tapcrypt::emv::ArpcResponse::Method2 {
                 csu: tapcrypt::emv::Csu([0x00, 0x80, 0x00, 0x00]),

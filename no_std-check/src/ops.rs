@@ -11,8 +11,8 @@ use core::hint::black_box;
 
 use tapcrypt::emv::derive::session_key_ac;
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, TransactionData, UnpredictableNumber,
-    arpc,
+    ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, ResponseCode, TransactionData,
+    UnpredictableNumber, arpc,
 };
 use tapcrypt::hazmat::mac_cryptogram;
 use tapcrypt::mac::Padding;
@@ -513,7 +513,9 @@ fn tdes_arpc_check_bench() {
     let Ok(sk) = SessionKey::new(Algorithm::Tdes2, &black_box(TDES_MK)) else {
         return;
     };
-    let resp = ArpcResponse::Method1 { arc: Arc(*b"00") };
+    let resp = ArpcResponse::Method1 {
+        arc: ResponseCode(*b"00"),
+    };
     let a = arpc::Arpc::Method1(black_box([0u8; 8]));
     black_box(arpc::verify(&sk, &Cryptogram(VISA18_ARQC), &resp, &a).is_ok());
 }

@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::CryptogramKey;
-use super::types::{Arc, Cryptogram, Csu};
+use super::types::{Cryptogram, Csu, ResponseCode};
 use crate::cipher::BlockKey;
 use crate::mac::{EmvMac, Padding, encrypt_block};
 use crate::{Error, VerifyError};
@@ -38,7 +38,7 @@ pub enum ArpcResponse<'a> {
     /// Method 1 input: the authorisation response code.
     Method1 {
         /// Authorisation Response Code (e.g. `3030` = "00").
-        arc: Arc,
+        arc: ResponseCode,
     },
     /// Method 2 input: card status update and up to 8 bytes of proprietary data.
     Method2 {
@@ -118,11 +118,15 @@ fn check_proprietary(p: &[u8]) -> Result<(), Error> {
 /// Public only through [`crate::hazmat`].
 #[must_use]
 #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
-pub(crate) fn method1<K: CryptogramKey + ?Sized>(key: &K, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+pub(crate) fn method1<K: CryptogramKey + ?Sized>(
+    key: &K,
+    arqc: &Cryptogram,
+    arc: ResponseCode,
+) -> [u8; 8] {
     method1_with(&key.material().block_key(), arqc, arc)
 }
 
-pub(crate) fn method1_with(key: &BlockKey, arqc: &Cryptogram, arc: Arc) -> [u8; 8] {
+pub(crate) fn method1_with(key: &BlockKey, arqc: &Cryptogram, arc: ResponseCode) -> [u8; 8] {
     let mut block = [0u8; 16];
     block[..8].copy_from_slice(&arqc.0);
     block[0] ^= arc.0[0];

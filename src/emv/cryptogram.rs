@@ -978,10 +978,10 @@ impl TransactionKeys<'_> {
 /// an unverified ARQC recovers session keys):
 ///
 /// ```compile_fail
-/// # use tapcrypt::emv::{ArpcResponse, Arc, Cryptogram, VISA_CVN_10, Atc, UnpredictableNumber};
+/// # use tapcrypt::emv::{ArpcResponse, ResponseCode, Cryptogram, VISA_CVN_10, Atc, UnpredictableNumber};
 /// # let mk = tapcrypt::CardMasterKey::new(tapcrypt::Algorithm::Tdes2, &[1; 16]).unwrap();
 /// let keys = VISA_CVN_10.transaction_keys(&mk, Atc::from_u16(1), UnpredictableNumber([0; 4])).unwrap();
-/// let _ = keys.arpc(&Cryptogram([0; 8]), &ArpcResponse::Method1 { arc: Arc(*b"05") });
+/// let _ = keys.arpc(&Cryptogram([0; 8]), &ArpcResponse::Method1 { arc: ResponseCode(*b"05") });
 /// ```
 ///
 /// and no one outside the crate can build the proof:

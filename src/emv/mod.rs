@@ -27,7 +27,7 @@ pub use cryptogram::{
     VerifiedArqc, VerifiedOfflineAc,
 };
 pub use derive::MkDerivation;
-pub use types::{Arc, Atc, Cryptogram, Csu, TransactionData, UnpredictableNumber};
+pub use types::{Atc, Cryptogram, Csu, ResponseCode, TransactionData, UnpredictableNumber};
 
 // The sealed-trait pattern: `Sealed` lives in a private module, so its
 // method (which hands out the crate-private key material) cannot be named or

@@ -285,7 +285,68 @@ impl Scheme {
     }
 }
 
-/// The CVN the IAD (tag 9F10) declares, for a scheme (SPEC-EMV §7.5).
+impl Scheme {
+    fn name(self) -> &'static str {
+        match self {
+            Scheme::Visa => "Visa",
+            Scheme::Mastercard => "Mastercard",
+            Scheme::Interac => "Interac",
+        }
+    }
+
+    fn layout(self) -> IadLayout {
+        match self {
+            Scheme::Visa => IadLayout::Visa,
+            Scheme::Mastercard => IadLayout::Mastercard,
+            Scheme::Interac => IadLayout::Interac,
+        }
+    }
+
+    fn cvns(self) -> &'static [&'static Cvn] {
+        match self {
+            Scheme::Visa => &[&VISA_CVN_10, &VISA_CVN_18, &VISA_CVN_22],
+            Scheme::Mastercard => &[
+                &MASTERCARD_CVN_16,
+                &MASTERCARD_CVN_17,
+                &MASTERCARD_CVN_20,
+                &MASTERCARD_CVN_21,
+            ],
+            Scheme::Interac => &[&INTERAC_CVN_133],
+        }
+    }
+
+    fn of_layout(layout: IadLayout) -> Option<Scheme> {
+        match layout {
+            IadLayout::Visa => Some(Scheme::Visa),
+            IadLayout::Mastercard => Some(Scheme::Mastercard),
+            IadLayout::Interac => Some(Scheme::Interac),
+            IadLayout::Undeclared => None,
+        }
+    }
+}
+
+/// When `iad`, read as `expected`'s layout, names none of `expected`'s
+/// CVNs: the other scheme whose layout it fits (with one of its CVNs), as
+/// [`Error::SchemeMismatch`].
+fn scheme_mismatch(expected: Scheme, iad: &[u8]) -> Option<Error> {
+    [Scheme::Visa, Scheme::Mastercard, Scheme::Interac]
+        .into_iter()
+        .filter(|s| *s != expected)
+        .find_map(|s| {
+            let cvn = s.layout().declared_cvn(iad).ok()??;
+            s.cvns()
+                .iter()
+                .any(|c| c.id == cvn)
+                .then(|| Error::SchemeMismatch {
+                    expected: expected.name(),
+                    found: s.name(),
+                    cvn,
+                })
+        })
+}
+
+/// The CVN the IAD (tag 9F10) declares, for a scheme (the IAD layouts of
+/// the Visa Integrated Circuit Card Specification, M/Chip and Interac).
 ///
 /// Visa: byte 2 for IAD formats 0/1/3 (`06 01 0A …`), byte 1 for format 2
 /// (`1F 22 …`); Mastercard: byte 1 (after the key-derivation index);
@@ -293,41 +354,15 @@ impl Scheme {
 ///
 /// # Errors
 /// [`Error::Length`] if the IAD is too short to hold a CVN,
+/// [`Error::SchemeMismatch`] if the IAD names no CVN of `scheme` but is laid
+/// out as another scheme's (a Visa IAD read as Mastercard's, …),
 /// [`Error::UnsupportedCvn`] for a CVN this crate does not implement.
 pub fn detect_cvn(scheme: Scheme, iad: &[u8]) -> Result<&'static Cvn, Error> {
-    let short = || Error::Length {
-        field: "IAD (9F10)",
-        expected: "long enough for its CVN byte",
-        got: iad.len(),
-    };
-    let (cvn, table): (u8, &[&'static Cvn]) = match scheme {
-        Scheme::Visa => {
-            let b = if iad.first() == Some(&0x1F) {
-                iad.get(1)
-            } else {
-                iad.get(2)
-            };
-            (
-                *b.ok_or_else(short)?,
-                &[&VISA_CVN_10, &VISA_CVN_18, &VISA_CVN_22],
-            )
-        }
-        Scheme::Mastercard => (
-            *iad.get(1).ok_or_else(short)?,
-            &[
-                &MASTERCARD_CVN_16,
-                &MASTERCARD_CVN_17,
-                &MASTERCARD_CVN_20,
-                &MASTERCARD_CVN_21,
-            ],
-        ),
-        Scheme::Interac => (*iad.get(2).ok_or_else(short)?, &[&INTERAC_CVN_133]),
-    };
-    table
-        .iter()
-        .copied()
-        .find(|c| c.id == cvn)
-        .ok_or(Error::UnsupportedCvn { cvn })
+    let cvn = scheme.layout().declared_cvn(iad)?.unwrap_or(0);
+    if let Some(c) = scheme.cvns().iter().copied().find(|c| c.id == cvn) {
+        return Ok(c);
+    }
+    Err(scheme_mismatch(scheme, iad).unwrap_or(Error::UnsupportedCvn { cvn }))
 }
 
 /// The card data after the minimum set, extracted from the IAD as `cvn`
@@ -475,6 +510,7 @@ impl<'m> AuthorisationRequest<'m> {
     ///
     /// # Errors
     /// [`Error::CvnMismatch`] if the IAD declares another CVN;
+    /// [`Error::SchemeMismatch`] if the IAD is laid out as another scheme's;
     /// [`Error::Malformed`] for malformed TLV, a missing or duplicated tag, a
     /// reserved CID; [`Error::Length`] for a value of the wrong length or an
     /// IAD too short for the pinned CVN's format; [`Error::Parameter`] for a
@@ -605,10 +641,15 @@ impl<'m> AuthorisationRequest<'m> {
         if let Some(declared) = pinned.iad_layout.declared_cvn(iad)?
             && declared != pinned.id
         {
-            return Err(Error::CvnMismatch {
+            // A CVN byte that is none of the pinned scheme's, in an IAD laid
+            // out as another scheme's: say so rather than "CVN 0x01".
+            let other_scheme = Scheme::of_layout(pinned.iad_layout)
+                .filter(|s| !s.cvns().iter().any(|c| c.id == declared))
+                .and_then(|s| scheme_mismatch(s, iad));
+            return Err(other_scheme.unwrap_or(Error::CvnMismatch {
                 pinned: pinned.id,
                 declared,
-            });
+            }));
         }
         let mut card_data = [0u8; BOUND_CARD_DATA_MAX];
         let card_data_len = if pinned.binds_dpan() {
@@ -784,4 +825,265 @@ impl<'r> GenerateAcResponse<'r> {
         }
         Ok(r)
     }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding: the issuer's response fields.
+
+/// Tag 91, Issuer Authentication Data.
+pub const TAG_ISSUER_AUTHENTICATION_DATA: u32 = 0x91;
+/// Tag 71, Issuer Script Template 1 (run before the final GENERATE AC).
+pub const TAG_ISSUER_SCRIPT_1: u32 = 0x71;
+/// Tag 72, Issuer Script Template 2 (run after the final GENERATE AC).
+pub const TAG_ISSUER_SCRIPT_2: u32 = 0x72;
+/// Tag 9F18, Issuer Script Identifier (4 bytes), inside a script template.
+pub const TAG_ISSUER_SCRIPT_IDENTIFIER: u32 = 0x9F18;
+/// Tag 86, Issuer Script Command (one C-APDU), inside a script template.
+pub const TAG_ISSUER_SCRIPT_COMMAND: u32 = 0x86;
+
+/// The bytes of `tag` (as [`Tlv::tag`] holds it), checked to be a valid
+/// BER-TLV tag of one to three bytes: returns the buffer and its used length.
+fn tag_bytes(tag: u32) -> Result<([u8; 3], usize), Error> {
+    let bad = Error::Parameter {
+        what: "not a BER-TLV tag of 1 to 3 bytes",
+    };
+    let n = match tag {
+        0x01..=0xFF => 1,
+        0x100..=0xFFFF => 2,
+        0x1_0000..=0xFF_FFFF => 3,
+        _ => return Err(bad),
+    };
+    let be = tag.to_be_bytes();
+    let mut out = [0u8; 3];
+    out.get_mut(..n)
+        .ok_or(bad)?
+        .copy_from_slice(be.get(4 - n..).ok_or(bad)?);
+    // The reader must read back exactly this tag from exactly these bytes.
+    match read_tag(out.get(..n).ok_or(bad)?) {
+        Ok((t, used)) if t == tag && used == n => Ok((out, n)),
+        _ => Err(bad),
+    }
+}
+
+/// The definite length `len` in its shortest BER form (1 to 4 bytes).
+fn len_bytes(len: usize) -> Result<([u8; 4], usize), Error> {
+    let [_, b1, b2, b3] = (len as u32).to_be_bytes();
+    Ok(match len {
+        0..=0x7F => ([b3, 0, 0, 0], 1),
+        0x80..=0xFF => ([0x81, b3, 0, 0], 2),
+        0x100..=0xFFFF => ([0x82, b2, b3, 0], 3),
+        0x1_0000..=0xFF_FFFF => ([0x83, b1, b2, b3], 4),
+        _ => {
+            return Err(Error::Length {
+                field: "TLV value",
+                expected: "at most 16777215",
+                got: len,
+            });
+        }
+    })
+}
+
+/// Bytes that `tag ‖ length ‖ value` takes for a value of `len` bytes.
+fn encoded_len(tag: u32, len: usize) -> Result<usize, Error> {
+    Ok(tag_bytes(tag)?.1 + len_bytes(len)?.1 + len)
+}
+
+/// A BER-TLV writer into a caller's buffer (no heap): objects are appended
+/// in order, each with the shortest definite length. A write that does not
+/// fit leaves the buffer's written part as it was.
+///
+/// ```
+/// use tapcrypt::emv::tlv::TlvWriter;
+/// let mut buf = [0u8; 16];
+/// let mut w = TlvWriter::new(&mut buf);
+/// w.put(0x8A, b"00")?;                 // Authorisation Response Code
+/// w.put(0x9F18, &[0, 0, 0, 1])?;        // a two-byte tag
+/// assert_eq!(w.as_bytes(), &[0x8A, 0x02, 0x30, 0x30, 0x9F, 0x18, 0x04, 0, 0, 0, 1]);
+/// # Ok::<(), tapcrypt::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TlvWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl<'b> TlvWriter<'b> {
+    /// A writer that fills `buf` from its start.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        TlvWriter { buf, len: 0 }
+    }
+
+    /// Appends a primitive object, or a constructed one whose `value` is
+    /// already TLV-coded.
+    ///
+    /// # Errors
+    /// [`Error::Parameter`] for a tag that is not a valid 1–3-byte BER tag;
+    /// [`Error::Length`] if it does not fit in the buffer (or the value is
+    /// over 16 MiB).
+    pub fn put(&mut self, tag: u32, value: &[u8]) -> Result<(), Error> {
+        self.put_parts(tag, &[value])
+    }
+
+    /// Appends one object whose value is the concatenation of `parts`.
+    ///
+    /// # Errors
+    /// As [`put`](Self::put).
+    pub fn put_parts(&mut self, tag: u32, parts: &[&[u8]]) -> Result<(), Error> {
+        let vlen: usize = parts.iter().map(|p| p.len()).sum();
+        let (t, tn) = tag_bytes(tag)?;
+        let (l, ln) = len_bytes(vlen)?;
+        let total = tn + ln + vlen;
+        let room = self.buf.len() - self.len;
+        let dst = self
+            .buf
+            .get_mut(self.len..self.len + total)
+            .ok_or(Error::Length {
+                field: "TLV output buffer (room left)",
+                expected: "at least the encoded object's length",
+                got: room,
+            })?;
+        let mut at = 0;
+        for p in [t.get(..tn).unwrap_or(&[]), l.get(..ln).unwrap_or(&[])]
+            .into_iter()
+            .chain(parts.iter().copied())
+        {
+            if let Some(d) = dst.get_mut(at..at + p.len()) {
+                d.copy_from_slice(p);
+            }
+            at += p.len();
+        }
+        self.len += total;
+        Ok(())
+    }
+
+    /// Bytes written so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The encoded objects written so far.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Ends the writer, returning the encoded objects.
+    #[must_use]
+    pub fn finish(self) -> &'b [u8] {
+        let Self { buf, len } = self;
+        buf.get(..len).unwrap_or(&[])
+    }
+}
+
+/// Encodes tag 91, Issuer Authentication Data, for an ARPC and the response
+/// it answers: `91 0A ‖ ARPC ‖ ARC` (Method 1) or `91 len ‖ ARPC ‖ CSU ‖
+/// proprietary data` (Method 2), the layouts of EMV Book 2 §8.2. Returns the
+/// encoded object.
+///
+/// The [`Arpc`](super::Arpc) comes from [`VerifiedArqc::arpc`](super::VerifiedArqc::arpc),
+/// so this only ever answers a verified ARQC.
+///
+/// # Errors
+/// As [`Arpc::issuer_authentication_data`](super::Arpc::issuer_authentication_data);
+/// [`Error::Length`] if `out` is too small (18 bytes always suffice).
+pub fn encode_issuer_authentication_data<'o>(
+    arpc: &super::Arpc,
+    response: &super::ArpcResponse<'_>,
+    out: &'o mut [u8],
+) -> Result<&'o [u8], Error> {
+    let mut iad = [0u8; 16];
+    let value = arpc.issuer_authentication_data(response, &mut iad)?;
+    let mut w = TlvWriter::new(out);
+    w.put(TAG_ISSUER_AUTHENTICATION_DATA, value)?;
+    Ok(w.finish())
+}
+
+/// Which issuer script template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScriptTemplate {
+    /// Tag 71: the card runs the commands before the final GENERATE AC.
+    BeforeFinalGenerateAc,
+    /// Tag 72: the card runs the commands after the final GENERATE AC.
+    AfterFinalGenerateAc,
+}
+
+impl ScriptTemplate {
+    /// The template's tag, `71` or `72`.
+    #[must_use]
+    pub fn tag(self) -> u32 {
+        match self {
+            ScriptTemplate::BeforeFinalGenerateAc => TAG_ISSUER_SCRIPT_1,
+            ScriptTemplate::AfterFinalGenerateAc => TAG_ISSUER_SCRIPT_2,
+        }
+    }
+}
+
+/// Encodes an issuer script template (tag 71 or 72, EMV Book 3 §10.10):
+/// the optional Issuer Script Identifier `9F18 04 …`, then each command
+/// C-APDU as `86 len …`, in order. The commands are whole APDUs (e.g. from
+/// [`VerifiedArqc::pin_change_command`](super::VerifiedArqc::pin_change_command)
+/// with its MAC); each must hold at least the 4-byte header `CLA INS P1 P2`.
+/// Returns the encoded template.
+///
+/// # Errors
+/// [`Error::Length`] for a command shorter than 4 bytes or an `out` that is
+/// too small; [`Error::Parameter`] for no command at all.
+pub fn encode_issuer_script<'o>(
+    template: ScriptTemplate,
+    identifier: Option<[u8; 4]>,
+    commands: &[&[u8]],
+    out: &'o mut [u8],
+) -> Result<&'o [u8], Error> {
+    if commands.is_empty() {
+        return Err(Error::Parameter {
+            what: "an issuer script needs at least one command (86)",
+        });
+    }
+    let mut inner = match identifier {
+        Some(_) => encoded_len(TAG_ISSUER_SCRIPT_IDENTIFIER, 4)?,
+        None => 0,
+    };
+    for c in commands {
+        if c.len() < 4 {
+            return Err(Error::Length {
+                field: "issuer script command (86)",
+                expected: "at least 4 (CLA INS P1 P2)",
+                got: c.len(),
+            });
+        }
+        inner += encoded_len(TAG_ISSUER_SCRIPT_COMMAND, c.len())?;
+    }
+    let (t, tn) = tag_bytes(template.tag())?;
+    let (l, ln) = len_bytes(inner)?;
+    let mut w = TlvWriter::new(out);
+    // The template's header, then its objects, written into one buffer.
+    let header = [t.get(..tn).unwrap_or(&[]), l.get(..ln).unwrap_or(&[])];
+    let room = w.buf.len();
+    if tn + ln + inner > room {
+        return Err(Error::Length {
+            field: "TLV output buffer (room left)",
+            expected: "at least the encoded template's length",
+            got: room,
+        });
+    }
+    for h in header {
+        if let Some(d) = w.buf.get_mut(w.len..w.len + h.len()) {
+            d.copy_from_slice(h);
+        }
+        w.len += h.len();
+    }
+    if let Some(id) = identifier {
+        w.put(TAG_ISSUER_SCRIPT_IDENTIFIER, &id)?;
+    }
+    for c in commands {
+        w.put(TAG_ISSUER_SCRIPT_COMMAND, c)?;
+    }
+    Ok(w.finish())
 }

@@ -49,8 +49,11 @@ fixed_field!(
     UnpredictableNumber, 4, "unpredictable number"
 );
 fixed_field!(
-    /// Authorisation Response Code sent back with ARPC Method 1.
-    Arc, 2, "ARC"
+    /// Authorisation Response Code (ARC, tag 8A) sent back with ARPC Method 1.
+    ///
+    /// Named `ResponseCode` rather than `Arc` so that it never shadows
+    /// `std::sync::Arc` in an issuer service.
+    ResponseCode, 2, "ARC"
 );
 fixed_field!(
     /// Card Status Update sent back with ARPC Method 2.

@@ -3,7 +3,7 @@
 use tapcrypt::emv::derive::{self, MkDerivation, TreeParams};
 use tapcrypt::emv::script;
 use tapcrypt::emv::{
-    Arc, ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, TransactionData,
+    ArpcResponse, Atc, CardKeySchedule, Cryptogram, Csu, Cvn, ResponseCode, TransactionData,
     UnpredictableNumber, arpc,
 };
 use tapcrypt::hazmat::{arpc_method1, arpc_method2, mac_cryptogram, verify_mac_cryptogram};
@@ -413,7 +413,7 @@ fn arpc_key(v: &Vector<'_>) -> Result<Result<SessionKey, tapcrypt::Error>, Vecto
 fn arpc1(v: &Vector<'_>) -> R {
     let k = api!(arpc_key(v)?);
     let arqc = Cryptogram(v.hex_n("arqc")?);
-    let arc = api!(Arc::from_slice(&v.hex("arc")?));
+    let arc = api!(ResponseCode::from_slice(&v.hex("arc")?));
     let a = arpc_method1(&k, &arqc, arc);
     let mut checks = vec![check_hex(v, "arpc", &a)];
     if v.has("issuer_auth_data_91") {
@@ -472,7 +472,7 @@ fn chain(v: &Vector<'_>) -> R {
         Padding::Method2
     };
     let ac = api!(mac_cryptogram(&sk, &v.hex("cdol_data")?, p));
-    let arc = api!(Arc::from_slice(&v.hex("arc")?));
+    let arc = api!(ResponseCode::from_slice(&v.hex("arc")?));
     let csu = api!(Csu::from_slice(&v.hex("csu")?));
     let a1 = arpc_method1(&sk, &ac, arc);
     let a2 = api!(arpc_method2(&sk, &ac, csu, &[]));
@@ -566,7 +566,7 @@ fn cvn(v: &Vector<'_>) -> R {
     let prop;
     let resp = if v.has("arc") {
         ArpcResponse::Method1 {
-            arc: api!(Arc::from_slice(&v.hex("arc")?)),
+            arc: api!(ResponseCode::from_slice(&v.hex("arc")?)),
         }
     } else {
         prop = v.hex("prop_auth_data")?;
