@@ -64,6 +64,22 @@
 //! [`AuthorisationRequest::parse`] (EMV common AES), with the CVN the issuer
 //! pinned for the card; nothing in the payload chooses the algorithm.
 //!
+//! # Cloud profiles
+//! The same layout carries a cloud-profile cryptogram (SPEC-CLOUD.md): the
+//! band fills [`CpmContents::vcps`] from its LUK's qVSDC cryptogram and CVN
+//! '43' IAD (32 bytes), or [`CpmContents::mcbp`] from an MCBP dual AC
+//! (AC_UMD in `9F26`, AC_MD's part in the 18-byte IAD). The backend whose
+//! records pin the token to one of them calls [`CpmPayload::vcps`] or
+//! [`CpmPayload::mcbp`] (the IAD is parsed against that profile:
+//! [`Error::CvnMismatch`] / [`Error::Length`] otherwise), then verifies
+//! through the profile's own path: the [`VcpsVerifier`](vcps::VcpsVerifier)
+//! (LUK re-derived only for an issued key index, returning a
+//! [`VerifiedQvsdc`](vcps::VerifiedQvsdc)) or the MCBP single-use key source
+//! (both cryptograms, keys spent on success, returning an
+//! [`McbpVerdict`](mcbp::McbpVerdict)). Those cryptograms do not cover the
+//! DPAN; both readers first require the payload's `5A` to be the token the
+//! caller resolved.
+//!
 //! # Constant time
 //! The DPAN digits and the cryptogram are secret: BCD packing/unpacking and
 //! base64 use no table and no branch on them. The DPAN's length is public
@@ -72,10 +88,11 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::Error;
+use crate::emv::cloud::{mcbp, vcps};
 use crate::emv::tlv::AuthorisationRequest;
 use crate::emv::{Cryptogram, Cvn, TransactionData};
 use crate::token::Dpan;
+use crate::{Error, VerifyError};
 
 /// The payload format indicator's value.
 pub const PAYLOAD_FORMAT: &[u8; 5] = b"CPV01";
@@ -99,6 +116,50 @@ pub struct CpmContents<'a> {
     pub cid: u8,
     /// The cryptogram (`9F26`).
     pub ac: &'a Cryptogram,
+}
+
+impl<'a> CpmContents<'a> {
+    /// The contents for a **Visa VCPS** tap: the qVSDC cryptogram and the
+    /// CVN '43' IAD the band computed under its LUK (e.g. from
+    /// [`LukWallet::tap`](crate::cloud_wallet::LukWallet::tap)), CID ARQC.
+    #[must_use]
+    pub fn vcps(
+        aid: &'a [u8],
+        dpan: &'a Dpan,
+        transaction: &'a TransactionData,
+        iad: &'a vcps::VcpsIad,
+        ac: &'a Cryptogram,
+    ) -> Self {
+        CpmContents {
+            aid,
+            dpan,
+            transaction,
+            iad: iad.as_bytes(),
+            cid: 0x80,
+            ac,
+        }
+    }
+
+    /// The contents for a **Mastercard MCBP** contactless tap: AC_UMD in
+    /// `9F26`, the IAD carrying AC_MD's part, the CID, from
+    /// [`UnlockedKeys::contactless_ac`](mcbp::UnlockedKeys::contactless_ac)
+    /// over `tap`.
+    #[must_use]
+    pub fn mcbp(
+        aid: &'a [u8],
+        dpan: &'a Dpan,
+        tap: &'a mcbp::McbpTap,
+        dual: &'a mcbp::DualAc,
+    ) -> Self {
+        CpmContents {
+            aid,
+            dpan,
+            transaction: &tap.txn,
+            iad: &dual.iad,
+            cid: dual.cid,
+            ac: &dual.ac,
+        }
+    }
 }
 
 /// A bounded byte writer (no panics: overflow is an error).
@@ -280,6 +341,8 @@ pub struct CpmPayload<'b> {
     aid: &'b [u8],
     dpan: Dpan,
     app: &'b [u8],
+    /// The `63` template's values, in [`APP_TAGS`] order (checked by `parse`).
+    vals: [&'b [u8]; 13],
 }
 
 fn malformed(what: &'static str) -> Error {
@@ -351,7 +414,12 @@ impl<'b> CpmPayload<'b> {
         if cid != [0x80] {
             return Err(malformed("CPM payload: the CID is not ARQC (80)"));
         }
-        let p = CpmPayload { aid, dpan, app };
+        let p = CpmPayload {
+            aid,
+            dpan,
+            app,
+            vals,
+        };
         // Canonical form: re-encode and compare (padding, long-form lengths
         // and trailing bytes all differ).
         p.check_canonical(tlv, &vals)?;
@@ -424,6 +492,173 @@ impl<'b> CpmPayload<'b> {
         } else {
             AuthorisationRequest::parse(self.app, pinned)
         }
+    }
+    /// The cloud-profile reading of the `63` template: the minimum data set,
+    /// the IAD and the cryptogram, after checking that the payload carries
+    /// `token`, the token the caller resolved.
+    fn cloud_parts(&self, token: &Dpan) -> Result<(TransactionData, &'b [u8], Cryptogram), Error> {
+        self.require_token(token)?;
+        let [
+            ac,
+            _cid,
+            iad,
+            atc,
+            un,
+            aip,
+            amount,
+            other,
+            country,
+            tvr,
+            currency,
+            date,
+            tt,
+        ] = self.vals;
+        // The minimum set in its cryptogram-input order (lengths were
+        // checked by `parse`).
+        let mut min = [0u8; TransactionData::LEN];
+        let mut n = 0;
+        for v in [
+            amount, other, country, tvr, currency, date, tt, un, aip, atc,
+        ] {
+            let dst = min
+                .get_mut(n..n + v.len())
+                .ok_or(malformed("CPM template 63: minimum data set"))?;
+            dst.copy_from_slice(v);
+            n += v.len();
+        }
+        let transaction = TransactionData::from_slice(min.get(..n).unwrap_or(&[]))?;
+        Ok((transaction, iad, Cryptogram::from_slice(ac)?))
+    }
+
+    /// Refuses a payload whose DPAN (`5A`) is not `token` (the comparison
+    /// runs over the digits in constant time; its outcome is public).
+    fn require_token(&self, token: &Dpan) -> Result<(), Error> {
+        if self.dpan == *token {
+            Ok(())
+        } else {
+            Err(malformed(
+                "CPM payload: its DPAN (5A) is not the token the caller resolved",
+            ))
+        }
+    }
+
+    /// The cryptogram data inside, read for a **Visa VCPS** token (CVN
+    /// '43', a limited-use-key cryptogram), the profile the caller's records
+    /// pin for the token `token`. Then [`VcpsCpmTap::verify`] with the
+    /// token's [`VcpsVerifier`](vcps::VcpsVerifier) — the normal VCPS path,
+    /// returning a [`VerifiedQvsdc`](vcps::VerifiedQvsdc).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if the payload's DPAN is not `token`; as
+    /// [`VcpsIad::parse`](vcps::VcpsIad::parse) for an IAD that is not a
+    /// CVN '43' one ([`Error::CvnMismatch`], [`Error::Length`] …).
+    pub fn vcps(&self, token: &Dpan) -> Result<VcpsCpmTap, Error> {
+        let (transaction, iad, ac) = self.cloud_parts(token)?;
+        Ok(VcpsCpmTap {
+            transaction,
+            iad: vcps::VcpsIad::parse(iad)?,
+            ac,
+        })
+    }
+
+    /// The cryptogram data inside, read for a **Mastercard MCBP** token
+    /// whose pinned profile (KDI, CVN) is `profile`. Then
+    /// [`McbpCpmTap::verify`] with the token's single-use key source — the
+    /// normal MCBP contactless path (both cryptograms, keys spent on
+    /// success), returning an [`McbpVerdict`](mcbp::McbpVerdict).
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] if the payload's DPAN is not `token`; as
+    /// [`McbpIad::parse`](mcbp::McbpIad::parse) for an IAD that is not the
+    /// profile's ([`Error::CvnMismatch`], [`Error::Length`] …).
+    pub fn mcbp(&self, profile: &mcbp::McbpProfile, token: &Dpan) -> Result<McbpCpmTap, Error> {
+        let (transaction, iad, ac) = self.cloud_parts(token)?;
+        Ok(McbpCpmTap {
+            transaction,
+            iad: mcbp::McbpIad::parse(iad, profile)?,
+            ac,
+        })
+    }
+}
+
+/// The cryptogram data of a CPM payload read for a Visa VCPS token
+/// ([`CpmPayload::vcps`]). `Debug` leaves the cryptogram out.
+pub struct VcpsCpmTap {
+    transaction: TransactionData,
+    iad: vcps::VcpsIad,
+    ac: Cryptogram,
+}
+
+impl core::fmt::Debug for VcpsCpmTap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VcpsCpmTap")
+            .field("atc", &self.transaction.atc)
+            .field("iad", &self.iad)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VcpsCpmTap {
+    /// The minimum data set the cryptogram covers (amount, currency, ATC …).
+    #[must_use]
+    pub fn transaction(&self) -> &TransactionData {
+        &self.transaction
+    }
+
+    /// The parsed CVN '43' IAD (its key index names the LUK).
+    #[must_use]
+    pub fn iad(&self) -> &vcps::VcpsIad {
+        &self.iad
+    }
+
+    /// Verifies the qVSDC cryptogram under the LUK of the IAD's key index,
+    /// which `verifier` derives only if it was issued to this token.
+    ///
+    /// # Errors
+    /// [`VerifyError`] for a key index never issued, or any mismatch.
+    pub fn verify<I: vcps::IssuedLuks + ?Sized>(
+        &self,
+        verifier: &vcps::VcpsVerifier<'_, I>,
+    ) -> Result<vcps::VerifiedQvsdc, VerifyError> {
+        verifier.verify_qvsdc(&self.transaction, &self.iad, &self.ac)
+    }
+}
+
+/// The cryptogram data of a CPM payload read for a Mastercard MCBP token
+/// ([`CpmPayload::mcbp`]). `Debug` leaves the cryptogram out.
+pub struct McbpCpmTap {
+    transaction: TransactionData,
+    iad: mcbp::McbpIad,
+    ac: Cryptogram,
+}
+
+impl core::fmt::Debug for McbpCpmTap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("McbpCpmTap")
+            .field("atc", &self.transaction.atc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl McbpCpmTap {
+    /// The minimum data set the cryptograms cover.
+    #[must_use]
+    pub fn transaction(&self) -> &TransactionData {
+        &self.transaction
+    }
+
+    /// Verifies both MCBP cryptograms (AC_UMD in `9F26`, AC_MD's part in the
+    /// IAD) with the contactless single-use keys `source` issued for the
+    /// tap's ATC; on success the keys are spent.
+    ///
+    /// # Errors
+    /// [`VerifyError`] if no unspent keys exist for the ATC or the MD part
+    /// does not match.
+    pub fn verify<S: mcbp::SingleUseKeySource + ?Sized>(
+        &self,
+        source: &mut S,
+    ) -> Result<mcbp::McbpVerdict, VerifyError> {
+        mcbp::verify_contactless(source, &self.transaction, &self.iad, &self.ac)
     }
 }
 

@@ -19,7 +19,10 @@ import render  # noqa: E402
 
 groups["cpm"] = cpm.vectors()
 codes = [v["code"] for v in groups["payment_code"] if "result" not in v][:3]
-cpms = [v["payload"] for v in groups["cpm"] if "result" not in v]
+# The QR/NDEF groups render the EMV-profile payloads (the cloud-profile ones
+# were added later and would only repeat the same renderer on other bytes).
+cpms = [v["payload"] for v in groups["cpm"]
+        if "result" not in v and v["profile"] in ("tapcrypt_dpan_aes", "emv_common_aes")]
 groups["qr"], groups["ndef"] = render.vectors(codes, cpms)
 
 print(json.dumps({

@@ -144,20 +144,61 @@ fn payment_code(v: &Vector<'_>) -> R {
     ])
 }
 
-fn cpm_profile(v: &Vector<'_>) -> Result<&'static tapcrypt::emv::Cvn, VectorError> {
+/// The profile the issuer's records pin for the vector's token.
+enum CpmProfile {
+    /// An EMV CVN (EMV common AES, the DPAN-bound profile).
+    Emv(&'static tapcrypt::emv::Cvn),
+    /// Visa VCPS, CVN '43'.
+    Vcps,
+    /// Mastercard MCBP, contactless.
+    Mcbp,
+}
+
+fn cpm_profile(v: &Vector<'_>) -> Result<CpmProfile, VectorError> {
     match v.str("profile")? {
-        "tapcrypt_dpan_aes" => Ok(&tapcrypt::emv::TAPCRYPT_DPAN_AES),
-        "emv_common_aes" => Ok(&tapcrypt::emv::EMV_COMMON_AES),
+        "tapcrypt_dpan_aes" => Ok(CpmProfile::Emv(&tapcrypt::emv::TAPCRYPT_DPAN_AES)),
+        "emv_common_aes" => Ok(CpmProfile::Emv(&tapcrypt::emv::EMV_COMMON_AES)),
+        "visa_vcps" => Ok(CpmProfile::Vcps),
+        "mastercard_mcbp" => Ok(CpmProfile::Mcbp),
         p => Err(format!("unknown CPM profile {p:?}")),
     }
+}
+
+fn mcbp_profile(v: &Vector<'_>) -> Result<tapcrypt::emv::cloud::mcbp::McbpProfile, VectorError> {
+    Ok(tapcrypt::emv::cloud::mcbp::McbpProfile {
+        iad_template: v.hex_n("iad_template")?,
+        pin_iv_cvc3_track2: [0, 0],
+    })
+}
+
+fn mcbp_issued(
+    v: &Vector<'_>,
+) -> Result<Result<tapcrypt::emv::cloud::mcbp::IssuedSingleUseKeys, String>, VectorError> {
+    use tapcrypt::emv::Atc;
+    use tapcrypt::emv::cloud::mcbp::{IssuedSingleUseKeys, SingleUseKey};
+    let umd = match SingleUseKey::from_hex(v.str("sk_umd")?) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let md = match SingleUseKey::from_hex(v.str("sk_md")?) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    Ok(Ok(IssuedSingleUseKeys::contactless(
+        Atc(v.hex_n("atc")?),
+        umd,
+        md,
+    )))
 }
 
 /// Decodes, parses and verifies a payload text through the public backend
 /// path; `Ok` only if the cryptogram verified under the pinned profile.
 fn cpm_backend(v: &Vector<'_>, text: &str) -> Result<Result<(), String>, VectorError> {
     use tapcrypt::code::cpm::{self, CpmPayload};
+    use tapcrypt::emv::cloud::{mcbp, vcps};
+    use tapcrypt::token::Dpan;
     use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
-    let cvn = cpm_profile(v)?;
+    let profile = cpm_profile(v)?;
     let mut buf = [0u8; cpm::MAX_PAYLOAD];
     let tlv = match cpm::decode_base64(text.as_bytes(), &mut buf) {
         Ok(t) => t,
@@ -166,6 +207,44 @@ fn cpm_backend(v: &Vector<'_>, text: &str) -> Result<Result<(), String>, VectorE
     let payload = match CpmPayload::parse(tlv) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e.to_string())),
+    };
+    let cvn = match profile {
+        CpmProfile::Emv(cvn) => cvn,
+        CpmProfile::Vcps => {
+            // The token the issuer resolved (its records), not the payload's.
+            let token = Dpan::parse(v.str("dpan")?).map_err(|e| e.to_string())?;
+            let tap = match payload.vcps(&token) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let udk = tapcrypt::CardMasterKey::new(Algorithm::Tdes2, &v.hex("udk")?)
+                .map_err(|e| e.to_string())?;
+            let issued = [vcps::KeyIndex::parse(v.str("key_index")?).map_err(|e| e.to_string())?];
+            let verifier = vcps::VcpsVerifier::new(&udk, &issued);
+            return Ok(tap
+                .verify(&verifier)
+                .map(|_| ())
+                .map_err(|e| format!("cryptogram: {e}")));
+        }
+        CpmProfile::Mcbp => {
+            let token = Dpan::parse(v.str("dpan")?).map_err(|e| e.to_string())?;
+            let tap = match payload.mcbp(&mcbp_profile(v)?, &token) {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let mut batch = mcbp::IssuedKeyBatch::<1>::new();
+            batch.insert(mcbp_issued(v)??).map_err(|e| e.to_string())?;
+            let verdict = match tap.verify(&mut batch) {
+                Ok(verdict) => verdict,
+                Err(e) => return Ok(Err(format!("cryptogram: {e}"))),
+            };
+            // Both cryptograms (PIN verified), and the keys are spent.
+            return Ok(match (verdict.require_pin(), batch.unspent()) {
+                (Ok(_), 0) => Ok(()),
+                (Ok(_), n) => Err(format!("{n} credentials left unspent")),
+                (Err(_), _) => Err("device-only verdict: AC_UMD did not verify".into()),
+            });
+        }
     };
     let req = match payload.authorisation(cvn) {
         Ok(r) => r,
@@ -192,6 +271,58 @@ fn cpm_backend(v: &Vector<'_>, text: &str) -> Result<Result<(), String>, VectorE
         .map_err(|e| format!("cryptogram: {e}")))
 }
 
+/// The band's side for a cloud profile: the cryptogram (and IAD) computed by
+/// tapcrypt from the vector's keys, and the payload contents around them.
+fn cpm_cloud_device(
+    v: &Vector<'_>,
+    profile: &CpmProfile,
+    t: &tapcrypt::emv::TransactionData,
+) -> Result<Result<(tapcrypt::emv::Cryptogram, Vec<u8>), tapcrypt::Error>, VectorError> {
+    use tapcrypt::emv::cloud::{mcbp, vcps};
+    let r = match profile {
+        CpmProfile::Vcps => (|| {
+            let udk = tapcrypt::CardMasterKey::new(tapcrypt::Algorithm::Tdes2, &v.hex("udk")?)
+                .map_err(|e| e.to_string())?;
+            let index = vcps::KeyIndex::parse(v.str("key_index")?).map_err(|e| e.to_string())?;
+            let luk = vcps::Luk::derive(&udk, index).map_err(|e| e.to_string())?;
+            // The band assembles the IAD from its parts (DKI, CVR, wallet data).
+            let file = v.hex("iad")?;
+            let part = |a: usize, b: usize| file.get(a..b).unwrap_or(&[]).to_vec();
+            let iad = vcps::VcpsIad::new(
+                file.get(2).copied().unwrap_or(0),
+                part(3, 7)
+                    .try_into()
+                    .map_err(|_| "iad too short".to_string())?,
+                part(7, 13)
+                    .try_into()
+                    .map_err(|_| "iad too short".to_string())?,
+                index,
+            )
+            .map_err(|e| e.to_string())?;
+            let ac = luk.qvsdc_ac(t, &iad).map_err(|e| e.to_string())?;
+            Ok::<_, VectorError>((ac, iad.to_bytes().to_vec()))
+        })(),
+        CpmProfile::Mcbp => (|| {
+            let pin = || mcbp::MobilePin::parse(v.str("mobile_pin")?).map_err(|e| e.to_string());
+            let issued = mcbp_issued(v)??;
+            let device = issued.masked_for_device(&pin()?);
+            let tap = mcbp::McbpTap {
+                txn: *t,
+                cvr: v.hex_n("cvr")?,
+                dac: v.hex_n("dac")?,
+                icc_dynamic_number: v.hex_n("idn")?,
+            };
+            let dual = device
+                .unlock(pin()?)
+                .contactless_ac(&mcbp_profile(v)?, &tap)
+                .map_err(|e| e.to_string())?;
+            Ok((dual.ac, dual.iad.to_vec()))
+        })(),
+        CpmProfile::Emv(_) => return Err("not a cloud profile".into()),
+    };
+    Ok(Ok(r?))
+}
+
 fn cpm_group(v: &Vector<'_>) -> R {
     use tapcrypt::code::cpm::{self, CpmContents};
     use tapcrypt::emv::{Atc, Cryptogram, TransactionData, UnpredictableNumber};
@@ -203,7 +334,7 @@ fn cpm_group(v: &Vector<'_>) -> R {
             Err(e) => Verdict::Rejected(e),
         });
     }
-    let cvn = cpm_profile(v)?;
+    let profile = cpm_profile(v)?;
     let t = TransactionData {
         amount_authorised: v.hex_n("amount_authorised")?,
         amount_other: v.hex_n("amount_other")?,
@@ -217,25 +348,37 @@ fn cpm_group(v: &Vector<'_>) -> R {
         atc: Atc(v.hex_n("atc")?),
     };
     let dpan = api!(Dpan::parse(v.str("dpan")?));
-    let iad = v.hex("iad")?;
-    // The band's cryptogram, computed by tapcrypt from the same inputs.
-    let kb = v.hex("imk")?;
-    let imk = api!(IssuerMasterKey::new(
-        Algorithm::aes_for_len(kb.len()).unwrap_or(Algorithm::Tdes2),
-        &kb
-    ));
-    let pan = api!(Pan::parse(v.str("pan")?));
-    let card_key = api!(cvn.derive_card_key(&imk, &pan, api!(Psn::parse(v.str("psn")?))));
-    let keys = api!(cvn.transaction_keys(&card_key, t.atc, t.un));
-    let dpan_pan = api!(dpan.to_pan());
-    let mut cd = [0u8; 43];
-    let card_data = if cvn.binds_dpan() {
-        api!(cvn.card_data_bound(&dpan_pan, &iad, &mut cd))
-    } else {
-        api!(cvn.card_data(&iad))
+    let file_iad = v.hex("iad")?;
+    let (ac, iad, file_ac) = match &profile {
+        CpmProfile::Emv(cvn) => {
+            // The band's cryptogram, computed by tapcrypt from the same inputs.
+            let kb = v.hex("imk")?;
+            let imk = api!(IssuerMasterKey::new(
+                Algorithm::aes_for_len(kb.len()).unwrap_or(Algorithm::Tdes2),
+                &kb
+            ));
+            let pan = api!(Pan::parse(v.str("pan")?));
+            let card_key = api!(cvn.derive_card_key(&imk, &pan, api!(Psn::parse(v.str("psn")?))));
+            let keys = api!(cvn.transaction_keys(&card_key, t.atc, t.un));
+            let dpan_pan = api!(dpan.to_pan());
+            let mut cd = [0u8; 43];
+            let card_data = if cvn.binds_dpan() {
+                api!(cvn.card_data_bound(&dpan_pan, &file_iad, &mut cd))
+            } else {
+                api!(cvn.card_data(&file_iad))
+            };
+            let ac = api!(keys.generate_ac(&t, &card_data));
+            // The payload is built around the file's cryptogram, so the
+            // `tlv` check does not depend on the `cryptogram` one.
+            (ac, file_iad.clone(), Cryptogram(v.hex_n("cryptogram")?))
+        }
+        cloud => {
+            // The band computes the cloud cryptogram (and its IAD) and the
+            // payload carries what it computed.
+            let (ac, iad) = api!(cpm_cloud_device(v, cloud, &t)?);
+            (ac, iad, ac)
+        }
     };
-    let ac = api!(keys.generate_ac(&t, &card_data));
-    let file_ac = Cryptogram(v.hex_n("cryptogram")?);
     let contents = CpmContents {
         aid: &v.hex("aid")?,
         dpan: &dpan,
@@ -259,6 +402,7 @@ fn cpm_group(v: &Vector<'_>) -> R {
     });
     all([
         crate::check_hex(v, "cryptogram", &ac.0),
+        crate::check_hex(v, "iad", &iad),
         check_str(v, "tlv", &got_tlv),
         // base64 is case-sensitive: compare exactly.
         Ok(if v.str("payload")? == got_text {

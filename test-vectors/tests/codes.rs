@@ -15,8 +15,10 @@ fn payment_code_cpm_qr_ndef_vectors() {
     assert_eq!(pc.passed, 12 + 3);
     let cpm = reps.iter().find(|r| r.name == "cpm").unwrap();
     assert!(cpm.failed.is_empty(), "{:?}", cpm.failed);
-    // 7 payloads (4 DPAN-bound, 3 EMV common AES) + 8 required rejections.
-    assert_eq!(cpm.passed, 7 + 8);
+    // 7 payloads (4 DPAN-bound, 3 EMV common AES) + 8 required rejections,
+    // 6 cloud-profile payloads (3 Visa VCPS, 3 Mastercard MCBP) + 7 required
+    // rejections (profile mismatch, tampered cryptogram, key index never issued).
+    assert_eq!(cpm.passed, 7 + 8 + 6 + 7);
     for (name, n) in [("qr", 4), ("ndef", 11)] {
         let g = reps.iter().find(|r| r.name == name).unwrap();
         assert!(g.failed.is_empty(), "{name}: {:?}", g.failed);
@@ -27,6 +29,10 @@ fn payment_code_cpm_qr_ndef_vectors() {
         assert!(r.failed.is_empty(), "{}: {:?}", r.name, r.failed);
     }
     let (checked, bad) = flipped_still_pass(&doc);
-    assert_eq!(checked, 12 * 2 + 7 * 3 + 4 + 11, "flipped outputs checked");
+    assert_eq!(
+        checked,
+        12 * 2 + (7 + 6) * 3 + 4 + 11,
+        "flipped outputs checked"
+    );
     assert!(bad.is_empty(), "{bad:?}");
 }

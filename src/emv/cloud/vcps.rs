@@ -535,6 +535,12 @@ impl VcpsIad {
     pub fn to_bytes(&self) -> [u8; IAD_LEN] {
         self.bytes
     }
+
+    /// The 32 bytes (tag 9F10), borrowed.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; IAD_LEN] {
+        &self.bytes
+    }
 }
 
 /// The key indexes the token service issued to one token (and has not
