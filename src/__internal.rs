@@ -1,9 +1,11 @@
 //! Entry points for cargo-fuzz and the ctgrind harness. Not a stable API:
 //! everything here may change in any release.
 
+#[cfg(feature = "tdes")]
 use crate::cipher::Tdes;
 use crate::{Error, Pan};
 
+#[cfg(feature = "tdes")]
 fn tdes_key(key: &[u8]) -> Result<Tdes, Error> {
     if key.len() == 16 || key.len() == 24 {
         Ok(Tdes::from_slice(key))
@@ -15,6 +17,7 @@ fn tdes_key(key: &[u8]) -> Result<Tdes, Error> {
     }
 }
 
+#[cfg(feature = "tdes")]
 /// One block of TDES encryption (`E_K3(D_K2(E_K1(x)))`) with our
 /// constant-time DES, on a raw 16- or 24-byte key.
 ///
@@ -25,6 +28,7 @@ pub fn tdes_encrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> 
     Ok(())
 }
 
+#[cfg(feature = "tdes")]
 /// One block of TDES decryption (`D_K1(E_K2(D_K3(x)))`) on a raw 16- or
 /// 24-byte key.
 ///
@@ -35,6 +39,7 @@ pub fn tdes_decrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> 
     Ok(())
 }
 
+#[cfg(feature = "tdes")]
 /// Two-key TDES (EDE) of `blocks[i]` under `keys[i]`, every lane at once,
 /// through the bitsliced DES (`cipher::des_bitsliced`): 64-lane `u64`
 /// planes for up to 64 items, `[u64; 4]` planes (256 lanes) beyond that.

@@ -111,6 +111,7 @@ pub enum Error {
     },
     /// A hardware AES engine call failed ([`crate::engine`]): busy, not
     /// able to take the operation, or faulted. Nothing was computed.
+    #[cfg(feature = "aes")]
     Engine(crate::engine::EngineError),
 }
 
@@ -161,6 +162,7 @@ impl fmt::Display for Error {
             ),
             Error::Exhausted { what } => write!(f, "{what} exhausted"),
             Error::Malformed { what } => write!(f, "malformed input: {what}"),
+            #[cfg(feature = "aes")]
             Error::Engine(e) => write!(f, "{e}"),
         }
     }

@@ -109,6 +109,7 @@ pub fn mac_cryptogram<K: CryptogramKey + ?Sized>(
     data: &[u8],
     padding: Padding,
 ) -> Result<Cryptogram, Error> {
+    #[cfg(feature = "tdes")]
     if key.material().algorithm() == crate::Algorithm::Tdes3 {
         return Err(Error::KeyAlgorithm {
             operation: "an EMV cryptogram",
@@ -170,6 +171,7 @@ pub fn backend_usage_record_unverified(
     usage.record_unverified(now, amount, currency)
 }
 
+#[cfg(feature = "tdes")]
 /// **Hazmat (skips "whatever follows a verification takes the proof").**
 /// The script session key for a raw ATC and ARQC; see
 /// [`VerifiedArqc::script_session_key`](crate::emv::VerifiedArqc::script_session_key).
@@ -186,6 +188,7 @@ pub fn script_session_key<K: crate::keys::ScriptMasterKey>(
     crate::emv::script::script_session_key(profile, mk, atc, arqc, index)
 }
 
+#[cfg(feature = "tdes")]
 /// **Hazmat (skips "whatever follows a verification takes the proof").**
 /// A script command MAC for a raw ATC and ARQC; see
 /// [`VerifiedArqc::script_command_mac`](crate::emv::VerifiedArqc::script_command_mac).
@@ -203,6 +206,7 @@ pub fn script_command_mac(
     crate::emv::script::script_command_mac(profile, sk_smi, header, atc, arqc, data)
 }
 
+#[cfg(feature = "tdes")]
 /// **Hazmat (skips "whatever follows a verification takes the proof").**
 /// A PIN-change command for a raw ATC and ARQC; see
 /// [`VerifiedArqc::pin_change_command`](crate::emv::VerifiedArqc::pin_change_command).

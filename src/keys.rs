@@ -18,16 +18,25 @@ use crate::cipher::BlockKey;
 /// Block cipher and key length of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+///
+/// Each variant exists only with its cipher's Cargo feature (`tdes`, `aes`;
+/// both on by default), so code for a cipher that is compiled out cannot
+/// name it and no key of it can exist.
 pub enum Algorithm {
     /// Two-key triple DES (K1 ‖ K2, 16 bytes; K3 = K1).
+    #[cfg(feature = "tdes")]
     Tdes2,
     /// Three-key triple DES (24 bytes).
+    #[cfg(feature = "tdes")]
     Tdes3,
     /// AES with a 16-byte key.
+    #[cfg(feature = "aes")]
     Aes128,
     /// AES with a 24-byte key.
+    #[cfg(feature = "aes")]
     Aes192,
     /// AES with a 32-byte key.
+    #[cfg(feature = "aes")]
     Aes256,
 }
 
@@ -36,8 +45,15 @@ impl Algorithm {
     #[must_use]
     pub const fn key_len(self) -> usize {
         match self {
-            Algorithm::Tdes2 | Algorithm::Aes128 => 16,
-            Algorithm::Tdes3 | Algorithm::Aes192 => 24,
+            #[cfg(feature = "tdes")]
+            Algorithm::Tdes2 => 16,
+            #[cfg(feature = "tdes")]
+            Algorithm::Tdes3 => 24,
+            #[cfg(feature = "aes")]
+            Algorithm::Aes128 => 16,
+            #[cfg(feature = "aes")]
+            Algorithm::Aes192 => 24,
+            #[cfg(feature = "aes")]
             Algorithm::Aes256 => 32,
         }
     }
@@ -51,25 +67,40 @@ impl Algorithm {
     /// True for the TDES variants.
     #[must_use]
     pub const fn is_tdes(self) -> bool {
-        matches!(self, Algorithm::Tdes2 | Algorithm::Tdes3)
+        #[cfg(feature = "tdes")]
+        {
+            matches!(self, Algorithm::Tdes2 | Algorithm::Tdes3)
+        }
+        #[cfg(not(feature = "tdes"))]
+        {
+            let _ = self;
+            false
+        }
     }
 
-    /// The AES variant whose key length is `len`, if any.
+    /// The AES variant whose key length is `len`, if any (`None` when the
+    /// `aes` feature is off).
     #[must_use]
     pub const fn aes_for_len(len: usize) -> Option<Algorithm> {
         match len {
+            #[cfg(feature = "aes")]
             16 => Some(Algorithm::Aes128),
+            #[cfg(feature = "aes")]
             24 => Some(Algorithm::Aes192),
+            #[cfg(feature = "aes")]
             32 => Some(Algorithm::Aes256),
             _ => None,
         }
     }
 
-    /// The TDES variant whose key length is `len`, if any.
+    /// The TDES variant whose key length is `len`, if any (`None` when the
+    /// `tdes` feature is off).
     #[must_use]
     pub const fn tdes_for_len(len: usize) -> Option<Algorithm> {
         match len {
+            #[cfg(feature = "tdes")]
             16 => Some(Algorithm::Tdes2),
+            #[cfg(feature = "tdes")]
             24 => Some(Algorithm::Tdes3),
             _ => None,
         }
@@ -77,10 +108,15 @@ impl Algorithm {
 
     pub(crate) const fn name(self) -> &'static str {
         match self {
+            #[cfg(feature = "tdes")]
             Algorithm::Tdes2 => "TDES-2key",
+            #[cfg(feature = "tdes")]
             Algorithm::Tdes3 => "TDES-3key",
+            #[cfg(feature = "aes")]
             Algorithm::Aes128 => "AES-128",
+            #[cfg(feature = "aes")]
             Algorithm::Aes192 => "AES-192",
+            #[cfg(feature = "aes")]
             Algorithm::Aes256 => "AES-256",
         }
     }
@@ -164,6 +200,7 @@ impl KeyMaterial {
         BlockKey::new(self.alg, self.bytes())
     }
 
+    #[cfg(feature = "tdes")]
     fn tdes_kcv(&self) -> [u8; 3] {
         let mut block = [0u8; 16];
         self.block_key().encrypt_zero_block(&mut block);
@@ -215,12 +252,14 @@ macro_rules! secret_key {
             }
 
             /// A two-key TDES key (K1 ‖ K2).
+            #[cfg(feature = "tdes")]
             #[must_use]
             pub fn tdes2(key: &[u8; 16]) -> Self {
                 $name($crate::keys::KeyMaterial::from_array($crate::Algorithm::Tdes2, *key))
             }
 
             /// An AES-128 key.
+            #[cfg(feature = "aes")]
             #[must_use]
             pub fn aes128(key: &[u8; 16]) -> Self {
                 $name($crate::keys::KeyMaterial::from_array($crate::Algorithm::Aes128, *key))
@@ -287,12 +326,18 @@ macro_rules! secret_key {
 pub(crate) use secret_key;
 
 pub(crate) fn kcv(k: &KeyMaterial) -> Kcv {
+    #[cfg(feature = "tdes")]
     if k.algorithm().is_tdes() {
-        Kcv(k.tdes_kcv())
-    } else {
+        return Kcv(k.tdes_kcv());
+    }
+    #[cfg(feature = "aes")]
+    {
         let t = crate::mac::aes_cmac_full(k, &[0u8; 16]);
         Kcv([t[0], t[1], t[2]])
     }
+    // Only TDES keys can exist without `aes`.
+    #[cfg(not(feature = "aes"))]
+    Kcv(k.tdes_kcv())
 }
 
 pub(crate) fn kcv_ecb_zero(k: &KeyMaterial) -> Kcv {

@@ -5,13 +5,23 @@
 //! buffer of the whole message is ever needed. Message *lengths* are public
 //! (they decide the padding); message bytes and keys are secret.
 
+#[cfg(feature = "aes")]
 use aes::cipher::KeyInit;
+#[cfg(feature = "aes")]
 use cmac::Mac as _;
 use zeroize::Zeroize;
 
-use crate::cipher::{AesKey, BlockKey, Tdes};
-use crate::keys::{KeyMaterial, secret_key};
-use crate::{Algorithm, Error};
+#[cfg(feature = "aes")]
+use crate::Algorithm;
+use crate::Error;
+#[cfg(feature = "aes")]
+use crate::cipher::AesKey;
+use crate::cipher::BlockKey;
+#[cfg(feature = "tdes")]
+use crate::cipher::Tdes;
+#[cfg(feature = "aes")]
+use crate::keys::KeyMaterial;
+use crate::keys::secret_key;
 
 /// ISO/IEC 9797-1 padding method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,6 +103,7 @@ secret_key!(
 ///
 /// CBC-MAC under single DES with K1; the last block goes through
 /// `DES_K1(DES⁻¹_K2(·))`. Not the same as TDES-CBC over every block.
+#[cfg(feature = "tdes")]
 pub(crate) struct RetailMac<'k> {
     key: &'k Tdes,
     state: [u8; 8],
@@ -104,6 +115,7 @@ pub(crate) struct RetailMac<'k> {
     any: bool,
 }
 
+#[cfg(feature = "tdes")]
 impl<'k> RetailMac<'k> {
     /// A retail MAC under a *two-key* TDES key. ISO 9797-1 MAC algorithm 3
     /// is defined over two DES keys; given a three-key key it would use K1
@@ -196,6 +208,7 @@ impl<'k> RetailMac<'k> {
     }
 }
 
+#[cfg(feature = "tdes")]
 impl Drop for RetailMac<'_> {
     fn drop(&mut self) {
         self.state.zeroize();
@@ -204,12 +217,14 @@ impl Drop for RetailMac<'_> {
 }
 
 /// AES-CMAC over any of the three key sizes, streaming.
+#[cfg(feature = "aes")]
 pub(crate) enum Cmac {
     Aes128(cmac::Cmac<aes::Aes128>),
     Aes192(cmac::Cmac<aes::Aes192>),
     Aes256(cmac::Cmac<aes::Aes256>),
 }
 
+#[cfg(feature = "aes")]
 impl Cmac {
     pub(crate) fn new(key: &KeyMaterial) -> Result<Self, Error> {
         let k = key.bytes();
@@ -255,6 +270,7 @@ impl Cmac {
 /// key). On Cortex-M the fixsliced `aes` backend encrypts two blocks per call
 /// whatever you ask for, so this removes one of the four to five block
 /// operations of a tap. Cross-checked against the `cmac` crate in the tests.
+#[cfg(feature = "aes")]
 pub(crate) struct EmvCmac<'k> {
     key: &'k AesKey,
     state: [u8; 16],
@@ -265,6 +281,7 @@ pub(crate) struct EmvCmac<'k> {
     l: Option<[u8; 16]>,
 }
 
+#[cfg(feature = "aes")]
 impl<'k> EmvCmac<'k> {
     pub(crate) fn new(key: &'k AesKey) -> Self {
         EmvCmac {
@@ -337,6 +354,7 @@ impl<'k> EmvCmac<'k> {
     }
 }
 
+#[cfg(feature = "aes")]
 impl Drop for EmvCmac<'_> {
     fn drop(&mut self) {
         self.state.zeroize();
@@ -349,6 +367,7 @@ impl Drop for EmvCmac<'_> {
 
 /// Doubling in GF(2^128) (SP 800-38B subkey step), without branching on the
 /// secret top bit.
+#[cfg(feature = "aes")]
 pub(crate) fn dbl(x: &[u8; 16]) -> [u8; 16] {
     let mut out = [0u8; 16];
     let mut carry = 0u8;
@@ -365,7 +384,9 @@ pub(crate) fn dbl(x: &[u8; 16]) -> [u8; 16] {
 // Lives on the stack for one operation; boxing is not an option without alloc.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum EmvMac<'k> {
+    #[cfg(feature = "tdes")]
     Retail(RetailMac<'k>),
+    #[cfg(feature = "aes")]
     Cmac(EmvCmac<'k>),
 }
 
@@ -376,8 +397,13 @@ impl<'k> EmvMac<'k> {
     /// (`CryptogramKey` users call [`EmvMac::checked`]).
     pub(crate) fn new(key: &'k BlockKey, padding: Padding) -> Self {
         match key {
+            #[cfg(feature = "tdes")]
             BlockKey::Tdes(t) => EmvMac::Retail(RetailMac::with_tdes(t, padding)),
-            BlockKey::Aes(a) => EmvMac::Cmac(EmvCmac::new(a)),
+            #[cfg(feature = "aes")]
+            BlockKey::Aes(a) => {
+                let _ = padding;
+                EmvMac::Cmac(EmvCmac::new(a))
+            }
         }
     }
 
@@ -392,36 +418,46 @@ impl<'k> EmvMac<'k> {
         operation: &'static str,
     ) -> Result<Self, Error> {
         Ok(match key {
+            #[cfg(feature = "tdes")]
             BlockKey::Tdes(t) => EmvMac::Retail(RetailMac::new(t, padding, operation)?),
-            BlockKey::Aes(a) => EmvMac::Cmac(EmvCmac::new(a)),
+            #[cfg(feature = "aes")]
+            BlockKey::Aes(a) => {
+                let _ = (padding, operation);
+                EmvMac::Cmac(EmvCmac::new(a))
+            }
         })
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
+            #[cfg(feature = "tdes")]
             EmvMac::Retail(m) => m.update(data),
+            #[cfg(feature = "aes")]
             EmvMac::Cmac(m) => m.update(data),
         }
     }
 
     /// The leftmost 8 bytes of the MAC.
     pub(crate) fn finalize8(self) -> [u8; 8] {
-        let mut out = [0u8; 8];
         match self {
-            EmvMac::Retail(m) => out = m.finalize(),
+            #[cfg(feature = "tdes")]
+            EmvMac::Retail(m) => m.finalize(),
+            #[cfg(feature = "aes")]
             EmvMac::Cmac(m) => {
+                let mut out = [0u8; 8];
                 let mut t = m.finalize();
                 out.copy_from_slice(t.get(..8).unwrap_or(&[0; 8]));
                 t.zeroize();
+                out
             }
         }
-        out
     }
 }
 
 /// Full 16-byte AES-CMAC of `data` (for KCVs and tests). Panics never: a
 /// non-AES key yields the CMAC of nothing under an all-zero key's slot, which
 /// callers rule out by checking the algorithm first.
+#[cfg(feature = "aes")]
 pub(crate) fn aes_cmac_full(key: &KeyMaterial, data: &[u8]) -> [u8; 16] {
     match Cmac::new(key) {
         Ok(mut m) => {
@@ -437,6 +473,7 @@ pub(crate) fn aes_cmac_full(key: &KeyMaterial, data: &[u8]) -> [u8; 16] {
 /// # Errors
 /// [`Error::KeyAlgorithm`] if `key` is not a two-key TDES key (MAC algorithm
 /// 3 uses K1 and K2; a three-key key's K3 would be ignored, so it is refused).
+#[cfg(feature = "tdes")]
 pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8], Error> {
     let BlockKey::Tdes(t) = key.0.block_key() else {
         return Err(Error::KeyAlgorithm {
@@ -453,6 +490,7 @@ pub fn retail_mac(key: &MacKey, data: &[u8], padding: Padding) -> Result<[u8; 8]
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] if `key` is not an AES key.
+#[cfg(feature = "aes")]
 pub fn aes_cmac(key: &MacKey, data: &[u8]) -> Result<[u8; 16], Error> {
     let mut m = Cmac::new(&key.0)?;
     m.update(data);
@@ -463,6 +501,7 @@ pub fn aes_cmac(key: &MacKey, data: &[u8]) -> Result<[u8; 16], Error> {
 /// into the first `block_len` bytes of `block`.
 pub(crate) fn encrypt_block(key: &BlockKey, block: &mut [u8; 16]) {
     match key {
+        #[cfg(feature = "tdes")]
         BlockKey::Tdes(t) => {
             let mut b = [0u8; 8];
             b.copy_from_slice(block.get(..8).unwrap_or(&[0; 8]));
@@ -472,6 +511,7 @@ pub(crate) fn encrypt_block(key: &BlockKey, block: &mut [u8; 16]) {
             }
             b.zeroize();
         }
+        #[cfg(feature = "aes")]
         BlockKey::Aes(a) => a.encrypt_block(block),
     }
 }

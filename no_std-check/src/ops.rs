@@ -63,6 +63,7 @@ const AES_ARQC: [u8; 8] = h("0DC60E996FCB4A93");
 const AES_CSU: [u8; 4] = h("5F1286E0");
 const AES_ARPC2: [u8; 4] = h("0FDAB291");
 
+#[cfg(feature = "ops-aes")]
 fn aes_mk() -> Option<CardMasterKey> {
     CardMasterKey::new(Algorithm::Aes128, &black_box(AES_MK)).ok()
 }

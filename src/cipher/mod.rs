@@ -10,12 +10,18 @@
 //! Everything here works on secret keys and secret blocks. The algorithm
 //! (which variant of [`BlockKey`]) is public.
 
+#[cfg(feature = "aes")]
 pub(crate) mod aes;
+#[cfg(feature = "tdes")]
 pub(crate) mod des;
+#[cfg(feature = "tdes")]
 pub(crate) mod des_bitsliced;
+#[cfg(feature = "aes")]
 pub mod engine;
 
+#[cfg(feature = "aes")]
 pub(crate) use self::aes::AesKey;
+#[cfg(feature = "tdes")]
 pub(crate) use self::des::Tdes;
 
 use crate::Algorithm;
@@ -24,17 +30,22 @@ use crate::Algorithm;
 // Lives on the stack for one operation; boxing is not an option without alloc.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum BlockKey {
+    #[cfg(feature = "tdes")]
     Tdes(Tdes),
+    #[cfg(feature = "aes")]
     Aes(AesKey),
 }
 
 impl BlockKey {
     /// Expands `bytes` (already validated to be `alg.key_len()` long).
     pub(crate) fn new(alg: Algorithm, bytes: &[u8]) -> Self {
-        if alg.is_tdes() {
-            BlockKey::Tdes(Tdes::from_slice(bytes))
-        } else {
-            BlockKey::Aes(AesKey::from_slice(bytes))
+        match alg {
+            #[cfg(feature = "tdes")]
+            Algorithm::Tdes2 | Algorithm::Tdes3 => BlockKey::Tdes(Tdes::from_slice(bytes)),
+            #[cfg(feature = "aes")]
+            Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256 => {
+                BlockKey::Aes(AesKey::from_slice(bytes))
+            }
         }
     }
 
@@ -42,6 +53,7 @@ impl BlockKey {
     pub(crate) fn encrypt_zero_block(&self, out: &mut [u8; 16]) {
         *out = [0u8; 16];
         match self {
+            #[cfg(feature = "tdes")]
             BlockKey::Tdes(t) => {
                 let mut b = [0u8; 8];
                 t.encrypt_block(&mut b);
@@ -49,6 +61,7 @@ impl BlockKey {
                     dst.copy_from_slice(&b);
                 }
             }
+            #[cfg(feature = "aes")]
             BlockKey::Aes(a) => a.encrypt_block(out),
         }
     }

@@ -16,6 +16,7 @@ use crate::keys::KeyMaterial;
 use crate::mac::{EmvMac, Padding};
 use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey, VerifyError};
 
+#[cfg(feature = "aes")]
 mod engine_tap;
 
 /// Cipher family of a CVN.
@@ -231,6 +232,7 @@ const EMV_SCRIPTS: ScriptProfile = ScriptProfile {
 };
 
 /// Visa CVN 10 (`0A`): ICC MK-AC directly; card data = CVR (4 bytes, IAD[3..7]); padding 1; ARPC 1 with the card key.
+#[cfg(feature = "tdes")]
 pub const VISA_CVN_10: Cvn = tdes(
     "Visa CVN 10",
     0x0A,
@@ -245,6 +247,7 @@ pub const VISA_CVN_10: Cvn = tdes(
 );
 /// Visa CVN 18 (`12`): CSK(ATC); card data = whole IAD (7 bytes, 8–23 with
 /// issuer discretionary data, or 32 for format 2); ARPC 2.
+#[cfg(feature = "tdes")]
 pub const VISA_CVN_18: Cvn = tdes(
     "Visa CVN 18",
     0x12,
@@ -265,6 +268,7 @@ pub const VISA_CVN_18: Cvn = tdes(
     IadLayout::Visa,
 );
 /// Visa CVN '22' (`22`): as CVN 18, but script keys are CSK(ARQC).
+#[cfg(feature = "tdes")]
 pub const VISA_CVN_22: Cvn = tdes(
     "Visa CVN '22'",
     0x22,
@@ -285,6 +289,7 @@ pub const VISA_CVN_22: Cvn = tdes(
     IadLayout::Visa,
 );
 /// Mastercard CVN 16 (`10`): MC SKD; card data = CVR (6 bytes); ARPC 1 with the card key.
+#[cfg(feature = "tdes")]
 pub const MASTERCARD_CVN_16: Cvn = tdes(
     "Mastercard CVN 16",
     0x10,
@@ -298,6 +303,7 @@ pub const MASTERCARD_CVN_16: Cvn = tdes(
     IadLayout::Mastercard,
 );
 /// Mastercard CVN 17 (`11`): MC SKD; card data = CVR ‖ counters (14 bytes); ARPC 1 with the card key.
+#[cfg(feature = "tdes")]
 pub const MASTERCARD_CVN_17: Cvn = tdes(
     "Mastercard CVN 17",
     0x11,
@@ -311,6 +317,7 @@ pub const MASTERCARD_CVN_17: Cvn = tdes(
     IadLayout::Mastercard,
 );
 /// Mastercard CVN 20 (`14`): CSK(ATC); card data = CVR (6 bytes); ARPC 1 with the session key.
+#[cfg(feature = "tdes")]
 pub const MASTERCARD_CVN_20: Cvn = tdes(
     "Mastercard CVN 20",
     0x14,
@@ -324,6 +331,7 @@ pub const MASTERCARD_CVN_20: Cvn = tdes(
     IadLayout::Mastercard,
 );
 /// Mastercard CVN 21 (`15`): CSK(ATC); card data = CVR ‖ counters (14 bytes); ARPC 1 with the session key.
+#[cfg(feature = "tdes")]
 pub const MASTERCARD_CVN_21: Cvn = tdes(
     "Mastercard CVN 21",
     0x15,
@@ -337,6 +345,7 @@ pub const MASTERCARD_CVN_21: Cvn = tdes(
     IadLayout::Mastercard,
 );
 /// Interac CVN 133 (`85`): MC SKD; card data = whole IAD; ARPC 1 with the session key.
+#[cfg(feature = "tdes")]
 pub const INTERAC_CVN_133: Cvn = tdes(
     "Interac CVN 133",
     0x85,
@@ -357,6 +366,7 @@ pub const INTERAC_CVN_133: Cvn = tdes(
     IadLayout::Interac,
 );
 /// EMV common core, TDES: Option A, CSK(ATC), card data = IAD, ARPC 2.
+#[cfg(feature = "tdes")]
 pub const EMV_COMMON_TDES: Cvn = tdes(
     "EMV common TDES",
     0x01,
@@ -377,6 +387,7 @@ pub const EMV_COMMON_TDES: Cvn = tdes(
     IadLayout::Undeclared,
 );
 /// EMV common core, AES: Option C, AES CSK(ATC), CMAC; card data = IAD, ARPC 2.
+#[cfg(feature = "aes")]
 pub const EMV_COMMON_AES: Cvn = Cvn {
     name: "EMV common AES",
     id: 0x02,
@@ -420,6 +431,7 @@ pub const EMV_COMMON_AES: Cvn = Cvn {
 /// digits ‖ (its last two digits ‖ IAD), so one ARQC verified for two DPANs.
 /// CVN byte `D2` is in no scheme's range; it names this profile inside
 /// tapcrypt only.
+#[cfg(feature = "aes")]
 pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
     name: "tapcrypt DPAN-bound AES v2",
     id: 0xD2,
@@ -445,7 +457,9 @@ pub const TAPCRYPT_DPAN_AES: Cvn = Cvn {
 /// DPAN-bound card data (1 + 10 + 32 bytes).
 pub const BOUND_CARD_DATA_MAX: usize = 43;
 
-/// Every CVN this crate ships, for lookups by IAD byte.
+/// Every CVN this crate ships, for lookups by IAD byte (those of the ciphers
+/// compiled in: features `tdes` and `aes`).
+#[cfg(all(feature = "tdes", feature = "aes"))]
 pub const ALL_CVNS: [&Cvn; 11] = [
     &VISA_CVN_10,
     &VISA_CVN_18,
@@ -459,6 +473,24 @@ pub const ALL_CVNS: [&Cvn; 11] = [
     &EMV_COMMON_AES,
     &TAPCRYPT_DPAN_AES,
 ];
+/// Every CVN this crate ships, for lookups by IAD byte (TDES only: the
+/// `aes` feature is off).
+#[cfg(all(feature = "tdes", not(feature = "aes")))]
+pub const ALL_CVNS: [&Cvn; 9] = [
+    &VISA_CVN_10,
+    &VISA_CVN_18,
+    &VISA_CVN_22,
+    &MASTERCARD_CVN_16,
+    &MASTERCARD_CVN_17,
+    &MASTERCARD_CVN_20,
+    &MASTERCARD_CVN_21,
+    &INTERAC_CVN_133,
+    &EMV_COMMON_TDES,
+];
+/// Every CVN this crate ships, for lookups by IAD byte (AES only: the
+/// `tdes` feature is off).
+#[cfg(all(feature = "aes", not(feature = "tdes")))]
+pub const ALL_CVNS: [&Cvn; 2] = [&EMV_COMMON_AES, &TAPCRYPT_DPAN_AES];
 
 /// Card data validated against one CVN's layout.
 ///
@@ -532,7 +564,12 @@ impl Cvn {
     /// [`card_data_bound`](Self::card_data_bound)).
     #[must_use]
     pub fn binds_dpan(&self) -> bool {
-        self.id == TAPCRYPT_DPAN_AES.id
+        #[cfg(feature = "aes")]
+        {
+            self.id == TAPCRYPT_DPAN_AES.id
+        }
+        #[cfg(not(feature = "aes"))]
+        false
     }
 
     /// Card data for a DPAN-binding CVN: `n ‖ BCD(dpan) ‖ iad` with n the
@@ -591,8 +628,14 @@ impl Cvn {
 
     fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {
         let ok = match self.cipher {
+            #[cfg(feature = "tdes")]
             CipherFamily::Tdes => k.algorithm() == crate::Algorithm::Tdes2,
+            #[cfg(not(feature = "tdes"))]
+            CipherFamily::Tdes => false,
+            #[cfg(feature = "aes")]
             CipherFamily::Aes => !k.algorithm().is_tdes(),
+            #[cfg(not(feature = "aes"))]
+            CipherFamily::Aes => false,
         };
         if ok {
             Ok(())
@@ -693,10 +736,18 @@ impl Cvn {
             AcKeyMethod::CommonSessionKey => {
                 (Some(derive::session_key_ac_with(&card, alg, atc)?), None)
             }
+            #[cfg(feature = "tdes")]
             AcKeyMethod::MastercardSkd => (
                 Some(derive::mastercard_skd_with(&card, alg, atc, un)?),
                 Some(un),
             ),
+            #[cfg(not(feature = "tdes"))]
+            AcKeyMethod::MastercardSkd => {
+                return Err(Error::KeyAlgorithm {
+                    operation: "the Mastercard SKD",
+                    needs: "two-key TDES (tapcrypt's `tdes` feature is off)",
+                });
+            }
         };
         let session = session_key.as_ref().map(|sk| sk.0.block_key());
         Ok(TransactionKeys {

@@ -6,6 +6,7 @@
 //! parity adjustment run branch-free over fixed-length loops. The ATC, UN,
 //! tree parameters and key algorithm are public.
 
+#[cfg(feature = "tdes")]
 use sha1::Digest;
 use zeroize::Zeroize;
 
@@ -48,16 +49,35 @@ pub fn derive_card_key<I: IssuerKey>(
 ) -> Result<I::Card, Error> {
     let imk = imk.material();
     let m = match method {
+        #[cfg(feature = "tdes")]
         MkDerivation::OptionA => option_a_m(imk, pan, psn)?,
+        #[cfg(feature = "tdes")]
         MkDerivation::OptionB if pan.len() <= 16 => option_a_m(imk, pan, psn)?,
+        #[cfg(feature = "tdes")]
         MkDerivation::OptionB | MkDerivation::OptionBAlwaysHash => {
             option_b_always_hash_m(imk, pan, psn)?
         }
+        #[cfg(not(feature = "tdes"))]
+        MkDerivation::OptionA | MkDerivation::OptionB | MkDerivation::OptionBAlwaysHash => {
+            return Err(Error::KeyAlgorithm {
+                operation: "EMV Options A/B",
+                needs: "two-key TDES (tapcrypt's `tdes` feature is off)",
+            });
+        }
+        #[cfg(feature = "aes")]
         MkDerivation::OptionC => option_c_m(imk, pan, psn, imk.algorithm().key_len())?,
+        #[cfg(not(feature = "aes"))]
+        MkDerivation::OptionC => {
+            return Err(Error::KeyAlgorithm {
+                operation: "EMV Option C",
+                needs: "AES (tapcrypt's `aes` feature is off)",
+            });
+        }
     };
     Ok(I::Card::from_material(m))
 }
 
+#[cfg(feature = "tdes")]
 fn need_tdes2(k: &KeyMaterial, operation: &'static str) -> Result<(), Error> {
     if k.algorithm() == Algorithm::Tdes2 {
         Ok(())
@@ -69,6 +89,7 @@ fn need_tdes2(k: &KeyMaterial, operation: &'static str) -> Result<(), Error> {
     }
 }
 
+#[cfg(feature = "tdes")]
 /// `odd_parity(TDES_K(y) ‖ TDES_K(y ⊕ FF..FF))`: the last two steps of Options A and B.
 fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> KeyMaterial {
     let k = imk.block_key();
@@ -91,6 +112,7 @@ fn tdes_pair_from_y(imk: &KeyMaterial, mut y: [u8; 8]) -> KeyMaterial {
     KeyMaterial::from_array(Algorithm::Tdes2, out)
 }
 
+#[cfg(feature = "tdes")]
 /// EMV Option A.
 ///
 /// # Errors
@@ -99,6 +121,7 @@ pub fn option_a(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMaster
     option_a_m(&imk.0, pan, psn).map(CardMasterKey)
 }
 
+#[cfg(feature = "tdes")]
 fn option_a_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
     need_tdes2(imk, "EMV Option A")?;
     let mut digits = pan_psn_right::<16>(pan, psn);
@@ -108,6 +131,7 @@ fn option_a_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Err
     Ok(tdes_pair_from_y(imk, y))
 }
 
+#[cfg(feature = "tdes")]
 /// EMV Option B: SHA-1 over PAN ‖ PSN, decimalised, for PANs over 16 digits;
 /// Option A otherwise.
 ///
@@ -120,6 +144,7 @@ pub fn option_b(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMaster
     option_b_always_hash(imk, pan, psn)
 }
 
+#[cfg(feature = "tdes")]
 /// Option B's hashing path whatever the PAN length (see
 /// [`MkDerivation::OptionBAlwaysHash`]).
 ///
@@ -133,6 +158,7 @@ pub fn option_b_always_hash(
     option_b_always_hash_m(&imk.0, pan, psn).map(CardMasterKey)
 }
 
+#[cfg(feature = "tdes")]
 fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
     need_tdes2(imk, "EMV Option B")?;
     // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
@@ -160,6 +186,7 @@ fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyM
     Ok(tdes_pair_from_y(imk, y))
 }
 
+#[cfg(feature = "tdes")]
 /// Option B steps 4–5: the first 16 decimal nibbles of the digest, then
 /// letters mapped A→0 … F→5 (constant time, see `ct::decimalise`).
 fn decimalise_sha1(d: &[u8]) -> [u8; 16] {
@@ -168,6 +195,7 @@ fn decimalise_sha1(d: &[u8]) -> [u8; 16] {
     out
 }
 
+#[cfg(feature = "aes")]
 /// EMV Option C (AES): `leftmost k bytes of AES_IMK(Y) ‖ AES_IMK(Y ⊕ FF..FF)`,
 /// `Y` = BCD of PAN ‖ PSN left-padded to 32 digits. `k` is normally the IMK
 /// length (16, 24 or 32).
@@ -184,6 +212,7 @@ pub fn option_c(
     option_c_m(&imk.0, pan, psn, k).map(CardMasterKey)
 }
 
+#[cfg(feature = "aes")]
 fn option_c_m(imk: &KeyMaterial, pan: &Pan, psn: Psn, k: usize) -> Result<KeyMaterial, Error> {
     if imk.algorithm().is_tdes() {
         return Err(Error::KeyAlgorithm {
@@ -203,6 +232,7 @@ fn option_c_m(imk: &KeyMaterial, pan: &Pan, psn: Psn, k: usize) -> Result<KeyMat
     Ok(KeyMaterial::from_array(alg, out).truncated(alg))
 }
 
+#[cfg(feature = "aes")]
 /// `AES_K(a) ‖ AES_K(b ⊕ FF..FF if invert)`, both 16 bytes, into a 32-byte
 /// buffer; only the first block is computed when `k` = 16.
 fn aes_pair(key: &BlockKey, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) -> [u8; 32] {
@@ -257,6 +287,7 @@ pub(crate) fn common_session_key_with(
         });
     }
     match alg {
+        #[cfg(feature = "tdes")]
         Algorithm::Tdes2 => {
             let mut f1 = [0u8; 8];
             crate::ct::copy(&mut f1, r);
@@ -265,11 +296,13 @@ pub(crate) fn common_session_key_with(
             f2[2] = 0x0F;
             Ok(SessionKey(tdes_pair(mk, &f1, &f2)))
         }
+        #[cfg(feature = "tdes")]
         Algorithm::Tdes3 => Err(Error::KeyAlgorithm {
             operation: "the EMV common session key",
             needs: "two-key TDES or AES",
         }),
-        _ => {
+        #[cfg(feature = "aes")]
+        Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256 => {
             let mut f1 = [0u8; 16];
             crate::ct::copy(&mut f1, r);
             let k = alg.key_len();
@@ -286,6 +319,7 @@ pub(crate) fn common_session_key_with(
     }
 }
 
+#[cfg(feature = "tdes")]
 /// `odd_parity(TDES_K(a) ‖ TDES_K(b))` as a two-key TDES key.
 fn tdes_pair(key: &BlockKey, a: &[u8; 8], b: &[u8; 8]) -> KeyMaterial {
     let mut out = [0u8; 16];
@@ -341,6 +375,7 @@ pub fn session_key_script<K: ScriptMasterKey>(
     Ok(K::Session::from_material(m))
 }
 
+#[cfg(feature = "tdes")]
 /// Mastercard proprietary SKD (M/Chip): R = ATC ‖ 00 00 ‖ UN, then the TDES
 /// common session key procedure.
 ///
@@ -354,6 +389,7 @@ pub fn mastercard_skd(
     mastercard_skd_with(&mk.0.block_key(), mk.algorithm(), atc, un)
 }
 
+#[cfg(feature = "tdes")]
 pub(crate) fn mastercard_skd_with(
     mk: &BlockKey,
     alg: Algorithm,
@@ -372,6 +408,7 @@ pub(crate) fn mastercard_skd_with(
     common_session_key_with(mk, alg, &r)
 }
 
+#[cfg(feature = "tdes")]
 /// Visa script session key by XOR (CVN 10 and 18):
 /// `SK_L = MK_L ⊕ (00*6 ‖ ATC)`, `SK_R = MK_R ⊕ (00*6 ‖ ATC ⊕ FFFF)`, odd parity.
 /// Typed by role, as [`session_key_script`].
@@ -421,6 +458,7 @@ impl TreeParams {
     };
 }
 
+#[cfg(feature = "tdes")]
 /// EMV2000 tree-based session key (legacy; only for verifying old cards).
 ///
 /// # Errors
@@ -477,6 +515,7 @@ pub fn emv2000_tree_session_key(
     Ok(key)
 }
 
+#[cfg(feature = "tdes")]
 /// `F(X, Y, j) = TDES_X(Y_L ⊕ J) ‖ TDES_X(Y_R ⊕ J ⊕ 00*7‖F0)`, J = j as 8 bytes.
 fn tree_f(x: &[u8; 16], y: &[u8; 16], j: u32) -> [u8; 16] {
     let t = crate::cipher::Tdes::from_slice(x);

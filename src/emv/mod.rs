@@ -11,8 +11,11 @@
 //!   (single-use keys, mobile PIN, dual cryptograms).
 
 pub mod arpc;
+// VCPS and MCBP are TDES profiles; CVV/dCVV/CVC3 are TDES algorithms.
+#[cfg(feature = "tdes")]
 pub mod cloud;
 pub mod cryptogram;
+#[cfg(feature = "tdes")]
 pub mod cvv;
 pub mod derive;
 pub mod script;
@@ -21,10 +24,15 @@ pub mod types;
 
 pub use arpc::{Arpc, ArpcMethod, ArpcResponse};
 pub use cryptogram::{
-    BOUND_CARD_DATA_MAX, CardData, CardKeySchedule, Cvn, EMV_COMMON_AES, EMV_COMMON_TDES,
-    INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
-    MASTERCARD_CVN_21, TAPCRYPT_DPAN_AES, TransactionKeys, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
-    VerifiedArqc, VerifiedOfflineAc,
+    BOUND_CARD_DATA_MAX, CardData, CardKeySchedule, Cvn, IadLayout, TransactionKeys, VerifiedArqc,
+    VerifiedOfflineAc,
+};
+#[cfg(feature = "aes")]
+pub use cryptogram::{EMV_COMMON_AES, TAPCRYPT_DPAN_AES};
+#[cfg(feature = "tdes")]
+pub use cryptogram::{
+    EMV_COMMON_TDES, INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20,
+    MASTERCARD_CVN_21, VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
 };
 pub use derive::MkDerivation;
 pub use types::{Atc, Cryptogram, Csu, ResponseCode, TransactionData, UnpredictableNumber};

@@ -35,8 +35,11 @@ use zeroize::Zeroize;
 use super::cryptogram::VerifiedArqc;
 use super::derive;
 use super::types::{Atc, Cryptogram};
+#[cfg(feature = "tdes")]
 use crate::cipher::BlockKey;
+#[cfg(feature = "tdes")]
 use crate::keys::{KeyMaterial, ScriptMasterKey};
+#[cfg(feature = "tdes")]
 use crate::mac::{Padding, RetailMac};
 use crate::{CardMasterKey, Error, ScriptEncKey, ScriptMacKey};
 
@@ -165,6 +168,7 @@ pub fn iso9564_format2(pin: &Pin) -> [u8; 8] {
     b
 }
 
+#[cfg(feature = "tdes")]
 /// Visa VIS PIN block: `(00*4 ‖ MK-AC[4..8]) ⊕ (len ‖ PIN ‖ F…F)`, and with
 /// the current PIN additionally ⊕ the current PIN right-padded with 0 to 16
 /// digits.
@@ -199,9 +203,12 @@ pub fn vis_pin_block(
     Ok(b)
 }
 
+#[cfg(feature = "tdes")]
 fn tdes_of(key: &KeyMaterial, operation: &'static str) -> Result<BlockKey, Error> {
     match key.block_key() {
+        #[cfg(feature = "tdes")]
         k @ BlockKey::Tdes(_) => Ok(k),
+        #[cfg(feature = "aes")]
         BlockKey::Aes(_) => Err(Error::KeyAlgorithm {
             operation,
             needs: "two-key TDES (AES secure messaging is not defined publicly)",
@@ -209,6 +216,7 @@ fn tdes_of(key: &KeyMaterial, operation: &'static str) -> Result<BlockKey, Error
     }
 }
 
+#[cfg(feature = "tdes")]
 /// Command MAC: 8-byte retail MAC (padding 2) over `data` (the caller has
 /// assembled header ‖ ATC ‖ ARQC ‖ command data as its CVN requires).
 ///
@@ -219,6 +227,7 @@ pub fn command_mac(sk_smi: &ScriptMacKey, data: &[u8]) -> Result<[u8; 8], Error>
     command_mac_parts(sk_smi, &[data])
 }
 
+#[cfg(feature = "tdes")]
 fn command_mac_parts(sk_smi: &ScriptMacKey, parts: &[&[u8]]) -> Result<[u8; 8], Error> {
     let BlockKey::Tdes(t) = tdes_of(&sk_smi.0, "the script command MAC")? else {
         return Err(Error::Parameter {
@@ -232,6 +241,7 @@ fn command_mac_parts(sk_smi: &ScriptMacKey, parts: &[&[u8]]) -> Result<[u8; 8], 
     Ok(m.finalize())
 }
 
+#[cfg(feature = "tdes")]
 /// Encrypts command data into `out` and returns the ciphertext length.
 ///
 /// # Errors
@@ -302,6 +312,7 @@ pub fn encrypt_command_data(
     Ok(n)
 }
 
+#[cfg(feature = "tdes")]
 /// The script session key for the `index`-th command (0 = first) of one
 /// issuer response, typed by role: from the ICC MK-SMI
 /// ([`CardMacKey`](crate::CardMacKey)) an SK-SMI ([`ScriptMacKey`]), from
@@ -331,6 +342,7 @@ pub(crate) fn script_session_key<K: ScriptMasterKey>(
     }
 }
 
+#[cfg(feature = "tdes")]
 /// The MAC of a script command `header ‖ data` for `profile`: the header
 /// (`CLA INS P1 P2 Lc`, Lc counting data and MAC) is followed by ATC ‖ ARQC
 /// where the scheme requires it.
@@ -352,6 +364,7 @@ pub(crate) fn script_command_mac(
     }
 }
 
+#[cfg(feature = "tdes")]
 /// Builds a whole PIN-change command into `out` (returns its length):
 /// `84 24 00 P2 Lc ‖ Enc(SK_SMC, PIN block) ‖ MAC(SK_SMI, …)`, P2 = 02
 /// without the current PIN, 01 with it.
@@ -401,6 +414,7 @@ pub(crate) fn pin_change_command(
     Ok(total)
 }
 
+#[cfg(feature = "tdes")]
 /// The issuer's script entry points: each answers the verified ARQC, with
 /// the pinned CVN's script profile, ATC and ARQC taken from the proof.
 impl VerifiedArqc<'_> {

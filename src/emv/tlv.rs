@@ -16,10 +16,33 @@
 //! and (where a single value is looked up) duplicate tags.
 
 use super::cryptogram::{
-    BOUND_CARD_DATA_MAX, CardData, Cvn, INTERAC_CVN_133, IadLayout, MASTERCARD_CVN_16,
-    MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21, TransactionKeys, VISA_CVN_10,
-    VISA_CVN_18, VISA_CVN_22, VerifiedArqc, VerifiedOfflineAc,
+    BOUND_CARD_DATA_MAX, CardData, Cvn, IadLayout, TransactionKeys, VerifiedArqc, VerifiedOfflineAc,
 };
+#[cfg(feature = "tdes")]
+use super::cryptogram::{
+    INTERAC_CVN_133, MASTERCARD_CVN_16, MASTERCARD_CVN_17, MASTERCARD_CVN_20, MASTERCARD_CVN_21,
+    VISA_CVN_10, VISA_CVN_18, VISA_CVN_22,
+};
+
+// The scheme CVNs of the IAD lookup are TDES profiles: without `tdes` the
+// tables are empty and every scheme IAD is an unsupported CVN.
+#[cfg(feature = "tdes")]
+const VISA_TABLE: &[&Cvn] = &[&VISA_CVN_10, &VISA_CVN_18, &VISA_CVN_22];
+#[cfg(feature = "tdes")]
+const MASTERCARD_TABLE: &[&Cvn] = &[
+    &MASTERCARD_CVN_16,
+    &MASTERCARD_CVN_17,
+    &MASTERCARD_CVN_20,
+    &MASTERCARD_CVN_21,
+];
+#[cfg(feature = "tdes")]
+const INTERAC_TABLE: &[&Cvn] = &[&INTERAC_CVN_133];
+#[cfg(not(feature = "tdes"))]
+const VISA_TABLE: &[&Cvn] = &[];
+#[cfg(not(feature = "tdes"))]
+const MASTERCARD_TABLE: &[&Cvn] = &[];
+#[cfg(not(feature = "tdes"))]
+const INTERAC_TABLE: &[&Cvn] = &[];
 use super::types::{Atc, Cryptogram, TransactionData};
 use crate::{CardMasterKey, Error, Pan, VerifyError};
 
@@ -304,14 +327,9 @@ impl Scheme {
 
     fn cvns(self) -> &'static [&'static Cvn] {
         match self {
-            Scheme::Visa => &[&VISA_CVN_10, &VISA_CVN_18, &VISA_CVN_22],
-            Scheme::Mastercard => &[
-                &MASTERCARD_CVN_16,
-                &MASTERCARD_CVN_17,
-                &MASTERCARD_CVN_20,
-                &MASTERCARD_CVN_21,
-            ],
-            Scheme::Interac => &[&INTERAC_CVN_133],
+            Scheme::Visa => VISA_TABLE,
+            Scheme::Mastercard => MASTERCARD_TABLE,
+            Scheme::Interac => INTERAC_TABLE,
         }
     }
 

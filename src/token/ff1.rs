@@ -182,6 +182,7 @@ impl Ff1 {
     pub(crate) fn from_material(key: &crate::keys::KeyMaterial) -> Result<Self, Error> {
         match key.block_key() {
             BlockKey::Aes(aes) => Ok(Ff1 { aes }),
+            #[cfg(feature = "tdes")]
             BlockKey::Tdes(_) => Err(Error::KeyAlgorithm {
                 operation: "FF1",
                 needs: "AES",
