@@ -146,7 +146,11 @@ impl Pan {
         let nibbles = value.len() * 2;
         let nibble = |i: usize| {
             let b = value.get(i / 2).copied().unwrap_or(0);
-            if i.is_multiple_of(2) { b >> 4 } else { b & 0x0F }
+            if i.is_multiple_of(2) {
+                b >> 4
+            } else {
+                b & 0x0F
+            }
         };
         // Masks only: `still` is 1 until the first terminator nibble; the
         // count of digits before it (the PAN's length) is public by design.
