@@ -79,6 +79,7 @@ pub struct VerifiedItem {
     atc: Atc,
     arqc: Cryptogram,
     arpc: Arpc,
+    covered: Option<crate::emv::CoveredAmount>,
 }
 
 impl core::fmt::Debug for VerifiedItem {
@@ -120,6 +121,9 @@ impl sealed::SealedProof for VerifiedItem {}
 impl VerifiedAtc for VerifiedItem {
     fn atc(&self) -> Atc {
         self.atc
+    }
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        self.covered
     }
 }
 
@@ -220,6 +224,7 @@ fn verify_item(a: &Authorisation<'_>) -> Result<Outcome, Error> {
             atc: proof.atc(),
             arqc: *proof.arqc(),
             arpc,
+            covered: proof.covered_amount(),
         }),
         Err(e) => Outcome::Rejected(e),
     })

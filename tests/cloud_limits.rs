@@ -9,9 +9,7 @@
 use tapcrypt::cloud_wallet::{LukWallet, TapRefused};
 use tapcrypt::emv::cloud::vcps::{self, KeyIndex, Luk, LukBytes, VcpsIad, VcpsVerifier};
 use tapcrypt::emv::{Atc, TransactionData, UnpredictableNumber};
-use tapcrypt::lifecycle::{
-    BackendUsage, Currency, DeviceUsage, LimitError, LowWater, UseLimits, amount_from_bcd,
-};
+use tapcrypt::lifecycle::{BackendUsage, Currency, DeviceUsage, LimitError, LowWater, UseLimits};
 use tapcrypt::token::wallet::DpanWallet;
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
 use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn};
@@ -85,14 +83,7 @@ fn luk_past_its_count_is_refused_on_the_band_and_at_the_backend() {
         let proof = verifier
             .verify_qvsdc(&t, &VcpsIad::parse(&iad.to_bytes()).unwrap(), &ac)
             .unwrap();
-        record = record
-            .record(
-                &proof,
-                NOW,
-                amount_from_bcd(&t.amount_authorised).unwrap(),
-                eur(),
-            )
-            .unwrap();
+        record = record.record(&proof, NOW).unwrap();
     }
     assert!(w.needs_replenish(NOW));
     // Third tap: the band refuses.
@@ -108,7 +99,7 @@ fn luk_past_its_count_is_refused_on_the_band_and_at_the_backend() {
     let ac = luk(&udk, 1).qvsdc_ac(&t3, &iad).unwrap();
     let proof = verifier.verify_qvsdc(&t3, &iad, &ac).unwrap();
     assert_eq!(
-        record.record(&proof, NOW, 1000, eur()).unwrap_err(),
+        record.record(&proof, NOW).unwrap_err(),
         LimitError::UsesExhausted
     );
     assert_eq!(w.retire_unusable(NOW), 1);
@@ -253,14 +244,7 @@ fn a_tap_with_a_one_time_dpan_and_a_limited_use_key() {
         .unwrap();
     assert_eq!(proof.atc(), Atc::from_u16(0x0020));
     let record = BackendUsage::new(limits(5, 24, 100_000)).unwrap();
-    let record = record
-        .record(
-            &proof,
-            NOW,
-            amount_from_bcd(&t.amount_authorised).unwrap(),
-            eur(),
-        )
-        .unwrap();
+    let record = record.record(&proof, NOW).unwrap();
     assert_eq!(record.used(), 1);
     // The same AC under another token's account (UDK): refused.
     let udk_b = vcps::derive_udk(&imk, &token_b, Psn::ABSENT).unwrap();

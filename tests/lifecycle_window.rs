@@ -428,12 +428,9 @@ fn consume_takes_a_verified_arqc() {
         low_water: LowWater::default(),
     })
     .unwrap();
-    let usage = usage.record(&proof, 1, 4_000, cad).unwrap();
+    let usage = usage.record(&proof, 1).unwrap();
     assert_eq!((usage.used(), usage.spent()), (1, 4_000));
-    assert_eq!(
-        usage.record(&again, 1, 0, cad),
-        Err(LimitError::UsesExhausted)
-    );
+    assert_eq!(usage.record(&again, 1), Err(LimitError::UsesExhausted));
     for bit in 0..64 {
         let mut bad = arqc;
         bad.0[bit / 8] ^= 1 << (bit % 8);

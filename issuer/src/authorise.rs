@@ -156,11 +156,10 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
             tag91: Some(tag91),
         })
     };
-    let (new_key_use, replenish) =
-        match policy::spend(&card.key_use, &proof, tap.now, tap.amount, currency) {
-            Ok(k) => k,
-            Err(why) => return decline(why),
-        };
+    let (new_key_use, replenish) = match policy::spend(&card.key_use, &proof, tap.now) {
+        Ok(k) => k,
+        Err(why) => return decline(why),
+    };
     let (arpc, tag91) = answer(true)?;
     Ok(Decision::Approve {
         atc,

@@ -8,9 +8,7 @@
 
 use tapcrypt::emv::tlv::AuthorisationRequest;
 use tapcrypt::emv::{TransactionKeys, VerifiedArqc, VerifiedAtc};
-use tapcrypt::lifecycle::{
-    AtcVerdict, AtcWindow, BackendUsage, Currency, LimitError, Refusal, UseLimits,
-};
+use tapcrypt::lifecycle::{AtcVerdict, AtcWindow, BackendUsage, LimitError, Refusal, UseLimits};
 
 /// How far ahead of the highest accepted ATC a tap may jump (taps a band
 /// made offline or that never reached the issuer). Fixed for every card
@@ -32,7 +30,7 @@ impl StateDecline {
     /// The `reason` the API reports: `atc_` + the window's code (`replay`,
     /// `too_old`, `too_far_ahead`, `exhausted`) or `key_` + the limit's
     /// (`uses_exhausted`, `amount_exceeded`, `expired`, `not_yet_valid`,
-    /// `wrong_currency`).
+    /// `wrong_currency`, `malformed_amount`, …).
     #[must_use]
     pub fn reason(self) -> &'static str {
         match self {
@@ -46,6 +44,11 @@ impl StateDecline {
             StateDecline::Limit(LimitError::Expired) => "key_expired",
             StateDecline::Limit(LimitError::NotYetValid) => "key_not_yet_valid",
             StateDecline::Limit(LimitError::WrongCurrency) => "key_wrong_currency",
+            StateDecline::Limit(LimitError::MalformedAmount) => "key_malformed_amount",
+            // Not reachable from an ARQC proof (it always covers 9F02/5F2A);
+            // named rather than folded into another reason.
+            StateDecline::Limit(LimitError::AmountNotSigned) => "key_amount_not_signed",
+            StateDecline::Limit(LimitError::AmountSigned) => "key_amount_signed",
             StateDecline::Corrupt => "card_state_unreadable",
         }
     }
@@ -90,9 +93,9 @@ pub fn verify_and_consume<'k>(
     }
 }
 
-/// Counts the verified tap of `amount` in `currency` at `now` (Unix
-/// seconds): the new counts and whether a low-water mark is reached
-/// (replenish the device), or why not.
+/// Counts the verified tap at `now` (Unix seconds), charging the amount and
+/// currency the cryptogram covered (from the proof): the new counts and
+/// whether a low-water mark is reached (replenish the device), or why not.
 ///
 /// # Errors
 /// [`StateDecline`].
@@ -100,12 +103,8 @@ pub fn spend(
     usage: &[u8],
     proof: &impl VerifiedAtc,
     now: u64,
-    amount: u64,
-    currency: Currency,
 ) -> Result<(Vec<u8>, bool), StateDecline> {
     let u = BackendUsage::from_bytes(usage).map_err(|_| StateDecline::Corrupt)?;
-    let next = u
-        .record(proof, now, amount, currency)
-        .map_err(StateDecline::Limit)?;
+    let next = u.record(proof, now).map_err(StateDecline::Limit)?;
     Ok((next.to_bytes().to_vec(), next.replenish(now).any()))
 }

@@ -953,6 +953,7 @@ impl TransactionKeys<'_> {
         Ok(VerifiedArqc {
             keys: self,
             arqc: *arqc,
+            covered: super::CoveredAmount::of(txn),
         })
     }
 
@@ -1044,6 +1045,8 @@ impl TransactionKeys<'_> {
 pub struct VerifiedArqc<'k> {
     keys: &'k TransactionKeys<'k>,
     arqc: Cryptogram,
+    // 9F02 and 5F2A as the verified MAC covered them: what a usage limit counts.
+    covered: super::CoveredAmount,
 }
 
 impl core::fmt::Debug for VerifiedArqc<'_> {
@@ -1104,6 +1107,9 @@ impl super::sealed::SealedProof for VerifiedArqc<'_> {}
 impl super::VerifiedAtc for VerifiedArqc<'_> {
     fn atc(&self) -> Atc {
         self.keys.atc
+    }
+    fn covered_amount(&self) -> Option<super::CoveredAmount> {
+        Some(self.covered)
     }
 }
 

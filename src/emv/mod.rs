@@ -58,6 +58,32 @@ pub(crate) mod sealed {
 pub trait VerifiedAtc: sealed::SealedProof {
     /// The verified transaction's ATC.
     fn atc(&self) -> Atc;
+
+    /// The amount (9F02) and currency (5F2A) the verified cryptogram
+    /// covered, or `None` for a magstripe-mode proof (CVC3, VCPS MSD value)
+    /// whose value covers no amount. A usage limit counts this figure
+    /// ([`BackendUsage::record`](crate::lifecycle::BackendUsage::record)), so
+    /// a backend cannot charge a limit with an amount the card never signed.
+    fn covered_amount(&self) -> Option<CoveredAmount>;
+}
+
+/// The amount and currency a verified cryptogram covered, as the card signed
+/// them (see [`VerifiedAtc::covered_amount`]). Public transaction data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CoveredAmount {
+    /// 9F02 Amount, Authorised (n12, BCD).
+    pub amount_authorised: [u8; 6],
+    /// 5F2A Transaction Currency Code.
+    pub currency: [u8; 2],
+}
+
+impl CoveredAmount {
+    pub(crate) fn of(txn: &TransactionData) -> Self {
+        CoveredAmount {
+            amount_authorised: txn.amount_authorised,
+            currency: txn.currency,
+        }
+    }
 }
 
 /// A key that may compute an application cryptogram or an ARPC: a

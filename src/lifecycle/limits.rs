@@ -219,11 +219,22 @@ pub enum LimitError {
     WrongCurrency,
     /// The tap would take the cumulative amount past `max_amount`.
     AmountExceeded,
+    /// [`BackendUsage::record`] on a magstripe-mode proof: the card signed
+    /// no amount, so the backend must say which it charges
+    /// ([`BackendUsage::record_magstripe`]).
+    AmountNotSigned,
+    /// [`BackendUsage::record_magstripe`] on a proof whose cryptogram covered
+    /// an amount: charge the signed one with [`BackendUsage::record`].
+    AmountSigned,
+    /// The signed 9F02 or 5F2A is not valid BCD (the cryptogram covers
+    /// whatever bytes the terminal sent).
+    MalformedAmount,
 }
 
 impl LimitError {
     /// A stable lower-case code (`not_yet_valid`, `expired`,
-    /// `uses_exhausted`, `wrong_currency`, `amount_exceeded`).
+    /// `uses_exhausted`, `wrong_currency`, `amount_exceeded`,
+    /// `amount_not_signed`, `amount_signed`, `malformed_amount`).
     #[must_use]
     pub const fn code(self) -> &'static str {
         match self {
@@ -232,6 +243,9 @@ impl LimitError {
             LimitError::UsesExhausted => "uses_exhausted",
             LimitError::WrongCurrency => "wrong_currency",
             LimitError::AmountExceeded => "amount_exceeded",
+            LimitError::AmountNotSigned => "amount_not_signed",
+            LimitError::AmountSigned => "amount_signed",
+            LimitError::MalformedAmount => "malformed_amount",
         }
     }
 }
@@ -244,6 +258,9 @@ impl fmt::Display for LimitError {
             LimitError::UsesExhausted => "credential has no uses left",
             LimitError::WrongCurrency => "currency is not the credential's",
             LimitError::AmountExceeded => "amount would exceed the credential's limit",
+            LimitError::AmountNotSigned => "the verified value covers no amount",
+            LimitError::AmountSigned => "the verified cryptogram covers the amount: charge that",
+            LimitError::MalformedAmount => "the signed amount or currency is not BCD",
         })
     }
 }
@@ -563,23 +580,47 @@ impl BackendUsage {
         Usage::new(limits).map(BackendUsage)
     }
 
-    /// Counts the tap of a verified cryptogram: `amount` minor units in
-    /// `currency` at `now`. The pure update, returning the new state; store
-    /// it (with compare-and-swap, in the same transaction as the card's
-    /// [`AtcWindow`](super::AtcWindow)) before approving. The proof is not
-    /// inspected beyond its existence: the caller applies it to the record
-    /// of the credential whose key verified it.
+    /// Counts the tap of a verified cryptogram at `now`, charging the amount
+    /// and currency **the cryptogram covered** (9F02, 5F2A, read from the
+    /// proof, never from the caller), so a backend cannot count a figure the
+    /// card did not sign. The pure update, returning the new state; store it
+    /// (with compare-and-swap, in the same transaction as the card's
+    /// [`AtcWindow`](super::AtcWindow)) before approving. The caller applies
+    /// the proof to the record of the credential whose key verified it.
     ///
     /// # Errors
     /// The [`LimitError`] that refuses the tap; nothing is counted.
-    pub fn record<P: VerifiedAtc + ?Sized>(
+    /// [`LimitError::AmountNotSigned`] for a magstripe-mode proof (use
+    /// [`record_magstripe`](Self::record_magstripe)),
+    /// [`LimitError::MalformedAmount`] if the signed 9F02/5F2A are not BCD.
+    pub fn record<P: VerifiedAtc + ?Sized>(self, proof: &P, now: u64) -> Result<Self, LimitError> {
+        let covered = proof.covered_amount().ok_or(LimitError::AmountNotSigned)?;
+        let amount =
+            amount_from_bcd(&covered.amount_authorised).map_err(|_| LimitError::MalformedAmount)?;
+        let currency =
+            Currency::from_bcd(covered.currency).map_err(|_| LimitError::MalformedAmount)?;
+        self.record_unverified(now, amount, currency)
+    }
+
+    /// Counts a verified **magstripe-mode** tap (a CVC3 or a VCPS MSD value:
+    /// nothing the card computed covers an amount), charging the `amount`
+    /// and `currency` of the authorisation message. Only for proofs whose
+    /// [`covered_amount`](VerifiedAtc::covered_amount) is `None`.
+    ///
+    /// # Errors
+    /// [`LimitError::AmountSigned`] for a proof that covers an amount (use
+    /// [`record`](Self::record), which charges the signed one); otherwise
+    /// the [`LimitError`] that refuses the tap. Nothing is counted.
+    pub fn record_magstripe<P: VerifiedAtc + ?Sized>(
         self,
         proof: &P,
         now: u64,
         amount: u64,
         currency: Currency,
     ) -> Result<Self, LimitError> {
-        let _ = proof.atc();
+        if proof.covered_amount().is_some() {
+            return Err(LimitError::AmountSigned);
+        }
         self.record_unverified(now, amount, currency)
     }
 

@@ -48,9 +48,8 @@
 //!     if !verdict.is_accepted() {
 //!         return Err(verdict.code().into()); // replay, too_old, too_far_ahead, exhausted
 //!     }
-//!     let amount = amount_from_bcd(&txn.amount_authorised).map_err(|e| e.to_string())?;
-//!     let currency = Currency::from_bcd(txn.currency).map_err(|e| e.to_string())?;
-//!     let new_usage = usage.record(&verified, now, amount, currency).map_err(|e| e.code())?;
+//!     // The amount and currency charged are the ones the ARQC covered.
+//!     let new_usage = usage.record(&verified, now).map_err(|e| e.code())?;
 //!     // The durable write: compare-and-swap both rows against what was read.
 //!     (*window, *usage) = (new_window, new_usage);
 //!     let response = ArpcResponse::Method2 { csu: Csu([0; 4]), proprietary: &[] };

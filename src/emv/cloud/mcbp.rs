@@ -695,6 +695,8 @@ impl McbpIad {
 #[derive(Debug)]
 pub struct PinVerified {
     atc: Atc,
+    // Some for the AC paths (the MACs cover 9F02/5F2A), None for dual CVC3.
+    covered: Option<crate::emv::CoveredAmount>,
 }
 
 /// Proof that the MD cryptogram verified but the UMD one did not: a genuine
@@ -703,6 +705,7 @@ pub struct PinVerified {
 #[derive(Debug)]
 pub struct DeviceOnly {
     atc: Atc,
+    covered: Option<crate::emv::CoveredAmount>,
 }
 
 impl PinVerified {
@@ -758,11 +761,17 @@ impl crate::emv::VerifiedAtc for PinVerified {
     fn atc(&self) -> Atc {
         self.atc
     }
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        self.covered
+    }
 }
 impl crate::emv::sealed::SealedProof for DeviceOnly {}
 impl crate::emv::VerifiedAtc for DeviceOnly {
     fn atc(&self) -> Atc {
         self.atc
+    }
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        self.covered
     }
 }
 impl crate::emv::sealed::SealedProof for McbpVerdict {}
@@ -770,16 +779,27 @@ impl crate::emv::VerifiedAtc for McbpVerdict {
     fn atc(&self) -> Atc {
         McbpVerdict::atc(self)
     }
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        match self {
+            McbpVerdict::PinVerified(p) => p.covered,
+            McbpVerdict::DeviceOnly(p) => p.covered,
+        }
+    }
 }
 
 /// Two comparison results → a verdict. Both bits are public by design (the
 /// outcome), declassified only through `ct::public_verdict`.
-fn verdict(md_ok: Choice, umd_ok: Choice, atc: Atc) -> Result<McbpVerdict, VerifyError> {
+fn verdict(
+    md_ok: Choice,
+    umd_ok: Choice,
+    atc: Atc,
+    covered: Option<crate::emv::CoveredAmount>,
+) -> Result<McbpVerdict, VerifyError> {
     let md = crate::ct::public_verdict(md_ok);
     let umd = crate::ct::public_verdict(umd_ok);
     match (md, umd) {
-        (true, true) => Ok(McbpVerdict::PinVerified(PinVerified { atc })),
-        (true, false) => Ok(McbpVerdict::DeviceOnly(DeviceOnly { atc })),
+        (true, true) => Ok(McbpVerdict::PinVerified(PinVerified { atc, covered })),
+        (true, false) => Ok(McbpVerdict::DeviceOnly(DeviceOnly { atc, covered })),
         _ => Err(VerifyError),
     }
 }
@@ -824,7 +844,8 @@ fn verify_ac<S: SingleUseKeySource + ?Sized>(
     want_umd.zeroize();
     want_md.zeroize();
     drop(keys);
-    finish(source, verdict(md_ok, umd_ok, txn.atc))
+    let covered = Some(crate::emv::CoveredAmount::of(txn));
+    finish(source, verdict(md_ok, umd_ok, txn.atc, covered))
 }
 
 /// Backend: verifies a contactless MCBP tap: both MACs over the rebuilt
@@ -883,7 +904,8 @@ pub fn verify_cvc3<S: SingleUseKeySource + ?Sized>(
     drop(keys);
     let md_ok = want.crypto_atc.ct_eq(&received.crypto_atc);
     let umd_ok = want.cvc3.ct_eq(&received.cvc3);
-    finish(source, verdict(md_ok, umd_ok, atc))
+    // A dual CVC3 covers no amount (magstripe mode).
+    finish(source, verdict(md_ok, umd_ok, atc, None))
 }
 
 #[cfg(test)]

@@ -570,6 +570,7 @@ pub struct VerifiedQvsdc {
     atc: Atc,
     index: KeyIndex,
     ac: Cryptogram,
+    covered: crate::emv::CoveredAmount,
 }
 
 impl VerifiedQvsdc {
@@ -662,6 +663,7 @@ impl<'a, I: IssuedLuks + ?Sized> VcpsVerifier<'a, I> {
                 atc: txn.atc,
                 index: iad.key_index(),
                 ac: *ac,
+                covered: crate::emv::CoveredAmount::of(txn),
             })
         } else {
             Err(VerifyError)
@@ -696,11 +698,18 @@ impl crate::emv::VerifiedAtc for VerifiedQvsdc {
     fn atc(&self) -> Atc {
         self.atc
     }
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        Some(self.covered)
+    }
 }
 impl crate::emv::sealed::SealedProof for VerifiedMsd {}
 impl crate::emv::VerifiedAtc for VerifiedMsd {
     fn atc(&self) -> Atc {
         self.atc
+    }
+    /// An MSD value covers no amount.
+    fn covered_amount(&self) -> Option<crate::emv::CoveredAmount> {
+        None
     }
 }
 
