@@ -49,12 +49,36 @@ pub fn tdes_decrypt_block(key: &[u8], block: &mut [u8; 8]) -> Result<(), Error> 
 /// # Errors
 /// [`Error::Length`] for more than 256 lanes.
 pub fn tdes2_lanes(keys: &[[u8; 16]], blocks: &mut [[u8; 8]], decrypt: bool) -> Result<(), Error> {
-    use crate::cipher::des_bitsliced::{Wide, Word};
     let n = keys.len().min(blocks.len());
     if n > 256 {
         return Err(Error::Length {
             field: "bitsliced lanes",
             expected: "at most 256",
+            got: n,
+        });
+    }
+    tdes2_lanes_in(if n <= 64 { 1 } else { 4 }, keys, blocks, decrypt)
+}
+
+/// [`tdes2_lanes`] with the lane word chosen: `words` = 1 (`u64`, 64
+/// lanes), 2 (`[u64; 2]`, 128 lanes) or 4 (`[u64; 4]`, 256 lanes); for the
+/// benches that compare them.
+///
+/// # Errors
+/// [`Error::Parameter`] for another `words`; [`Error::Length`] for more
+/// lanes than the word holds.
+pub fn tdes2_lanes_in(
+    words: usize,
+    keys: &[[u8; 16]],
+    blocks: &mut [[u8; 8]],
+    decrypt: bool,
+) -> Result<(), Error> {
+    use crate::cipher::des_bitsliced::{Wide, Word};
+    let n = keys.len().min(blocks.len());
+    if n > 64 * words {
+        return Err(Error::Length {
+            field: "bitsliced lanes",
+            expected: "at most 64 per word",
             got: n,
         });
     }
@@ -81,10 +105,15 @@ pub fn tdes2_lanes(keys: &[[u8; 16]], blocks: &mut [[u8; 8]], decrypt: bool) -> 
         }
         bs::store(&b, blocks.get_mut(..n).unwrap_or(&mut []));
     }
-    if n <= 64 {
-        run::<u64>(keys, blocks, decrypt);
-    } else {
-        run::<Wide<4>>(keys, blocks, decrypt);
+    match words {
+        1 => run::<u64>(keys, blocks, decrypt),
+        2 => run::<Wide<2>>(keys, blocks, decrypt),
+        4 => run::<Wide<4>>(keys, blocks, decrypt),
+        _ => {
+            return Err(Error::Parameter {
+                what: "lane words must be 1, 2 or 4",
+            });
+        }
     }
     Ok(())
 }

@@ -297,3 +297,194 @@ fn batch_types_are_send_and_sync() {
     both::<Outcome>();
     both::<VerifiedItem>();
 }
+
+/// The bitsliced TDES path against the single-item path, item by item, over
+/// every TDES CVN, both key sources (IMK → card key here, or a card key
+/// given), PANs of 16 and 19 digits (Option B's SHA-1 branch), every card
+/// data length the CVN allows, Method 2 proprietary data of 0 to 8 bytes,
+/// every seventh ARQC flipped, malformed items among them, and more items
+/// than one bitsliced run holds (full and partial runs, shapes interleaved).
+/// (`hazmat`: the reference computes the ARPC before the verdict, as the
+/// batch does, to see the same response errors.)
+#[cfg(feature = "hazmat")]
+#[test]
+fn tdes_lanes_match_the_single_item_path_across_shapes_and_runs() {
+    let tdes_cvns: [&Cvn; 9] = [
+        &VISA_CVN_10,
+        &VISA_CVN_18,
+        &VISA_CVN_22,
+        &MASTERCARD_CVN_16,
+        &MASTERCARD_CVN_17,
+        &MASTERCARD_CVN_20,
+        &MASTERCARD_CVN_21,
+        &INTERAC_CVN_133,
+        &tapcrypt::emv::EMV_COMMON_TDES,
+    ];
+    let imk =
+        IssuerMasterKey::new(Algorithm::Tdes2, &hex("0123456789ABCDEFFEDCBA9876543210")).unwrap();
+    let aes_imk = IssuerMasterKey::new(Algorithm::Aes128, &[0x2B; 16]).unwrap();
+    let psn = Psn::parse("01").unwrap();
+    let pans: Vec<Pan> = (0..40)
+        .map(|i| {
+            if i % 3 == 0 {
+                Pan::parse(&format!("476173900101{:07}", i * 7919)).unwrap()
+            } else {
+                Pan::parse(&format!("54133300{:08}", i * 104_729)).unwrap()
+            }
+        })
+        .collect();
+    let card_keys: Vec<_> = pans
+        .iter()
+        .map(|p| VISA_CVN_18.derive_card_key(&imk, p, psn).unwrap())
+        .collect();
+    let props: Vec<Vec<u8>> = (0..=9u8)
+        .map(|n| (0..n).map(|b| b ^ 0x5A).collect())
+        .collect();
+    let card_bytes: Vec<u8> = (0..64u8).map(|b| b.wrapping_mul(37)).collect();
+    // (cvn, card data length) pairs the CVN accepts.
+    let mut forms = Vec::new();
+    for cvn in tdes_cvns {
+        for len in 0..=40 {
+            let mut cd = card_bytes[..len].to_vec();
+            if len > 7 {
+                cd[7] = (len - 8) as u8; // Visa IDD length byte
+            }
+            if cvn.card_data(&cd).is_ok() {
+                forms.push((cvn, cd));
+            }
+        }
+    }
+    assert!(forms.len() >= 9);
+    let n = 700;
+    let txns: Vec<TransactionData> = (0..n).map(|i| aes_txn(i as u16, (i * 13) as u8)).collect();
+    let mut items = Vec::new();
+    for i in 0..n {
+        let (cvn, cd) = &forms[i % forms.len()];
+        let pan = &pans[i % pans.len()];
+        let key = if i % 5 == 2 {
+            BatchKey::Card(&card_keys[i % pans.len()])
+        } else {
+            BatchKey::Issuer {
+                imk: &imk,
+                pan,
+                psn,
+            }
+        };
+        let response = match cvn.arpc {
+            tapcrypt::emv::ArpcMethod::Method1 => ArpcResponse::Method1 {
+                arc: Arc([0x30, (i % 10) as u8 + 0x30]),
+            },
+            tapcrypt::emv::ArpcMethod::Method2 => ArpcResponse::Method2 {
+                csu: Csu([i as u8, 0, 0x80, 0x10]),
+                proprietary: &props[i % 9],
+            },
+        };
+        // The genuine AC from the single-item path.
+        let derived;
+        let card = match key {
+            BatchKey::Issuer { imk, pan, psn } => {
+                derived = cvn.derive_card_key(imk, pan, psn).unwrap();
+                &derived
+            }
+            BatchKey::Card(k) => k,
+        };
+        let card_data = cvn.card_data(cd).unwrap();
+        let mut arqc = cvn
+            .transaction_keys(card, txns[i].atc, txns[i].un)
+            .unwrap()
+            .generate_ac(&txns[i], &card_data)
+            .unwrap();
+        if i % 7 == 3 {
+            arqc.0[i % 8] ^= 1 << (i % 8);
+        }
+        let mut a = Authorisation {
+            cvn,
+            key,
+            txn: txns[i],
+            card_data,
+            arqc,
+            response,
+        };
+        match i % 50 {
+            // Malformed: an AES IMK, a response of the other method,
+            // proprietary data over 8 bytes, card data of another CVN.
+            11 => {
+                a.key = BatchKey::Issuer {
+                    imk: &aes_imk,
+                    pan,
+                    psn,
+                }
+            }
+            23 => {
+                a.response = match a.response {
+                    ArpcResponse::Method1 { .. } => ArpcResponse::Method2 {
+                        csu: Csu::default(),
+                        proprietary: &[],
+                    },
+                    ArpcResponse::Method2 { .. } => ArpcResponse::Method1 { arc: Arc(*b"00") },
+                }
+            }
+            37 if cvn.arpc == tapcrypt::emv::ArpcMethod::Method2 => {
+                a.response = ArpcResponse::Method2 {
+                    csu: Csu::default(),
+                    proprietary: &props[9],
+                }
+            }
+            41 => {
+                let other = forms.iter().find(|(c, _)| c.id != cvn.id).unwrap();
+                a.card_data = other.0.card_data(&other.1).unwrap();
+            }
+            _ => {}
+        }
+        items.push(a);
+    }
+    let mut out: Vec<Outcome> = (0..n).map(|_| Outcome::Pending).collect();
+    verify_batch(&items, &mut out).unwrap();
+    let (mut ok, mut rejected, mut malformed) = (0, 0, 0);
+    for (i, (a, o)) in items.iter().zip(&out).enumerate() {
+        // The single-item path, step by step.
+        let single = (|| {
+            // The batch refuses card data validated for another CVN first
+            // (the single-item verify would only reject it).
+            if i % 50 == 41 {
+                return Err(tapcrypt::Error::Parameter {
+                    what: "card data was validated for a different CVN",
+                });
+            }
+            let derived;
+            let card = match a.key {
+                BatchKey::Issuer { imk, pan, psn } => {
+                    derived = a.cvn.derive_card_key(imk, pan, psn)?;
+                    &derived
+                }
+                BatchKey::Card(k) => k,
+            };
+            let keys = a.cvn.transaction_keys(card, a.txn.atc, a.txn.un)?;
+            // The response's method and length, as the hazmat ARPC checks them.
+            let arpc = tapcrypt::hazmat::arpc_unverified(&keys, &a.arqc, &a.response)?;
+            Ok::<_, tapcrypt::Error>(
+                keys.verify_arqc(&a.txn, &a.card_data, &a.arqc)
+                    .map(|_| arpc),
+            )
+        })();
+        match (single, o) {
+            (Ok(Ok(want)), Outcome::Verified(v)) => {
+                assert_eq!(*v.arpc(), want, "item {i}: ARPC");
+                assert_eq!(v.atc(), a.txn.atc);
+                assert_eq!(v.arqc(), &a.arqc);
+                assert_eq!(v.cvn().id, a.cvn.id);
+                ok += 1;
+            }
+            (Ok(Err(_)), Outcome::Rejected(_)) => rejected += 1,
+            (Err(e), Outcome::Malformed(f)) => {
+                assert_eq!(e, *f, "item {i}: error");
+                malformed += 1;
+            }
+            (s, o) => panic!("item {i} ({}): single {s:?}, batch {o:?}", a.cvn.name),
+        }
+    }
+    assert!(
+        ok > 400 && rejected > 50 && malformed > 20,
+        "{ok} {rejected} {malformed}"
+    );
+}

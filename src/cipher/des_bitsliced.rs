@@ -47,7 +47,7 @@
 #![allow(clippy::indexing_slicing)]
 // Until the batch path uses every entry point, some are reached only by
 // `__internal` (fuzzing) and the tests.
-#![allow(dead_code)]
+#![allow(dead_code)] // des_encrypt/decrypt pairs and the test-only helpers
 
 use core::ops::{BitAnd, BitOr, BitXor, Not};
 use zeroize::Zeroize;

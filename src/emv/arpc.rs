@@ -103,7 +103,7 @@ impl Arpc {
     }
 }
 
-fn check_proprietary(p: &[u8]) -> Result<(), Error> {
+pub(crate) fn check_proprietary(p: &[u8]) -> Result<(), Error> {
     if p.len() > 8 {
         return Err(Error::Length {
             field: "proprietary authentication data",

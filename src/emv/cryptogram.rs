@@ -626,7 +626,7 @@ impl Cvn {
         self.card_data_checked(buf.get(..1 + nb + iad.len()).unwrap_or(&[]))
     }
 
-    fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {
+    pub(crate) fn check_key(&self, k: &KeyMaterial, role: &'static str) -> Result<(), Error> {
         let ok = match self.cipher {
             #[cfg(feature = "tdes")]
             CipherFamily::Tdes => k.algorithm() == crate::Algorithm::Tdes2,
@@ -1003,11 +1003,18 @@ impl TransactionKeys<'_> {
     }
 
     fn check_method(&self, response: &ArpcResponse<'_>) -> Result<(), Error> {
+        self.cvn.check_method(response)
+    }
+}
+
+impl Cvn {
+    /// The response's ARPC method must be this CVN's.
+    pub(crate) fn check_method(&self, response: &ArpcResponse<'_>) -> Result<(), Error> {
         let m = match response {
             ArpcResponse::Method1 { .. } => ArpcMethod::Method1,
             ArpcResponse::Method2 { .. } => ArpcMethod::Method2,
         };
-        if m == self.cvn.arpc {
+        if m == self.arpc {
             Ok(())
         } else {
             Err(Error::Parameter {

@@ -124,11 +124,33 @@ pub fn option_a(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMaster
 #[cfg(feature = "tdes")]
 fn option_a_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
     need_tdes2(imk, "EMV Option A")?;
+    Ok(tdes_pair_from_y(imk, option_a_y(pan, psn)))
+}
+
+/// Option A's `Y`: BCD of the rightmost 16 digits of PAN ‖ PSN.
+fn option_a_y(pan: &Pan, psn: Psn) -> [u8; 8] {
     let mut digits = pan_psn_right::<16>(pan, psn);
     let mut y = [0u8; 8];
     pack_bcd(&digits, &mut y);
     digits.zeroize();
-    Ok(tdes_pair_from_y(imk, y))
+    y
+}
+
+/// The 8-byte `Y` that Options A and B encrypt under the IMK (the ICC
+/// master key is `odd_parity(TDES_IMK(Y) ‖ TDES_IMK(Y ⊕ FF..FF))`), for the
+/// batch path, which runs those encryptions bitsliced.
+///
+/// # Errors
+/// [`Error::Parameter`] for Option C (AES: no such `Y`).
+pub(crate) fn tdes_card_key_y(method: MkDerivation, pan: &Pan, psn: Psn) -> Result<[u8; 8], Error> {
+    match method {
+        MkDerivation::OptionA => Ok(option_a_y(pan, psn)),
+        MkDerivation::OptionB if pan.len() <= 16 => Ok(option_a_y(pan, psn)),
+        MkDerivation::OptionB | MkDerivation::OptionBAlwaysHash => Ok(option_b_y(pan, psn)),
+        MkDerivation::OptionC => Err(Error::Parameter {
+            what: "Option C derives an AES key",
+        }),
+    }
 }
 
 #[cfg(feature = "tdes")]
@@ -161,6 +183,11 @@ pub fn option_b_always_hash(
 #[cfg(feature = "tdes")]
 fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Error> {
     need_tdes2(imk, "EMV Option B")?;
+    Ok(tdes_pair_from_y(imk, option_b_y(pan, psn)))
+}
+
+/// Option B's `Y`: SHA-1 over PAN ‖ PSN, decimalised, packed.
+fn option_b_y(pan: &Pan, psn: Psn) -> [u8; 8] {
     // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
     let n = pan.len() + 2;
     let mut digits = [0u8; 22];
@@ -183,7 +210,7 @@ fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyM
     let mut y = [0u8; 8];
     pack_bcd(&y_digits, &mut y);
     y_digits.zeroize();
-    Ok(tdes_pair_from_y(imk, y))
+    y
 }
 
 #[cfg(feature = "tdes")]
