@@ -90,21 +90,24 @@ fn payment_code() -> Result<(), ExitCode> {
     .map_err(|e| fail("resolve", e))?;
     println!("    alias -> account reference {}", resolved.value());
     let state = CodeAccountState::new();
-    let out = step("backend: verify in the skew window, accept once", || {
-        verifier.verify(&parsed, resolved, &token_secret, state, BAND_TIME + 12)
-    })
+    let checked = step(
+        "backend: verify the one-time value in the skew window",
+        || verifier.verify(&parsed, resolved, &token_secret, state, BAND_TIME + 12),
+    )
     .map_err(|e| fail("verify", e))?;
-    let accepted = out.verdict.map_err(|e| fail("the payment code", e))?;
+    let proof = checked.verdict.map_err(|e| fail("the payment code", e))?;
+    // Only the proof of that verification can mark the code used.
+    let (state, accepted) = checked.state.accept(proof);
+    let accepted = accepted.map_err(|e| fail("accept once", e))?;
     println!(
-        "    APPROVED: account {}, clock skew {} step(s)",
+        "    accepted once (the proof consumed): APPROVED, account {}, clock skew {} step(s)",
         accepted.account().value(),
         accepted.skew_steps()
     );
-    let state = out.state;
 
     // The same code again (a merchant replaying it): refused, state unchanged.
     let again = verifier
-        .verify(&parsed, resolved, &token_secret, state, BAND_TIME + 20)
+        .verify_and_accept(&parsed, resolved, &token_secret, state, BAND_TIME + 20)
         .map_err(|e| fail("verify", e))?;
     match again.verdict {
         Err(CodeRefusal::Replayed) => println!("    the same code again: refused (already used)"),

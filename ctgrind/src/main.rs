@@ -1404,7 +1404,7 @@ fn payment_code_verify() {
     text.clear();
     let v = CodeVerifier::new(&iss, SkewWindow::DEFAULT, GuessPolicy::DEFAULT);
     let r = v
-        .verify(
+        .verify_and_accept(
             &parsed,
             acct,
             &otp_secret(),

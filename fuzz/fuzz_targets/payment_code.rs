@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let v = CodeVerifier::new(&issuer, SkewWindow::DEFAULT, GuessPolicy::DEFAULT);
     let state = CodeAccountState::new();
-    match v.verify(&parsed, account, &secret, state, now) {
+    match v.verify_and_accept(&parsed, account, &secret, state, now) {
         Err(_) => {}
         Ok(out) => match out.verdict {
             Ok(accepted) => {
@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
                 let made = cred.code(step_time, parsed.counter()).map(|c| c.to_ascii());
                 assert_eq!(made.ok().as_ref().map(|c| &c[..]), Some(code));
                 // Accepted once: the same code again is a replay.
-                let again = v.verify(&parsed, account, &secret, out.state, now);
+                let again = v.verify_and_accept(&parsed, account, &secret, out.state, now);
                 assert!(matches!(
                     again.map(|o| o.verdict),
                     Ok(Err(CodeRefusal::Replayed))

@@ -8,10 +8,34 @@
 //!    pinned for this issuer (else [`Error`]); the alias decrypts to the
 //!    [`AccountRef`]; the caller loads the token's secret and its
 //!    [`CodeAccountState`].
-//! 3. [`CodeVerifier::verify`] — a pure update: takes the stored state by
-//!    value, returns the new state and the verdict. Store it back with a
-//!    compare-and-swap (or under `SELECT … FOR UPDATE`). Bad input returns
-//!    an [`Error`] and no state at all, so nothing can be written.
+//! 3. [`CodeVerifier::verify_and_accept`] — a pure update: takes the stored
+//!    state by value, returns the new state and the verdict. Store it back
+//!    with a compare-and-swap (or under `SELECT … FOR UPDATE`). Bad input
+//!    returns an [`Error`] and no state at all, so nothing can be written.
+//!
+//! It is two steps, and only the first can make the second's input:
+//! [`CodeVerifier::verify`] checks the one-time value (and counts a failure)
+//! and returns a [`VerifiedCode`], a proof only this crate can build (no
+//! public constructor, not `Clone` or `Copy`); [`CodeAccountState::accept`]
+//! consumes that proof, refuses a replay and marks the code used, returning
+//! the [`AcceptedCode`] the caller answers "approved" from. Nothing marks a
+//! code used, and nothing says "approved", without a verification:
+//!
+//! ```compile_fail
+//! # use tapcrypt::code::backend::{CodeAccountState, VerifiedCode};
+//! // A proof cannot be made outside the crate…
+//! let forged = VerifiedCode { account: todo!(), first: 0, matches: 1, counter: 0, now_step: 0 };
+//! let _ = CodeAccountState::new().accept(forged);
+//! ```
+//!
+//! ```compile_fail
+//! # use tapcrypt::code::backend::{CodeAccountState, VerifiedCode};
+//! // …nor copied to be spent twice.
+//! fn twice(state: CodeAccountState, p: VerifiedCode) {
+//!     let (state, _) = state.accept(p);
+//!     let _ = state.accept(p);
+//! }
+//! ```
 //!
 //! # Why not `lifecycle::AtcWindow`
 //! The lifecycle window tracks 16-bit ATCs and consumes them through the proof
@@ -29,7 +53,8 @@
 //!   (checked *before* any verification, so a locked account is not an
 //!   oracle);
 //! * no candidate matched → [`CodeRefusal::NotVerified`], one failure counted;
-//! * a matching moving factor was accepted before, or is too old to tell →
+//! * (from here on in [`CodeAccountState::accept`], with the proof) a
+//!   matching moving factor was accepted before, or is too old to tell →
 //!   [`CodeRefusal::Replayed`];
 //! * otherwise every matching moving factor is marked used (a code string that
 //!   matched two steps by chance cannot come back later under the other) and
@@ -265,7 +290,47 @@ impl core::fmt::Display for CodeRefusal {
 
 impl core::error::Error for CodeRefusal {}
 
-/// Proof that a code verified and was consumed. Only this module makes one.
+/// Proof that a code's one-time value verified for an account, inside the
+/// skew window, made only by [`CodeVerifier::verify`]. It is **not** an
+/// approval: take it to [`CodeAccountState::accept`] (which consumes it) for
+/// the replay check. Not `Clone` or `Copy`: one proof, one acceptance.
+///
+/// The proof says a code verified for [`account`](Self::account); the caller
+/// applies it to that account's stored state.
+#[derive(Debug)]
+pub struct VerifiedCode {
+    account: AccountRef,
+    /// The first candidate step of the window (public).
+    first: u64,
+    /// Bit `i` ⇔ step `first + i` matched (public once declassified; non-zero).
+    matches: u16,
+    /// The code's counter `C` (public).
+    counter: u8,
+    /// The backend's time step when verified (public).
+    now_step: u64,
+}
+
+impl VerifiedCode {
+    /// The account the code verified for.
+    #[must_use]
+    pub fn account(&self) -> AccountRef {
+        self.account
+    }
+
+    /// The matching moving factors, lowest first (at most 12).
+    fn factors(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        (0u64..16)
+            .filter(|i| (self.matches >> i) & 1 == 1)
+            .filter_map(|i| {
+                let step = self.first.checked_add(i)?;
+                Some((step, moving_factor(step, self.counter).ok()?))
+            })
+    }
+}
+
+/// Proof that a code verified **and** was consumed (accepted once): what the
+/// backend answers "approved" from. Made only by
+/// [`CodeAccountState::accept`], from a [`VerifiedCode`].
 #[derive(Debug)]
 pub struct AcceptedCode {
     account: AccountRef,
@@ -291,7 +356,62 @@ impl AcceptedCode {
     }
 }
 
-/// The new state and the verdict of [`CodeVerifier::verify`].
+impl CodeAccountState {
+    /// Accept-once: consumes the proof of a verified code and, unless one of
+    /// its matching moving factors was accepted before (or is too old to
+    /// tell), marks every one of them used (a code string that matched two
+    /// steps by chance cannot come back later under the other). Returns the
+    /// new state (unchanged on a refusal) and the verdict.
+    ///
+    /// # Errors
+    /// [`CodeRefusal::Replayed`] in the verdict for a code accepted before.
+    pub fn accept(self, proof: VerifiedCode) -> (Self, Result<AcceptedCode, CodeRefusal>) {
+        let mut lowest = None;
+        for (step, m) in proof.factors() {
+            if self.used.is_used_or_too_old(m) {
+                return (self, Err(CodeRefusal::Replayed));
+            }
+            lowest = lowest.or(Some((step, m)));
+        }
+        let Some((step, m)) = lowest else {
+            // A proof always holds a match (verify never makes one without).
+            return (self, Err(CodeRefusal::NotVerified(VerifyError)));
+        };
+        let mut next = self;
+        for (_, m) in proof.factors() {
+            next.used.mark(m);
+        }
+        let now_step = proof.now_step;
+        let skew = if step >= now_step {
+            i8::try_from(step - now_step).unwrap_or(i8::MAX)
+        } else {
+            i8::try_from(now_step - step).map_or(i8::MIN, |d| -d)
+        };
+        (
+            next,
+            Ok(AcceptedCode {
+                account: proof.account,
+                moving_factor: m,
+                skew,
+            }),
+        )
+    }
+}
+
+/// The new state and the verification verdict of [`CodeVerifier::verify`]:
+/// a [`VerifiedCode`] to take to [`CodeAccountState::accept`], or a refusal.
+#[derive(Debug)]
+pub struct CodeVerification {
+    /// The state after the guess accounting (a failure counted, the guess
+    /// window moved); accept the proof against this state.
+    pub state: CodeAccountState,
+    /// The verdict: [`CodeRefusal::RateLimited`] or
+    /// [`CodeRefusal::NotVerified`], never `Replayed` (that is
+    /// [`accept`](CodeAccountState::accept)'s).
+    pub verdict: Result<VerifiedCode, CodeRefusal>,
+}
+
+/// The new state and the verdict of [`CodeVerifier::verify_and_accept`].
 #[derive(Debug)]
 pub struct CodeOutcome {
     /// Store this back (unchanged on [`CodeRefusal::RateLimited`] and
@@ -322,7 +442,37 @@ impl<'a> CodeVerifier<'a> {
 
     /// Verifies `code` for the account it resolved to (`account`, from
     /// [`CodeIssuer::resolve`]) with that token's `secret`, at the backend's
-    /// time `now`, against the account's stored `state`.
+    /// time `now`, against the account's stored `state`, and accepts it once:
+    /// [`verify`](Self::verify) then [`CodeAccountState::accept`].
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub fn verify_and_accept(
+        &self,
+        code: &ParsedCode,
+        account: AccountRef,
+        secret: &OtpSecret,
+        state: CodeAccountState,
+        now: u64,
+    ) -> Result<CodeOutcome, Error> {
+        let v = self.verify(code, account, secret, state, now)?;
+        Ok(match v.verdict {
+            Ok(proof) => {
+                let (state, verdict) = v.state.accept(proof);
+                CodeOutcome { state, verdict }
+            }
+            Err(refusal) => CodeOutcome {
+                state: v.state,
+                verdict: Err(refusal),
+            },
+        })
+    }
+
+    /// Verifies `code`'s one-time value for `account` (from
+    /// [`CodeIssuer::resolve`]) with that token's `secret`, at the backend's
+    /// time `now`, with the guess accounting on `state`. Does **not** accept
+    /// the code: take the [`VerifiedCode`] to [`CodeAccountState::accept`]
+    /// (or call [`verify_and_accept`](Self::verify_and_accept)).
     ///
     /// # Errors
     /// [`Error`] for a code of another prefix/version, an `account` that is
@@ -335,7 +485,7 @@ impl<'a> CodeVerifier<'a> {
         secret: &OtpSecret,
         state: CodeAccountState,
         now: u64,
-    ) -> Result<CodeOutcome, Error> {
+    ) -> Result<CodeVerification, Error> {
         if self.issuer.resolve(code)? != account {
             return Err(Error::Parameter {
                 what: "payment code: account is not the one the alias resolves to",
@@ -366,7 +516,7 @@ impl<'a> CodeVerifier<'a> {
             state.failures = 0;
         }
         if state.failures >= self.policy.max_failures {
-            return Ok(CodeOutcome {
+            return Ok(CodeVerification {
                 state,
                 verdict: Err(CodeRefusal::RateLimited),
             });
@@ -385,45 +535,19 @@ impl<'a> CodeVerifier<'a> {
         let matches = crate::ct::public_u16(matches);
         if matches == 0 {
             state.failures = state.failures.saturating_add(1);
-            return Ok(CodeOutcome {
+            return Ok(CodeVerification {
                 state,
                 verdict: Err(CodeRefusal::NotVerified(VerifyError)),
             });
         }
-        let hits = || {
-            (first..=last)
-                .enumerate()
-                .filter(move |(i, _)| (matches >> (i & 15)) & 1 == 1)
-                .map(|(_, s)| s)
-        };
-        let mut lowest = None;
-        for step in hits() {
-            let m = moving_factor(step, code.counter())?;
-            if state.used.is_used_or_too_old(m) {
-                return Ok(CodeOutcome {
-                    state,
-                    verdict: Err(CodeRefusal::Replayed),
-                });
-            }
-            lowest = lowest.or(Some((step, m)));
-        }
-        for step in hits() {
-            state.used.mark(moving_factor(step, code.counter())?);
-        }
-        let (step, m) = lowest.ok_or(Error::Parameter {
-            what: "payment code: no matching step",
-        })?;
-        let skew = if step >= now_step {
-            i8::try_from(step - now_step).unwrap_or(i8::MAX)
-        } else {
-            i8::try_from(now_step - step).map_or(i8::MIN, |d| -d)
-        };
-        Ok(CodeOutcome {
+        Ok(CodeVerification {
             state,
-            verdict: Ok(AcceptedCode {
+            verdict: Ok(VerifiedCode {
                 account,
-                moving_factor: m,
-                skew,
+                first,
+                matches,
+                counter: code.counter(),
+                now_step,
             }),
         })
     }
@@ -462,24 +586,28 @@ mod tests {
         let code = ParsedCode::parse(&cred.code(T, 0).unwrap().to_ascii()).unwrap();
         assert_eq!(iss.resolve(&code).unwrap(), acct);
         let out = v
-            .verify(&code, acct, &secret(), CodeAccountState::new(), T)
+            .verify_and_accept(&code, acct, &secret(), CodeAccountState::new(), T)
             .unwrap();
         let ok = out.verdict.unwrap();
         assert_eq!(ok.skew_steps(), 0);
         let st = out.state;
-        let again = v.verify(&code, acct, &secret(), st, T + 1).unwrap();
+        let again = v
+            .verify_and_accept(&code, acct, &secret(), st, T + 1)
+            .unwrap();
         assert_eq!(again.verdict.unwrap_err(), CodeRefusal::Replayed);
         assert_eq!(again.state, st);
         // Next counter in the same step is a different code: accepted.
         let c1 = ParsedCode::parse(&cred.code(T, 1).unwrap().to_ascii()).unwrap();
         assert!(
-            v.verify(&c1, acct, &secret(), st, T)
+            v.verify_and_accept(&c1, acct, &secret(), st, T)
                 .unwrap()
                 .verdict
                 .is_ok()
         );
         // The first code, replayed one step later (its step still in the window).
-        let later = v.verify(&code, acct, &secret(), st, T + 30).unwrap();
+        let later = v
+            .verify_and_accept(&code, acct, &secret(), st, T + 30)
+            .unwrap();
         assert_eq!(later.verdict.unwrap_err(), CodeRefusal::Replayed);
     }
 
@@ -490,15 +618,23 @@ mod tests {
         let code = ParsedCode::parse(&cred.code(T, 2).unwrap().to_ascii()).unwrap();
         let st = CodeAccountState::new();
         // Band 1 step behind / ahead: accepted with the skew reported.
-        let r = v.verify(&code, acct, &secret(), st, T + 30).unwrap();
+        let r = v
+            .verify_and_accept(&code, acct, &secret(), st, T + 30)
+            .unwrap();
         assert_eq!(r.verdict.unwrap().skew_steps(), -1);
-        let r = v.verify(&code, acct, &secret(), st, T - 30).unwrap();
+        let r = v
+            .verify_and_accept(&code, acct, &secret(), st, T - 30)
+            .unwrap();
         assert_eq!(r.verdict.unwrap().skew_steps(), 1);
         // Two steps off: outside, counted as a failure.
-        let r = v.verify(&code, acct, &secret(), st, T + 60).unwrap();
+        let r = v
+            .verify_and_accept(&code, acct, &secret(), st, T + 60)
+            .unwrap();
         assert!(matches!(r.verdict, Err(CodeRefusal::NotVerified(_))));
         assert_eq!(r.state.failures(), 1);
-        let r = v.verify(&code, acct, &secret(), st, T - 60).unwrap();
+        let r = v
+            .verify_and_accept(&code, acct, &secret(), st, T - 60)
+            .unwrap();
         assert!(matches!(r.verdict, Err(CodeRefusal::NotVerified(_))));
     }
 
@@ -513,18 +649,22 @@ mod tests {
         let bad = ParsedCode::parse(&bad).unwrap();
         let mut st = CodeAccountState::new();
         for n in 1..=3u8 {
-            let r = v.verify(&bad, acct, &secret(), st, T).unwrap();
+            let r = v.verify_and_accept(&bad, acct, &secret(), st, T).unwrap();
             assert!(matches!(r.verdict, Err(CodeRefusal::NotVerified(_))));
             st = r.state;
             assert_eq!(st.failures(), n);
         }
         let good = ParsedCode::parse(&good).unwrap();
-        let r = v.verify(&good, acct, &secret(), st, T + 1).unwrap();
+        let r = v
+            .verify_and_accept(&good, acct, &secret(), st, T + 1)
+            .unwrap();
         assert_eq!(r.verdict.unwrap_err(), CodeRefusal::RateLimited);
         assert_eq!(r.state, st);
         // After the window the budget is back: a fresh code is accepted.
         let fresh = ParsedCode::parse(&cred.code(T + 600, 0).unwrap().to_ascii()).unwrap();
-        let r = v.verify(&fresh, acct, &secret(), st, T + 600).unwrap();
+        let r = v
+            .verify_and_accept(&fresh, acct, &secret(), st, T + 600)
+            .unwrap();
         assert!(r.verdict.is_ok());
         assert_eq!(r.state.failures(), 0);
         let st2 = CodeAccountState::from_bytes(&st.to_bytes()).unwrap();
@@ -538,14 +678,14 @@ mod tests {
         let code = ParsedCode::parse(&cred.code(T, 0).unwrap().to_ascii()).unwrap();
         let other = AccountRef::new(1).unwrap();
         assert!(
-            v.verify(&code, other, &secret(), CodeAccountState::new(), T)
+            v.verify_and_accept(&code, other, &secret(), CodeAccountState::new(), T)
                 .is_err()
         );
         let mut wrong_version = cred.code(T, 0).unwrap().to_ascii();
         wrong_version[2] = b'2';
         let p = ParsedCode::parse(&wrong_version).unwrap();
         assert!(
-            v.verify(&p, acct, &secret(), CodeAccountState::new(), T)
+            v.verify_and_accept(&p, acct, &secret(), CodeAccountState::new(), T)
                 .is_err()
         );
         assert!(SkewWindow::new(6, 6).is_err());

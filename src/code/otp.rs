@@ -406,6 +406,26 @@ pub fn hotp(secret: &OtpSecret, params: OtpParams, counter: u64) -> Result<Otp, 
     Ok(hotp_raw(secret, params, counter))
 }
 
+/// Proof that a one-time value verified for one moving factor (the HOTP
+/// counter, or the TOTP time step). Made only by [`verify_hotp`] /
+/// [`verify_totp`]; not `Clone` or `Copy`, so whatever consumes it (the
+/// caller's counter resynchronisation or used-value record) sees each
+/// verification once. It says nothing about replay: that is the consumer's
+/// (the payment-code backend's is
+/// [`CodeAccountState::accept`](super::backend::CodeAccountState::accept)).
+#[derive(Debug)]
+pub struct VerifiedOtp {
+    moving_factor: u64,
+}
+
+impl VerifiedOtp {
+    /// The counter (HOTP) or time step (TOTP) the value verified for.
+    #[must_use]
+    pub fn moving_factor(&self) -> u64 {
+        self.moving_factor
+    }
+}
+
 /// Verifies an HOTP value (ASCII digits) for exactly `counter`, in constant
 /// time in the secret and the candidate's digits.
 ///
@@ -416,10 +436,12 @@ pub fn verify_hotp(
     params: OtpParams,
     counter: u64,
     candidate: &[u8],
-) -> Result<(), VerifyError> {
+) -> Result<VerifiedOtp, VerifyError> {
     let ours = hotp_raw(secret, params, counter);
     if crate::ct::public_verdict(ours.ct_eq_ascii(candidate)) {
-        Ok(())
+        Ok(VerifiedOtp {
+            moving_factor: counter,
+        })
     } else {
         Err(VerifyError)
     }
@@ -512,7 +534,7 @@ pub fn verify_totp(
     clock: TotpClock,
     time: u64,
     candidate: &[u8],
-) -> Result<(), VerifyError> {
+) -> Result<VerifiedOtp, VerifyError> {
     let step = clock.step(time).map_err(|_| VerifyError)?;
     verify_hotp(secret, params, step, candidate)
 }

@@ -54,10 +54,16 @@ fn otp_group(v: &Vector<'_>) -> R {
     let params = api!(OtpParams::new(h, digits));
     let secret = api!(OtpSecret::new(&v.hex("secret")?));
     let want = v.str("otp")?;
-    let (value, verified) = if v.has("counter") {
+    // The moving factor the proof must name: the counter, or RFC 6238's
+    // T = floor(time / period) (T0 = 0), computed here.
+    let (value, verified, moving_factor) = if v.has("counter") {
         let c = v.uint("counter")?;
         let value = api!(otp::hotp(&secret, params, c));
-        (value, otp::verify_hotp(&secret, params, c, want.as_bytes()))
+        (
+            value,
+            otp::verify_hotp(&secret, params, c, want.as_bytes()),
+            c,
+        )
     } else {
         let period =
             u32::try_from(v.uint("period")?).map_err(|_| "period too large".to_string())?;
@@ -67,13 +73,19 @@ fn otp_group(v: &Vector<'_>) -> R {
         (
             value,
             otp::verify_totp(&secret, params, clock, time, want.as_bytes()),
+            time / u64::from(period),
         )
     };
     let mut buf = [0u8; 10];
     let got = String::from_utf8_lossy(value.write_ascii(&mut buf)).into_owned();
     // Generation must give the file's value, and verification must accept it.
     let verify_check = Ok(match verified {
-        Ok(()) => Verdict::Match,
+        Ok(proof) if proof.moving_factor() == moving_factor => Verdict::Match,
+        Ok(proof) => Verdict::Mismatch {
+            field: "otp".into(),
+            expected: format!("a proof for moving factor {moving_factor}"),
+            got: format!("{}", proof.moving_factor()),
+        },
         Err(_) => Verdict::Mismatch {
             field: "otp".into(),
             expected: format!("verify to accept {want}"),
@@ -125,7 +137,7 @@ fn payment_code(v: &Vector<'_>) -> R {
         let verifier = CodeVerifier::new(&issuer, SkewWindow::DEFAULT, GuessPolicy::DEFAULT);
         let secret = OtpSecret::new(&v.hex("secret")?).map_err(|e| e.to_string())?;
         let out = verifier
-            .verify(&parsed, account, &secret, CodeAccountState::new(), time)
+            .verify_and_accept(&parsed, account, &secret, CodeAccountState::new(), time)
             .map_err(|e| e.to_string())?;
         out.verdict.map(|_| ()).map_err(|e| e.to_string())
     })();
