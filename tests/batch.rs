@@ -372,7 +372,7 @@ fn tdes_lanes_match_the_single_item_path_across_shapes_and_runs() {
         };
         let response = match cvn.arpc {
             tapcrypt::emv::ArpcMethod::Method1 => ArpcResponse::Method1 {
-                arc: Arc([0x30, (i % 10) as u8 + 0x30]),
+                arc: ResponseCode([0x30, (i % 10) as u8 + 0x30]),
             },
             tapcrypt::emv::ArpcMethod::Method2 => ArpcResponse::Method2 {
                 csu: Csu([i as u8, 0, 0x80, 0x10]),
@@ -421,7 +421,9 @@ fn tdes_lanes_match_the_single_item_path_across_shapes_and_runs() {
                         csu: Csu::default(),
                         proprietary: &[],
                     },
-                    ArpcResponse::Method2 { .. } => ArpcResponse::Method1 { arc: Arc(*b"00") },
+                    ArpcResponse::Method2 { .. } => ArpcResponse::Method1 {
+                        arc: ResponseCode(*b"00"),
+                    },
                 }
             }
             37 if cvn.arpc == tapcrypt::emv::ArpcMethod::Method2 => {

@@ -361,6 +361,7 @@ fn run(s: &Shape, c: &mut Chunk, items: &[Authorisation<'_>], out: &mut [Outcome
                 atc: item.txn.atc,
                 arqc: item.arqc,
                 arpc,
+                covered: Some(crate::emv::CoveredAmount::of(&item.txn)),
             })
         } else {
             Outcome::Rejected(VerifyError)

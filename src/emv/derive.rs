@@ -127,6 +127,7 @@ fn option_a_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyMaterial, Err
     Ok(tdes_pair_from_y(imk, option_a_y(pan, psn)))
 }
 
+#[cfg(feature = "tdes")]
 /// Option A's `Y`: BCD of the rightmost 16 digits of PAN ‖ PSN.
 fn option_a_y(pan: &Pan, psn: Psn) -> [u8; 8] {
     let mut digits = pan_psn_right::<16>(pan, psn);
@@ -136,6 +137,7 @@ fn option_a_y(pan: &Pan, psn: Psn) -> [u8; 8] {
     y
 }
 
+#[cfg(feature = "tdes")]
 /// The 8-byte `Y` that Options A and B encrypt under the IMK (the ICC
 /// master key is `odd_parity(TDES_IMK(Y) ‖ TDES_IMK(Y ⊕ FF..FF))`), for the
 /// batch path, which runs those encryptions bitsliced.
@@ -186,6 +188,7 @@ fn option_b_always_hash_m(imk: &KeyMaterial, pan: &Pan, psn: Psn) -> Result<KeyM
     Ok(tdes_pair_from_y(imk, option_b_y(pan, psn)))
 }
 
+#[cfg(feature = "tdes")]
 /// Option B's `Y`: SHA-1 over PAN ‖ PSN, decimalised, packed.
 fn option_b_y(pan: &Pan, psn: Psn) -> [u8; 8] {
     // X = PAN ‖ PSN, with a leading '0' if odd; at most 21 digits → 11 bytes.
