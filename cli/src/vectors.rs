@@ -20,9 +20,18 @@ struct Totals {
     skipped: usize,
 }
 
-pub(crate) fn run(paths: &[String]) -> ExitCode {
+/// `tapcrypt vectors`: its arguments (a struct, so that flags can be added).
+#[derive(clap::Args)]
+pub(crate) struct VectorsArgs {
+    /// Files in the layout of emv.json ({"meta": ..., "vectors": {group: [vector, ...]}}),
+    /// whole Wycheproof files (recognised by their "schema"), or directories of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+}
+
+pub(crate) fn run(args: &VectorsArgs) -> ExitCode {
     let mut t = Totals::default();
-    for path in paths {
+    for path in &args.paths {
         let p = Path::new(path);
         if p.is_dir() {
             let mut files = Vec::new();
