@@ -271,7 +271,7 @@ fn profile_mismatch_is_refused_before_any_key() {
     ));
     // A VCPS payload for a Visa CVN 18 card: the IAD declares '43'.
     assert!(matches!(
-        vp.authorisation(&tapcrypt::emv::VISA_CVN_18),
+        vp.authorisation(&tapcrypt::emv::VISA_CVN_18, &vd),
         Err(Error::CvnMismatch {
             pinned: 0x12,
             declared: 0x43

@@ -210,7 +210,9 @@ fn cpm_qr_nfc() -> Result<(), ExitCode> {
         rec.len()
     );
 
-    // The backend: the merchant's scanner sends the text.
+    // The backend: the merchant's scanner sends the text. The token
+    // service's record of the DPAN it issued to this token for ATC 0031:
+    let issued_dpan = Dpan::parse("5399991234567894").map_err(|e| fail("DPAN", e))?;
     // The token's window: ATCs up to 0030 were spent by earlier taps.
     let mut window =
         AtcWindow::resume_after(Atc::from_u16(0x0030), 16).map_err(|e| fail("window", e))?;
@@ -219,9 +221,11 @@ fn cpm_qr_nfc() -> Result<(), ExitCode> {
         let tlv = cpm::decode_base64(&payload, &mut buf).map_err(|e| fail("base64", e))?;
         let p = CpmPayload::parse(tlv).map_err(|e| fail("CPM parse", e))?;
         // Detokenize p.dpan() to the token's record (see the DPAN tap above);
-        // the record pins the profile and gives the card key.
+        // the record pins the profile, gives the card key and the DPAN the
+        // token service issued for this tap, which the cryptogram is checked
+        // over (a payload carrying another DPAN is refused).
         let req = p
-            .authorisation(&TAPCRYPT_DPAN_AES)
+            .authorisation(&TAPCRYPT_DPAN_AES, &issued_dpan)
             .map_err(|e| fail("CPM authorisation", e))?;
         let backend_key = TAPCRYPT_DPAN_AES
             .derive_card_key(&imk, &token_account, Psn::ABSENT)

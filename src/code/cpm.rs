@@ -62,7 +62,10 @@
 //! [`CpmPayload::authorisation`] hands the `63` template to
 //! [`AuthorisationRequest::parse_bound`] (DPAN-bound profile) or
 //! [`AuthorisationRequest::parse`] (EMV common AES), with the CVN the issuer
-//! pinned for the card; nothing in the payload chooses the algorithm.
+//! pinned for the card and the DPAN the issuer resolved (a payload carrying
+//! another DPAN is refused; the DPAN-bound cryptogram is checked over the
+//! issuer's DPAN, not the payload's); nothing in the payload chooses the
+//! algorithm or the DPAN.
 //!
 //! # Cloud profiles
 //! The same layout carries a cloud-profile cryptogram (SPEC-CLOUD.md): the
@@ -477,22 +480,32 @@ impl<'b> CpmPayload<'b> {
     }
 
     /// The authorisation request inside, for the CVN the issuer pinned for
-    /// this card: the DPAN-bound profile binds the payload's DPAN
+    /// this card and the token/DPAN `token` the caller resolved (from its
+    /// records, after detokenizing [`dpan`](Self::dpan)): a payload whose
+    /// DPAN is not `token` is refused. The DPAN-bound profile binds `token`
+    /// — the caller's DPAN, never the payload's
     /// ([`AuthorisationRequest::parse_bound`]); other profiles read the card
     /// data from the IAD ([`AuthorisationRequest::parse`]). Then
     /// `req.transaction_keys(&card_key)?` and `req.verify(&keys)` — the
     /// normal path, returning a `VerifiedArqc`.
     ///
     /// # Errors
-    /// As the two parse functions ([`Error::CvnMismatch`] when the IAD
-    /// declares another CVN).
-    pub fn authorisation(&self, pinned: &'static Cvn) -> Result<AuthorisationRequest<'b>, Error> {
+    /// [`Error::Malformed`] if the payload's DPAN is not `token`; as the two
+    /// parse functions ([`Error::CvnMismatch`] when the IAD declares another
+    /// CVN).
+    pub fn authorisation(
+        &self,
+        pinned: &'static Cvn,
+        token: &Dpan,
+    ) -> Result<AuthorisationRequest<'b>, Error> {
+        self.require_token(token)?;
         if pinned.binds_dpan() {
-            AuthorisationRequest::parse_bound(self.app, pinned, self.dpan.as_pan())
+            AuthorisationRequest::parse_bound(self.app, pinned, token.as_pan())
         } else {
             AuthorisationRequest::parse(self.app, pinned)
         }
     }
+
     /// The cloud-profile reading of the `63` template: the minimum data set,
     /// the IAD and the cryptogram, after checking that the payload carries
     /// `token`, the token the caller resolved.

@@ -258,7 +258,10 @@ fn cpm_backend(v: &Vector<'_>, text: &str) -> Result<Result<(), String>, VectorE
             });
         }
     };
-    let req = match payload.authorisation(cvn) {
+    // The DPAN the issuer resolved for this token (the vector's), never the
+    // payload's own.
+    let token = Dpan::parse(v.str("dpan")?).map_err(|e| e.to_string())?;
+    let req = match payload.authorisation(cvn, &token) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
     };
