@@ -104,8 +104,9 @@ pub const MAX_PAYLOAD: usize = 256;
 /// Largest base64 text accepted or built (the base64 of [`MAX_PAYLOAD`]).
 pub const MAX_TEXT: usize = super::base64::encoded_len(MAX_PAYLOAD);
 
-/// What a band puts in a CPM payload.
-#[derive(Debug)]
+/// What a band puts in a CPM payload. `Debug` prints the AID, the DPAN's
+/// length and the ATC: no cryptogram, IAD (an MCBP IAD carries part of a
+/// cryptogram) or DPAN digit.
 pub struct CpmContents<'a> {
     /// The AID (`4F`), 5–16 bytes.
     pub aid: &'a [u8],
@@ -162,6 +163,16 @@ impl<'a> CpmContents<'a> {
             cid: dual.cid,
             ac: &dual.ac,
         }
+    }
+}
+
+impl core::fmt::Debug for CpmContents<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CpmContents")
+            .field("aid", &self.aid)
+            .field("dpan_len", &self.dpan.len())
+            .field("atc", &self.transaction.atc)
+            .finish_non_exhaustive()
     }
 }
 
@@ -338,14 +349,25 @@ pub fn decode_base64<'b>(text: &[u8], buf: &'b mut [u8; MAX_PAYLOAD]) -> Result<
     super::base64::decode(text, buf)
 }
 
-/// A parsed, canonical CPM payload.
-#[derive(Debug)]
+/// A parsed, canonical CPM payload. `Debug` prints the AID, the DPAN's
+/// length and the ATC: no cryptogram, IAD or DPAN digit.
 pub struct CpmPayload<'b> {
     aid: &'b [u8],
     dpan: Dpan,
     app: &'b [u8],
     /// The `63` template's values, in [`APP_TAGS`] order (checked by `parse`).
     vals: [&'b [u8]; 13],
+}
+
+impl core::fmt::Debug for CpmPayload<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // vals[3] is the ATC (public; APP_TAGS order).
+        f.debug_struct("CpmPayload")
+            .field("aid", &self.aid)
+            .field("dpan_len", &self.dpan.len())
+            .field("atc", &self.vals.get(3))
+            .finish_non_exhaustive()
+    }
 }
 
 fn malformed(what: &'static str) -> Error {

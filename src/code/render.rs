@@ -90,7 +90,8 @@ mod qr {
     pub const QR_BUFFER_LEN: usize = Version::new(QR_MAX_VERSION).buffer_len();
 
     /// The encoder's working memory (keep it in static RAM on a band).
-    #[derive(Debug)]
+    /// `Debug` prints only the type: the buffers hold the last text encoded
+    /// (a payment code, a CPM payload with its cryptogram).
     pub struct QrBuffers {
         out: [u8; QR_BUFFER_LEN],
         temp: [u8; QR_BUFFER_LEN],
@@ -104,6 +105,12 @@ mod qr {
                 out: [0; QR_BUFFER_LEN],
                 temp: [0; QR_BUFFER_LEN],
             }
+        }
+    }
+
+    impl core::fmt::Debug for QrBuffers {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.debug_struct("QrBuffers").finish_non_exhaustive()
         }
     }
 
