@@ -1,5 +1,11 @@
 //! `tapcrypt vectors PATH...`: one line per group, failures by id, and a last
-//! line `N passed, N failed, N skipped`. Exit status 1 if anything failed.
+//! line `N passed, N failed, N skipped`.
+//!
+//! Exit status: 0 only when something was checked and nothing failed; 1 when
+//! a vector failed (a mismatch, a wrong acceptance or rejection) or when
+//! nothing at all was checked (an empty file, only unknown groups); 2 for
+//! usage and I/O errors (a path that cannot be read, a file that is not JSON
+//! or not a vector file). Errors go to stderr, the report to stdout.
 //!
 //! A PATH may be a file (tapcrypt's layout or a whole Wycheproof file) or a
 //! directory, which is searched recursively for `*.json` files, so
@@ -18,6 +24,15 @@ struct Totals {
     passed: usize,
     failed: usize,
     skipped: usize,
+    /// Usage and I/O errors (exit 2).
+    errors: usize,
+}
+
+impl Totals {
+    fn error(&mut self, msg: impl std::fmt::Display) {
+        eprintln!("error: {msg}");
+        self.errors += 1;
+    }
 }
 
 /// `tapcrypt vectors`: its arguments (a struct, so that flags can be added).
@@ -36,8 +51,7 @@ pub(crate) fn run(args: &VectorsArgs) -> ExitCode {
         if p.is_dir() {
             let mut files = Vec::new();
             if let Err(e) = json_files(p, &mut files) {
-                println!("{path}: {e}");
-                t.failed += 1;
+                t.error(format!("{path}: cannot read the directory: {e}"));
                 continue;
             }
             for f in files {
@@ -51,10 +65,15 @@ pub(crate) fn run(args: &VectorsArgs) -> ExitCode {
         "{} passed, {} failed, {} skipped",
         t.passed, t.failed, t.skipped
     );
-    if t.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
+    if t.errors > 0 {
+        ExitCode::from(2)
+    } else if t.failed > 0 {
         ExitCode::from(1)
+    } else if t.passed == 0 {
+        eprintln!("error: nothing was checked (no vector of a group tapcrypt knows)");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -85,8 +104,7 @@ fn run_one(path: &Path, walked: bool, t: &mut Totals) {
     {
         Ok(d) => d,
         Err(e) => {
-            println!("{name}: {e}");
-            t.failed += 1;
+            t.error(format!("{name}: {e}"));
             return;
         }
     };
@@ -96,8 +114,7 @@ fn run_one(path: &Path, walked: bool, t: &mut Totals) {
             return;
         }
         Err(e) => {
-            println!("{name}: {e}");
-            t.failed += 1;
+            t.error(format!("{name}: {e}"));
             return;
         }
     };

@@ -102,18 +102,35 @@ fn invalid_vectors_pass_only_when_rejected() {
 }
 
 #[test]
-fn unknown_groups_are_skipped_and_named() {
+fn unknown_groups_are_skipped_and_named_and_checking_nothing_fails() {
     let f = write(
         "unknown.json",
         r#"{"vectors": {"my_hsm_thing": [{"id": "a"}, {"id": "b"}]}}"#,
     );
     let (code, out) = tapcrypt(&["vectors", &f]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("my_hsm_thing") && out.contains("skipped"),
         "{out}"
     );
-    assert_eq!(last_line(&out), "0 passed, 0 failed, 2 skipped");
+    assert!(out.contains("nothing was checked"), "{out}");
+    // An empty vector file checks nothing either.
+    let f = write("empty.json", r#"{"vectors": {}}"#);
+    let (code, out) = tapcrypt(&["vectors", &f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nothing was checked"), "{out}");
+    // Next to a file that checks something, skipped groups are fine.
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/data/aes_kcv.json"
+    );
+    let unknown = write(
+        "unknown2.json",
+        r#"{"vectors": {"my_hsm_thing": [{"id": "a"}]}}"#,
+    );
+    let (code, out) = tapcrypt(&["vectors", good, &unknown]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(last_line(&out), "4 passed, 0 failed, 1 skipped");
 }
 
 #[test]
@@ -177,14 +194,95 @@ fn a_wycheproof_checkout_runs_what_is_supported_and_skips_the_rest() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// stdout and stderr apart, and the exit code.
+fn tapcrypt_split(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapcrypt"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
-fn unreadable_and_non_json_files_fail() {
+fn unreadable_and_non_json_files_are_io_errors_exit_2_on_stderr() {
     let f = write("notjson.json", "{ this is not json");
-    let (code, out) = tapcrypt(&["vectors", &f, "/nonexistent/file.json"]);
-    assert_eq!(code, 1);
+    let (code, out, err) = tapcrypt_split(&["vectors", &f, "/nonexistent/file.json"]);
+    assert_eq!(code, 2);
     assert!(
-        out.contains("not valid JSON") && out.contains("cannot read"),
+        err.contains("not valid JSON") && err.contains("cannot read"),
+        "{err}"
+    );
+    assert!(!out.contains("not valid JSON"), "{out}");
+    // An I/O error wins over passing vectors next to it.
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/data/aes_kcv.json"
+    );
+    let (code, _, err) = tapcrypt_split(&["vectors", good, "/nonexistent/file.json"]);
+    assert_eq!(code, 2, "{err}");
+    // A JSON file named on the command line that is no vector file.
+    let f = write("config.json", r#"{"name": "not vectors"}"#);
+    let (code, _, err) = tapcrypt_split(&["vectors", &f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no \"vectors\" object"), "{err}");
+}
+
+#[test]
+fn the_projects_own_folder_passes_and_counts_every_file() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-vectors/data");
+    let (code, out, err) = tapcrypt_split(&["vectors", dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    // The files of other layouts are run, not dropped: each with its count.
+    let section = |file: &str| -> String {
+        let start = out
+            .find(&format!("/{file}:\n"))
+            .unwrap_or_else(|| panic!("{file}: {out}"));
+        let rest = &out[start + file.len() + 3..];
+        rest[..rest.find("test-vectors/data/").unwrap_or(rest.len())].to_string()
+    };
+    let p256 = section("p256.json");
+    for want in [
+        "ECDH P-256 (X.509) ok: 30 passed",
+        "ECDH P-256 (ecpoint) ok: 57 passed",
+        "ECDSA P-256 SHA-256 DER ok: 42 passed",
+        "ECDSA P-256 SHA-256 P1363 ok: 80 passed",
+    ] {
+        assert!(p256.contains(want), "{want}: {p256}");
+    }
+    assert!(
+        section("upstream/ff1.json")
+            .contains("ff1                          ok: 53 passed, 0 failed"),
         "{out}"
+    );
+    let kbpk = section("kbpk_pyca.json");
+    assert!(
+        kbpk.contains("kbpk                         ok: 5 passed"),
+        "{kbpk}"
+    );
+    assert!(
+        kbpk.contains("one_step_sha256              ok: 3 passed"),
+        "{kbpk}"
+    );
+    let kdf = section("kdf_mac.json");
+    for want in [
+        "kbkdf_counter                ok: 144 passed",
+        "kbkdf_counter_structured     ok: 9 passed",
+        "kdf_aes_cmac                 ok: 28 passed",
+        "kdf_hkdf_sha256              ok: 3 passed",
+        "kdf_hmac_sha256              ok: 7 passed",
+    ] {
+        assert!(kdf.contains(want), "{want}: {kdf}");
+    }
+    assert!(!out.contains("FAILED"), "{out}");
+    assert!(
+        last_line(&out).ends_with(" passed, 0 failed, 11 skipped"),
+        "{}",
+        last_line(&out)
     );
 }
 
@@ -193,6 +291,9 @@ fn usage_errors_exit_2() {
     assert_eq!(tapcrypt(&[]).0, 2);
     assert_eq!(tapcrypt(&["vectors"]).0, 2);
     assert_eq!(tapcrypt(&["frobnicate"]).0, 2);
+    let (code, _, err) = tapcrypt_split(&["vectors", "--no-such-flag", "x.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--no-such-flag"), "{err}");
 }
 
 #[test]

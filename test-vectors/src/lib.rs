@@ -20,6 +20,7 @@ mod code;
 mod emv;
 mod emv_extra;
 pub mod hex;
+mod layouts;
 mod provision;
 mod token;
 pub mod wycheproof;
@@ -210,6 +211,7 @@ pub fn groups() -> Vec<&'static Group> {
     g.extend(provision::GROUPS.iter());
     g.extend(code::GROUPS.iter());
     g.extend(cloud::GROUPS.iter());
+    g.extend(layouts::GROUPS.iter());
     g
 }
 
@@ -271,6 +273,11 @@ pub struct GroupReport {
 pub fn run_file(doc: &Value) -> Result<Vec<GroupReport>, String> {
     if wycheproof::is_wycheproof(doc) {
         return wycheproof::run(doc);
+    }
+    if !doc.get("vectors").is_some_and(Value::is_object)
+        && let Some(r) = layouts::run(doc)
+    {
+        return r;
     }
     let vectors = doc
         .get("vectors")
