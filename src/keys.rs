@@ -32,11 +32,11 @@ pub enum Algorithm {
     /// AES with a 16-byte key.
     #[cfg(feature = "aes")]
     Aes128,
-    /// AES with a 24-byte key.
-    #[cfg(feature = "aes")]
+    /// AES with a 24-byte key (feature `aes192`).
+    #[cfg(feature = "aes192")]
     Aes192,
-    /// AES with a 32-byte key.
-    #[cfg(feature = "aes")]
+    /// AES with a 32-byte key (feature `aes256`).
+    #[cfg(feature = "aes256")]
     Aes256,
 }
 
@@ -51,9 +51,9 @@ impl Algorithm {
             Algorithm::Tdes3 => 24,
             #[cfg(feature = "aes")]
             Algorithm::Aes128 => 16,
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes192")]
             Algorithm::Aes192 => 24,
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes256")]
             Algorithm::Aes256 => 32,
         }
     }
@@ -85,9 +85,9 @@ impl Algorithm {
         match len {
             #[cfg(feature = "aes")]
             16 => Some(Algorithm::Aes128),
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes192")]
             24 => Some(Algorithm::Aes192),
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes256")]
             32 => Some(Algorithm::Aes256),
             _ => None,
         }
@@ -114,9 +114,9 @@ impl Algorithm {
             Algorithm::Tdes3 => "TDES-3key",
             #[cfg(feature = "aes")]
             Algorithm::Aes128 => "AES-128",
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes192")]
             Algorithm::Aes192 => "AES-192",
-            #[cfg(feature = "aes")]
+            #[cfg(feature = "aes256")]
             Algorithm::Aes256 => "AES-256",
         }
     }

@@ -220,7 +220,9 @@ impl Drop for RetailMac<'_> {
 #[cfg(feature = "aes")]
 pub(crate) enum Cmac {
     Aes128(cmac::Cmac<aes::Aes128>),
+    #[cfg(feature = "aes192")]
     Aes192(cmac::Cmac<aes::Aes192>),
+    #[cfg(feature = "aes256")]
     Aes256(cmac::Cmac<aes::Aes256>),
 }
 
@@ -234,7 +236,9 @@ impl Cmac {
         };
         match key.algorithm() {
             Algorithm::Aes128 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes128),
+            #[cfg(feature = "aes192")]
             Algorithm::Aes192 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes192),
+            #[cfg(feature = "aes256")]
             Algorithm::Aes256 => cmac::Cmac::new_from_slice(k).map(Cmac::Aes256),
             _ => return Err(bad()),
         }
@@ -244,7 +248,9 @@ impl Cmac {
     pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
             Cmac::Aes128(m) => m.update(data),
+            #[cfg(feature = "aes192")]
             Cmac::Aes192(m) => m.update(data),
+            #[cfg(feature = "aes256")]
             Cmac::Aes256(m) => m.update(data),
         }
     }
@@ -253,7 +259,9 @@ impl Cmac {
         let mut out = [0u8; 16];
         let mut t = match self {
             Cmac::Aes128(m) => m.finalize().into_bytes(),
+            #[cfg(feature = "aes192")]
             Cmac::Aes192(m) => m.finalize().into_bytes(),
+            #[cfg(feature = "aes256")]
             Cmac::Aes256(m) => m.finalize().into_bytes(),
         };
         out.copy_from_slice(&t);

@@ -250,6 +250,11 @@ fn main() -> ! {
         out_u32(ops::planted_division(black_box(1000), black_box(7)));
         out(b"\n");
     }
+    #[cfg(feature = "planted-panic")]
+    {
+        out_u32(ops::planted_panic(black_box(3)));
+        out(b"\n");
+    }
     if failed == 0 {
         out(b"ALL KATS PASSED\n");
         debug::exit(debug::EXIT_SUCCESS);

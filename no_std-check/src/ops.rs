@@ -813,6 +813,15 @@ pub fn planted_division(a: u32, b: u32) -> u32 {
     a.checked_div(b).unwrap_or(0)
 }
 
+/// A reachable panic (an index the optimiser cannot bound), for
+/// check-panics.sh's control. Never linked in a proof build.
+#[cfg(feature = "planted-panic")]
+#[inline(never)]
+pub fn planted_panic(i: usize) -> u32 {
+    let table = black_box([1u32, 2, 3, 4]);
+    table[i]
+}
+
 // ------------------------------------------------------------ cloud (TDES)
 
 /// vcps_qvsdc_ac-s001 (cloud.json: CryptoCarver's code run on seeded inputs,

@@ -4,21 +4,31 @@ use aes::cipher::{BlockCipherEncrypt, KeyInit};
 
 /// An expanded AES key of any of the three sizes. Zeroized on drop by the
 /// `aes` crate (its `zeroize` feature is on).
+/// AES-192 and AES-256 exist only with their features (`aes192`, `aes256`).
 pub(crate) enum AesKey {
     Aes128(aes::Aes128),
+    #[cfg(feature = "aes192")]
     Aes192(aes::Aes192),
+    #[cfg(feature = "aes256")]
     Aes256(aes::Aes256),
 }
 
 impl AesKey {
-    /// Expands a 16-, 24- or 32-byte key. Other lengths are a caller bug that
-    /// the key types rule out; they fall back to AES-256 over a zero-padded key
-    /// rather than panic.
+    /// Expands a 16-, 24- or 32-byte key. Other lengths (and, without the
+    /// `aes192`/`aes256` features, those sizes) are a caller bug that the key
+    /// types rule out; they fall back to the largest compiled-in size over the
+    /// zero-padded or truncated key rather than panic.
     pub(crate) fn from_slice(key: &[u8]) -> Self {
         match key.len() {
             16 => AesKey::Aes128(expand(key)),
+            #[cfg(feature = "aes192")]
             24 => AesKey::Aes192(expand(key)),
+            #[cfg(feature = "aes256")]
             _ => AesKey::Aes256(expand(key)),
+            #[cfg(all(feature = "aes192", not(feature = "aes256")))]
+            _ => AesKey::Aes192(expand(key)),
+            #[cfg(not(any(feature = "aes192", feature = "aes256")))]
+            _ => AesKey::Aes128(expand(key)),
         }
     }
 
@@ -27,7 +37,9 @@ impl AesKey {
         let b: &mut aes::Block = block.into();
         match self {
             AesKey::Aes128(k) => k.encrypt_block(b),
+            #[cfg(feature = "aes192")]
             AesKey::Aes192(k) => k.encrypt_block(b),
+            #[cfg(feature = "aes256")]
             AesKey::Aes256(k) => k.encrypt_block(b),
         }
     }
@@ -41,7 +53,9 @@ impl AesKey {
         let mut blocks = [aes::Block::from(*a), aes::Block::from(*b)];
         match self {
             AesKey::Aes128(k) => k.encrypt_blocks(&mut blocks),
+            #[cfg(feature = "aes192")]
             AesKey::Aes192(k) => k.encrypt_blocks(&mut blocks),
+            #[cfg(feature = "aes256")]
             AesKey::Aes256(k) => k.encrypt_blocks(&mut blocks),
         }
         let [x, y] = &mut blocks;

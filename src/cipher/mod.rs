@@ -43,9 +43,11 @@ impl BlockKey {
             #[cfg(feature = "tdes")]
             Algorithm::Tdes2 | Algorithm::Tdes3 => BlockKey::Tdes(Tdes::from_slice(bytes)),
             #[cfg(feature = "aes")]
-            Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256 => {
-                BlockKey::Aes(AesKey::from_slice(bytes))
-            }
+            Algorithm::Aes128 => BlockKey::Aes(AesKey::from_slice(bytes)),
+            #[cfg(feature = "aes192")]
+            Algorithm::Aes192 => BlockKey::Aes(AesKey::from_slice(bytes)),
+            #[cfg(feature = "aes256")]
+            Algorithm::Aes256 => BlockKey::Aes(AesKey::from_slice(bytes)),
         }
     }
 

@@ -332,7 +332,7 @@ pub(crate) fn common_session_key_with(
             needs: "two-key TDES or AES",
         }),
         #[cfg(feature = "aes")]
-        Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256 => {
+        _ => {
             let mut f1 = [0u8; 16];
             crate::ct::copy(&mut f1, r);
             let k = alg.key_len();
