@@ -3,23 +3,27 @@
 # locating panic handler (`--features allow-panic`), except in the audited
 # helpers listed below.
 #
-# Why this exists (issue 17 item 3): the link-time proof (the default panic
-# handler calls an undefined symbol) only links at `-inline-threshold=1000`,
-# because two bounds checks survive in the `aes` crate's fixsliced key
-# schedule at LLVM's normal inlining (they are in `aes`, not in tapcrypt; see
-# BENCHMARKS.md "No-panic proof"). That threshold costs ~29 KiB, so the
-# firmware profile (opt-level "s", normal inlining) cannot carry the link-time
-# proof. This script checks the same property on the firmware-profile image
-# from its call graph instead: every function from which the panic handler
-# (`rust_begin_unwind`) is reachable must be either core's own panic/format
+# Why this exists (issue 17 item 3): at LLVM's normal inlining two bounds
+# checks survive in the `aes` crate's fixsliced key-schedule helpers
+# (`memshift32`, `xor_columns`) once more than one AES key size is linked:
+# the helpers then have several call sites and stay out of line, so their
+# index checks cannot be resolved. (With AES-128 alone they are inlined and
+# the image carries the link-time proof at opt-level "s": ci.sh builds that.)
+# They are in `aes`, not in tapcrypt, whose own code has no panic path at
+# opt-level 3 or "s". The whole image therefore links with the locating
+# handler at the firmware profile, and this script checks the property from
+# its call graph instead: every function from which the panic handler
+# (`rust_begin_unwind`) is reachable must be core's own panic/format
 # machinery or one of the ALLOWED helpers, whose indices are compile-time
 # constants at every call site (read from aes 0.9.4's source:
 # `memshift32(&mut rkeys, rk_off)` with rk_off in 0..=72 step 8 of an 88- or
-# 120-word array; `xor_columns(rkeys, rk_off, 8|16, _)` with rk_off - 16 >= 0).
-# Anything else — any tapcrypt or harness function — fails the check.
+# 120-word array; `xor_columns(rkeys, rk_off, idx_xor, _)` with idx_xor (8 or
+# 16) <= rk_off and rk_off + 8 <= the array length).
+# Anything else — any tapcrypt or harness function — fails the check. Calls
+# through an audited helper do not count against its callers.
 #
-# Self-test: `check-panics.sh --self-test ELF` must FAIL on an image with a
-# planted panic (ci.sh builds one with the `planted-panic` feature).
+# Control: ci.sh runs it on an image with a planted panic (feature
+# `planted-panic`), which it must flag.
 set -euo pipefail
 elf=${1:?usage: check-panics.sh ELF}
 objdump=${OBJDUMP:-arm-none-eabi-objdump}

@@ -414,7 +414,19 @@ impl Ff1 {
                 c.zeroize();
             }
         }
-        let (oa, ob) = out.split_at_mut(s.u);
+        // `split_at_mut_checked`, not `split_at_mut`: s.u <= s.n == out.len()
+        // holds (setup), but at opt-level "s" LLVM does not see it through
+        // `setup`, and the unchecked split kept a panic path in the firmware
+        // (issue 17 item 3). Unreachable error, wiping like every exit.
+        let Some((oa, ob)) = out.split_at_mut_checked(s.u) else {
+            a.zeroize();
+            b.zeroize();
+            return Err(Error::Length {
+                field: "FF1 output buffer",
+                expected: "the input length",
+                got: out.len(),
+            });
+        };
         str_digits(a, oa);
         str_digits(b, ob);
         a.zeroize();
