@@ -956,6 +956,18 @@ pub static OPS: &[Op] = &[
         kat: qr_kat,
         bench: qr_bench,
     },
+    #[cfg(feature = "ops-qr")]
+    Op {
+        name: "qr_matrix_code",
+        kat: qr_kat,
+        bench: qr_code_bench,
+    },
+    #[cfg(feature = "ops-qr")]
+    Op {
+        name: "qr_matrix_code_mask6",
+        kat: qr_kat,
+        bench: qr_code_mask6_bench,
+    },
     #[cfg(feature = "ops-aes")]
     Op {
         name: "aes_session_key",
@@ -1246,6 +1258,31 @@ fn qr_bench() {
     cortex_m::interrupt::free(|cs| {
         if let Ok(mut b) = QR_BUFS.borrow(cs).try_borrow_mut() {
             black_box(qr_matrix(black_box(b"hQVDUFYwMWFrTwigAAAAJQEIAVoIU5mZRXSRCARjVZ8mCB6KI2c0Tzx7nycBgJ8QCA/S59rIFLjwnzYC1sefNwTKyBxsggIZgJ8CBgAAAAAAAJ8DBgAAAAAAAJ8aAggmlQUAAAAAAF8qAghAmgMlEjGcAQA="), None, &mut b).is_ok());
+        }
+    });
+}
+
+/// One QR matrix for the display: the 18 digits of a payment code (codes.json
+/// `qr-code-0`, numeric mode, version 1-M, 21×21), mask chosen by the penalty
+/// rules (8 trial masks).
+#[cfg(feature = "ops-qr")]
+fn qr_code_bench() {
+    use tapcrypt::code::render::qr_matrix;
+    cortex_m::interrupt::free(|cs| {
+        if let Ok(mut b) = QR_BUFS.borrow(cs).try_borrow_mut() {
+            black_box(qr_matrix(black_box(b"251335561230961460"), None, &mut b).is_ok());
+        }
+    });
+}
+
+/// The same code's QR matrix with the mask fixed (6: segno's choice for this
+/// text, the KAT's symbol), as a band that skips the mask search does.
+#[cfg(feature = "ops-qr")]
+fn qr_code_mask6_bench() {
+    use tapcrypt::code::render::qr_matrix;
+    cortex_m::interrupt::free(|cs| {
+        if let Ok(mut b) = QR_BUFS.borrow(cs).try_borrow_mut() {
+            black_box(qr_matrix(black_box(b"251335561230961460"), Some(6), &mut b).is_ok());
         }
     });
 }
