@@ -43,7 +43,7 @@
 //!       9F02 06  amount, authorised   \
 //!       9F03 06  amount, other         |
 //!       9F1A 02  country code          |  the rest of the minimum data set the
-//!       95   05  TVR                   |  cryptogram covers (SPEC-EMV), so the
+//!       95   05  TVR                   |  cryptogram covers (EMV Book 2), so the
 //!       5F2A 02  currency code         |  issuer can recompute it; a band that
 //!       9A   03  date (YYMMDD)         |  does not know the amount puts zeros
 //!       9C   01  transaction type     /
@@ -68,7 +68,7 @@
 //! algorithm or the DPAN.
 //!
 //! # Cloud profiles
-//! The same layout carries a cloud-profile cryptogram (SPEC-CLOUD.md): the
+//! The same layout carries a cloud-profile cryptogram (see `emv::cloud`): the
 //! band fills [`CpmContents::vcps`] from its LUK's qVSDC cryptogram and CVN
 //! '43' IAD (32 bytes), or [`CpmContents::mcbp`] from an MCBP dual AC
 //! (AC_UMD in `9F26`, AC_MD's part in the 18-byte IAD). The backend whose

@@ -2,7 +2,7 @@
 //!
 //! * Method 1: `ARPC = E_K(ARQC ⊕ ARC‖00…)`, 8 bytes. TDES is verified
 //!   against published values. **The AES variant is inferred, not verified**
-//!   (SPEC-EMV §7.3): `leftmost 8 bytes of AES_K((ARQC ‖ 00*8) ⊕ (ARC ‖ 00*14))`.
+//!   (EMV Book 2 §8.2.1 defines Method 1 for TDES; this AES form is inferred): `leftmost 8 bytes of AES_K((ARQC ‖ 00*8) ⊕ (ARC ‖ 00*14))`.
 //!   No scheme document or HSM vector confirmed it; confirm with a scheme test
 //!   card or HSM before relying on it in production.
 //! * Method 2: `ARPC = leftmost 4 bytes of MAC_K(ARQC ‖ CSU ‖ proprietary data)`,

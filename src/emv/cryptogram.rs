@@ -824,6 +824,42 @@ impl core::ops::Deref for Sched<'_> {
 }
 
 /// The keys of one transaction under one CVN, with their schedules expanded.
+///
+/// The card computes its cryptogram with them; the issuer derives the same
+/// keys and verifies, and answers only from the proof of that verification.
+/// (Values: pyemv's Visa CVN 18 test case.)
+///
+/// ```
+/// use tapcrypt::emv::{ArpcResponse, Atc, Csu, TransactionData, UnpredictableNumber, VISA_CVN_18};
+/// use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let imk = IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210")?;
+/// let card_key = VISA_CVN_18.derive_card_key(&imk, &Pan::parse("1234567890123456")?, Psn::ABSENT)?;
+/// let txn = TransactionData {
+///     amount_authorised: [0, 0, 0, 0, 0x40, 0x00],
+///     terminal_country: [0x01, 0x24],
+///     tvr: [0x80, 0x00, 0x04, 0x80, 0x00],
+///     currency: [0x01, 0x24],
+///     date: [0x19, 0x11, 0x05],
+///     transaction_type: 0x01,
+///     un: UnpredictableNumber([0x52, 0xBF, 0x45, 0x85]),
+///     aip: [0x18, 0x00],
+///     atc: Atc::from_u16(0x001C),
+///     ..TransactionData::default()
+/// };
+/// let card_data = VISA_CVN_18.card_data(&[0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00])?;
+/// let keys = VISA_CVN_18.transaction_keys(&card_key, txn.atc, txn.un)?;
+/// let arqc = keys.generate_ac(&txn, &card_data)?;
+/// assert_eq!(arqc.0, [0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33]);
+///
+/// let verified = keys.verify_arqc(&txn, &card_data, &arqc)?;
+/// let response = ArpcResponse::Method2 { csu: Csu([0; 4]), proprietary: &[] };
+/// let arpc = verified.arpc(&response)?;
+/// assert_eq!(arpc.as_bytes(), [0x9A, 0xF5, 0x14, 0xC1]);
+/// assert!(keys.verify_arpc(&arqc, &response, &arpc).is_ok());
+/// # Ok(())
+/// # }
+/// ```
 pub struct TransactionKeys<'k> {
     cvn: &'k Cvn,
     card_key: &'k CardMasterKey,

@@ -8,7 +8,7 @@
 //! 10^k, so Cortex-M0+ (no hardware divider) never calls `__aeabi_uidiv`.
 //! Verification compares every digit in constant time.
 //!
-//! * CVV (SPEC-EMV §10.3): S = PAN ‖ expiry ‖ service code, right-padded
+//! * CVV (the Visa CVV / Mastercard CVC method as HSM manuals document it): S = PAN ‖ expiry ‖ service code, right-padded
 //!   with 0 to 32 digits; T = TDES_K(DES_KL(S[0..16]) ⊕ S[16..32]);
 //!   decimalise T's nibbles; first 3 digits.
 //! * dCVV (§10.2, the jPOS reading, marked \[X\] upstream): the CVV algorithm

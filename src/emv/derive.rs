@@ -386,7 +386,8 @@ pub(crate) fn session_key_ac_with(
 }
 
 /// Script (secure messaging) session key: common session key with R = the
-/// ARQC (‖ 00*8 for AES — that AES layout is inferred, see SPEC-EMV §6.1).
+/// ARQC (‖ 00*8 for AES — EMV Book 2 Annex A1.3 gives the TDES form; the AES
+/// layout is inferred).
 /// Typed by role: MK-SMI ([`CardMacKey`](crate::CardMacKey)) gives SK-SMI
 /// ([`ScriptMacKey`](crate::ScriptMacKey)), MK-SMC gives SK-SMC.
 ///
@@ -579,7 +580,7 @@ mod tests {
 
     #[test]
     fn decimalisation_matches_spec_example() {
-        // SPEC-EMV §5.2 / icc_mk_option_b-001: SHA-1 42018CCE… → 4201892658095334.
+        // EMV Book 2 Annex A1.4.2 (Option B) / icc_mk_option_b-001: SHA-1 42018CCE… → 4201892658095334.
         let d: [u8; 20] = [
             0x42, 0x01, 0x8C, 0xCE, 0xD9, 0x26, 0x58, 0x09, 0x5A, 0xF3, 0x34, 0x20, 0x79, 0x76,
             0xCA, 0x56, 0xF2, 0x27, 0x8D, 0xD6,

@@ -1,7 +1,7 @@
 //! Issuer scripts (secure messaging): script session keys, command MACs,
 //! command data encryption, PIN-change blocks and whole PIN-change commands.
 //!
-//! * Command MAC (SPEC-EMV §9.1): retail MAC, padding 2, under SK_SMI, over
+//! * Command MAC (EMV Book 2 §9.2, secure messaging for integrity): retail MAC, padding 2, under SK_SMI, over
 //!   `CLA INS P1 P2 Lc ‖ ATC ‖ ARQC ‖ data` (Interac: header ‖ data).
 //! * Data encryption (§9.2) under SK_SMC: Visa = length-prefixed, padding 2,
 //!   TDES-ECB; Mastercard = padding 2 only if unaligned, TDES-CBC (IV 0);
@@ -28,7 +28,7 @@
 //!
 //! Keys and PINs are secret; lengths are public. The AES variants of secure
 //! messaging are not implemented: no public definition or vector was found
-//! (SPEC-EMV §9, \[U\]).
+//! (EMV Book 2 §9, \[U\]).
 
 use zeroize::Zeroize;
 

@@ -780,6 +780,64 @@ pub fn open_envelope<const K: usize, const D: usize>(
 
 /// Device-side store: the device key pair, the pinned token-service key and
 /// the active credentials. [`install`](Self::install) is all-or-nothing.
+///
+/// The whole exchange: the band's signed request, the token service's
+/// envelope (the ICC MK as a TR-31 block under an ECDH-derived KBPK, plus
+/// one-time DPANs), the band's install, and a replay refused.
+///
+/// ```
+/// use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
+/// use tapcrypt::provision::tr31::Version;
+/// use tapcrypt::provision::{
+///     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EnvelopeContents,
+///     EnvelopeKey, KbpkKdf, KeyBlockHeader, build_envelope, envelope::envelope_len, open_request,
+/// };
+/// use tapcrypt::{Algorithm, CardMasterKey};
+/// # use tapcrypt::provision::rand_core::{TryCryptoRng, TryRng, UnwrapErr};
+/// # struct OsRng(std::fs::File);
+/// # impl TryRng for OsRng {
+/// #     type Error = std::io::Error;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { let mut b = [0; 4]; self.try_fill_bytes(&mut b)?; Ok(u32::from_le_bytes(b)) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> { let mut b = [0; 8]; self.try_fill_bytes(&mut b)?; Ok(u64::from_le_bytes(b)) }
+/// #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { std::io::Read::read_exact(&mut self.0, d) }
+/// # }
+/// # impl TryCryptoRng for OsRng {}
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let mut rng = UnwrapErr(OsRng(std::fs::File::open("/dev/urandom")?));
+/// // Any rand_core CryptoRng: the platform's, an HSM's, a TRNG-seeded DRBG.
+/// let attestation = EcdsaSigningKey::generate(&mut rng);
+/// let tsp = EcdsaSigningKey::generate(&mut rng);
+/// let mut band: CredentialStore<1, 4> = CredentialStore::new(
+///     DeviceKeyPair::generate(&mut rng),
+///     tsp.verifying_key(),
+///     Credentials::empty(),
+/// );
+/// let challenge = [7u8; CHALLENGE_LEN];
+/// let mut req = [0u8; MAX_REQUEST_LEN];
+/// let n = band.begin_request(&challenge, b"acct-1", &attestation, &mut rng, &mut req)?;
+///
+/// let request = open_request(&attestation.verifying_key(), &challenge, &req[..n])?;
+/// let icc_mk = CardMasterKey::from_hex(Algorithm::Aes128, "2B7E151628AED2A6ABF7158809CF4F3C")?;
+/// let header = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N')?;
+/// let contents = EnvelopeContents {
+///     counter: request.next_counter(0)?,
+///     request_hash: request.request_hash,
+///     kdf: KbpkKdf::OneStepSha256,
+///     kbpk_algorithm: Algorithm::Aes256,
+///     context: b"acct-1",
+///     keys: &[EnvelopeKey { header: &header, key: &icc_mk }],
+///     dpans: &[],
+/// };
+/// let mut envelope = vec![0u8; envelope_len(&contents)];
+/// build_envelope(&contents, &request.device_key, &tsp, &mut rng, &mut envelope)?;
+///
+/// assert_eq!(band.install(&envelope)?.keys, 1);
+/// assert!(band.install(&envelope).is_err()); // a replay
+/// let mk = band.credentials().role_key::<CardMasterKey>()?;
+/// assert_eq!(mk.kcv(), icc_mk.kcv());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct CredentialStore<const K: usize, const D: usize> {
     device: DeviceKeyPair,

@@ -93,6 +93,44 @@ pub struct Reservation {
 }
 
 /// A fixed-capacity store of one-time DPANs.
+///
+/// A tap reserves the next DPAN and ATC, persists the wallet, then takes
+/// them: after a power cut between the two, the persisted state has already
+/// spent both, so neither is ever used twice.
+///
+/// ```
+/// use tapcrypt::emv::Atc;
+/// use tapcrypt::token::wallet::DpanWallet;
+/// use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey};
+/// use tapcrypt::Algorithm;
+/// # fn main() -> Result<(), tapcrypt::Error> {
+/// // The token service issues a batch (its range key never leaves it).
+/// let key = DpanRangeKey::from_hex(
+///     Algorithm::Aes256,
+///     "DBCB420CDABE2A5495BEDAECFE69A89D1FE28C5309BC56AD6FF47C575002CBD2",
+/// )?;
+/// let mut range = DpanRange::new(Bin::parse("411111")?, &key, 1, "", 0)?;
+/// let mut batch = [Dpan::parse("0000000000000")?, Dpan::parse("0000000000000")?];
+/// range.issue_batch(&mut batch)?;
+///
+/// // The band.
+/// let mut wallet: DpanWallet<4> = DpanWallet::new(Atc::from_u16(1), 1);
+/// wallet.receive_batch(&batch)?;
+/// let mut flash = [0u8; DpanWallet::<4>::STATE_BYTES];
+/// let r = wallet.reserve()?;
+/// wallet.to_bytes(&mut flash)?; // persist before use
+/// let (dpan, atc) = wallet.take(r)?;
+/// assert_eq!(atc, Atc::from_u16(1));
+/// assert_eq!(wallet.remaining(), 1);
+///
+/// // The token service maps the DPAN back to its sequence number.
+/// assert_eq!(range.detokenize(&dpan)?, 0);
+/// // Sequence 1 of this range is the FF1 notes' worked DPAN example.
+/// let mut ascii = [0u8; 19];
+/// assert_eq!(range.dpan_for(1)?.write_ascii(&mut ascii), b"4111113633179386");
+/// # Ok(())
+/// # }
+/// ```
 pub struct DpanWallet<const N: usize> {
     slots: [Option<Dpan>; N],
     /// Number of DPANs received (public).

@@ -1,5 +1,5 @@
 //! Mastercard Cloud-Based Payments (MCBP 1.0, M/Chip Mobile)
-//! (`SPEC-CLOUD.md` part B).
+//! (MCBP 1.0 as public implementations and the MCBP SDK's tests show it).
 //!
 //! The token service (MDES) sends one credential per ATC: two key pairs,
 //! contactless (CL) and remote (RP, DSRP), each a mobile-device key `SK_x_MD`
@@ -503,7 +503,7 @@ impl IssuedSingleUseKeys {
     }
 
     /// **\[U\] INFERRED — not found in public code.** The issuer-side
-    /// derivation of the single-use keys as `SPEC-CLOUD.md` B.7 guesses it:
+    /// derivation of the single-use keys as we guess it:
     /// `SK = EMV CSK(ICC MK, ATC)` (R = ATC ‖ 00*6, as CVN `14`'s "EMV
     /// common session key" suggests) with **distinct** ICC master keys for MD
     /// and UMD, contactless and remote. No public value confirms it; behind

@@ -1,5 +1,5 @@
 //! Cloud-based payment profiles: tokens whose keys live in software, not in a
-//! secure element (`SPEC-CLOUD.md`).
+//! secure element.
 //!
 //! * [`vcps`]: Visa Cloud-Based Payments, CVN '43': the limited-use key
 //!   (LUK) bound to its key index, the qVSDC cryptogram, the MSD
@@ -15,7 +15,7 @@
 //!
 //! Neither Visa's VCPS specification nor Mastercard's MCBP documents were
 //! available; the constructions come from public code and its test values.
-//! Each item below carries the label `SPEC-CLOUD.md` §D gives it:
+//! Each item below carries one of these labels:
 //!
 //! * **\[S\]** seen in source code **and** reproduced bit-exactly against
 //!   values asserted by that source's own tests;
@@ -193,8 +193,8 @@ macro_rules! cloud_key {
 pub(crate) use cloud_key;
 
 /// `x mod 1000` and `x div 1000` for `x` < 2^16 (secret), by multiply-shift:
-/// `x div 1000 = (x·67109) >> 26` for every 16-bit `x` (SPEC-CLOUD.md §C;
-/// checked exhaustively in the tests). No division instruction.
+/// `x div 1000 = (x·67109) >> 26` for every 16-bit `x` (checked
+/// exhaustively for every 16-bit `x` in the tests). No division instruction.
 #[inline]
 pub(crate) fn divmod_1000(x: u16) -> (u32, u32) {
     let x = core::hint::black_box(u64::from(x));

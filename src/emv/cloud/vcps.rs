@@ -1,4 +1,4 @@
-//! Visa Cloud-Based Payments (VCPS), CVN '43' (`SPEC-CLOUD.md` part A).
+//! Visa Cloud-Based Payments (VCPS), CVN '43' (as public implementations and their published test values show it).
 //!
 //! The token service holds the token's card key (the UDK, EMV Option A from
 //! the issuer master key, \[S\]) and sends the device **limited-use keys**:
@@ -292,7 +292,7 @@ impl zeroize::ZeroizeOnDrop for Luk {}
 /// PAN ‖ PSN also for PANs over 16 digits: the EFTlab example behind
 /// `vcps_luk-002` (17-digit PAN 43219876543210987, PSN 00 → UDK
 /// `C8B5…D30B`) and two seeded 19-digit vectors give Option A's value,
-/// not Option B's SHA-1 path that SPEC-CLOUD.md A.2 mentions in passing.
+/// not Option B's SHA-1 path.
 ///
 /// # Errors
 /// [`Error::KeyAlgorithm`] unless the IMK is two-key TDES.
@@ -302,7 +302,7 @@ pub fn derive_udk(imk: &IssuerMasterKey, pan: &Pan, psn: Psn) -> Result<CardMast
 
 impl Luk {
     /// Token service: derives the LUK for `index` from the token's UDK
-    /// (`SPEC-CLOUD.md` A.4, \[S\]).
+    /// (\[S\]).
     ///
     /// # Errors
     /// [`Error::KeyAlgorithm`] unless the UDK is two-key TDES.
