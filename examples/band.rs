@@ -29,11 +29,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut range = DpanRange::new(Bin::parse("53999912")?, &range_key, 1, "", 0)?;
     let imk = IssuerMasterKey::from_hex(Algorithm::Aes128, "2B7E151628AED2A6ABF7158809CF4F3C")?;
     let account = Pan::parse("5399991200004242")?;
-    let mut batch: Vec<Dpan> = (0..4).map(|_| Dpan::parse("0000000000000")).collect::<Result<_, _>>()?;
+    let mut batch: Vec<Dpan> = (0..4)
+        .map(|_| Dpan::parse("0000000000000"))
+        .collect::<Result<_, _>>()?;
     let first_seq = range.issue_batch(&mut batch)?;
 
     // The band, after provisioning (see examples/provisioning.rs).
-    let card = CardKeySchedule::new(TAPCRYPT_DPAN_AES.derive_card_key(&imk, &account, Psn::ABSENT)?);
+    let card =
+        CardKeySchedule::new(TAPCRYPT_DPAN_AES.derive_card_key(&imk, &account, Psn::ABSENT)?);
     let mut wallet: DpanWallet<8> = DpanWallet::new(Atc::from_u16(1), 1);
     wallet.receive_batch(&batch)?;
     let mut flash = vec![0u8; DpanWallet::<8>::STATE_BYTES];

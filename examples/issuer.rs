@@ -33,9 +33,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Field 55 as the acquirer forwards it: a 77 template of EMV tags.
     let field55 = hex(concat!(
         "7754",
-        "9F0206000000004000", "9F0306000000000000", "9F1A020124", "95058000048000",
-        "5F2A020124", "9A03191105", "9C0101", "9F370452BF4585", "82021800",
-        "9F3602001C", "9F100706011203A0B800", "9F270180", "9F26087A788EA6B8A3E733",
+        "9F0206000000004000",
+        "9F0306000000000000",
+        "9F1A020124",
+        "95058000048000",
+        "5F2A020124",
+        "9A03191105",
+        "9C0101",
+        "9F370452BF4585",
+        "82021800",
+        "9F3602001C",
+        "9F100706011203A0B800",
+        "9F270180",
+        "9F26087A788EA6B8A3E733",
     ));
 
     // The issuer's records for this card: PAN, PSN, pinned CVN, replay window.

@@ -70,7 +70,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "DBCB420CDABE2A5495BEDAECFE69A89D1FE28C5309BC56AD6FF47C575002CBD2",
     )?;
     let mut range = DpanRange::new(Bin::parse("53999912")?, &range_key, 1, "", 0)?;
-    let mut dpans: Vec<Dpan> = (0..4).map(|_| Dpan::parse("0000000000000")).collect::<Result<_, _>>()?;
+    let mut dpans: Vec<Dpan> = (0..4)
+        .map(|_| Dpan::parse("0000000000000"))
+        .collect::<Result<_, _>>()?;
     range.issue_batch(&mut dpans)?;
     let header = KeyBlockHeader::new(Version::D, *b"E0", b'A', b'X', *b"01", b'N')?;
     let keys = [EnvelopeKey {
@@ -87,7 +89,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dpans: &dpans,
     };
     let mut envelope = vec![0u8; envelope_len(&contents)];
-    build_envelope(&contents, &request.device_key, &tsp_key, &mut rng, &mut envelope)?;
+    build_envelope(
+        &contents,
+        &request.device_key,
+        &tsp_key,
+        &mut rng,
+        &mut envelope,
+    )?;
 
     // The band verifies and installs atomically; a replay is refused.
     let summary = store.install(&envelope)?;

@@ -1,5 +1,7 @@
 #![no_std]
 #![doc = include_str!("../README.md")]
+// docs.rs (`--cfg docsrs`, nightly): a badge on every item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 // No panic reachable from the public API: these paths are denied outright.
 #![deny(
