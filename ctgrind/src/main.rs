@@ -1436,6 +1436,47 @@ fn cpm_build() {
     black_box(declassify_vec(s));
 }
 
+/// The backend reads a CPM payload carrying a Visa VCPS cryptogram: the
+/// received payload's cryptogram (9F26) and DPAN (5A) are under test, the
+/// token the issuer resolved is secret, the UDK is secret; parse (canonical
+/// check), the token compare and the qVSDC verification. Only the verdict is
+/// declassified.
+fn cpm_vcps_verify() {
+    use tapcrypt::code::cpm::{self, CpmContents, CpmPayload};
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, VcpsIad, VcpsVerifier};
+    use tapcrypt::token::Dpan;
+    let ki = KeyIndex::parse("4034501").unwrap();
+    let iad = VcpsIad::new(1, [0x03, 0xA4, 0xA0, 0x82], [0; 6], ki).unwrap();
+    let t = txn();
+    let ac = Cryptogram(declassify(
+        Luk::derive(&tdes_mk(), ki)
+            .unwrap()
+            .qvsdc_ac(&t, &iad)
+            .unwrap()
+            .0,
+    ));
+    let dpan = Dpan::parse("4761739001010010").unwrap();
+    let c = CpmContents::vcps(&[0xA0, 0, 0, 0, 0x03, 0x10, 0x10], &dpan, &t, &iad, &ac);
+    let mut out = [0u8; cpm::MAX_PAYLOAD];
+    let mut tlv = cpm::build(&c, &mut out).unwrap().to_vec();
+    // What the scanner received: the cryptogram and the DPAN digits secret.
+    let at = |needle: &[u8]| tlv.windows(needle.len()).position(|w| w == needle).unwrap();
+    let ac_at = at(&[0x9F, 0x26, 0x08]) + 3;
+    let dpan_at = at(&[0x5A, 0x08]) + 2;
+    vg::poison(&tlv[ac_at..ac_at + 8]);
+    vg::poison(&tlv[dpan_at..dpan_at + 8]);
+    let token = Dpan::parse(SecretStr::new("4761739001010010").as_str()).unwrap();
+    let p = CpmPayload::parse(&tlv).unwrap();
+    let tap = p.vcps(&token).unwrap();
+    let udk = tdes_mk();
+    let issued = [ki];
+    assert!(declassify(
+        tap.verify(&VcpsVerifier::new(&udk, &issued)).is_ok()
+    ));
+    drop(p);
+    tlv.clear();
+}
+
 // ------------------------------------------------------------ batch (issue 16)
 
 /// `batch::verify_batch` over four items with secret keys, PAN digits and
@@ -1553,6 +1594,7 @@ const CASES: &[(&str, fn())] = &[
     ("payment_code_generate", payment_code_generate),
     ("payment_code_verify", payment_code_verify),
     ("cpm_build", cpm_build),
+    ("cpm_vcps_verify", cpm_vcps_verify),
     ("script_macs", script_macs),
     ("tlv_verify", tlv_verify),
     ("tlv_authorisation_verify", tlv_authorisation_verify),

@@ -477,8 +477,11 @@ impl<'b> CpmPayload<'b> {
             w.tlv(&[0x63], app.get(..app_len).unwrap_or(&[]))
         })();
         let n = w.n;
-        let same =
-            r.is_ok() && n == tlv.len() && bool::from(out.get(..n).unwrap_or(&[]).ct_eq(tlv));
+        // Whether the encoding is canonical is public (the secret bytes are
+        // copied through unchanged): declassified as a verdict.
+        let same = r.is_ok()
+            && n == tlv.len()
+            && crate::ct::public_verdict(out.get(..n).unwrap_or(&[]).ct_eq(tlv));
         out.zeroize();
         app.zeroize();
         bcd.zeroize();
