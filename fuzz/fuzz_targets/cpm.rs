@@ -47,4 +47,16 @@ fn check(tlv: &[u8]) {
             assert_eq!(cpm::build(&c, &mut out).ok(), Some(tlv));
         }
     }
+    // The cloud-profile readers: never a panic; what they accept has the
+    // profile's IAD length.
+    if let Ok(tap) = p.vcps(p.dpan()) {
+        assert_eq!(tap.iad().to_bytes().len(), 32);
+    }
+    let profile = tapcrypt::emv::cloud::mcbp::McbpProfile {
+        iad_template: [0x01, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        pin_iv_cvc3_track2: [0, 0],
+    };
+    if let Ok(tap) = p.mcbp(&profile, p.dpan()) {
+        assert_eq!(tap.transaction().to_bytes().len(), 33);
+    }
 }
