@@ -314,3 +314,87 @@ fn demo_runs_and_verifies() {
         "{out}"
     );
 }
+
+/// Wycheproof's FPE schemas run natively. No Wycheproof FF1 file is in the
+/// project's vector folder, so these are files in Wycheproof's layout
+/// (`fpe_str_test_schema` / `fpe_list_test_schema`: groups with `alphabet` or
+/// `radix`, tests with `key`, `tweak`, `msg`, `ct`, `result`) holding the
+/// NIST SP 800-38G FF1 samples 1, 2 and 4 (NIST's published values).
+#[test]
+fn wycheproof_fpe_schemas_run_natively() {
+    let tests = |list: bool, ct1: &str| {
+        let m = |s: &str| -> String {
+            if list {
+                format!(
+                    "[{}]",
+                    s.chars()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            } else {
+                format!("\"{s}\"")
+            }
+        };
+        format!(
+            r#"[
+            {{"tcId": 1, "key": "2b7e151628aed2a6abf7158809cf4f3c", "tweak": "", "msg": {}, "ct": {}, "result": "valid", "flags": []}},
+            {{"tcId": 2, "key": "2b7e151628aed2a6abf7158809cf4f3c", "tweak": "39383736353433323130", "msg": {}, "ct": {}, "result": "valid", "flags": []}},
+            {{"tcId": 3, "key": "2b7e151628aed2a6abf7158809cf4f3cef4359d8d580aa4f", "tweak": "", "msg": {}, "ct": {}, "result": "valid", "flags": []}},
+            {{"tcId": 4, "key": "2b7e151628aed2a6abf7158809cf4f", "tweak": "", "msg": {}, "ct": {}, "result": "invalid", "flags": ["InvalidKeySize"]}},
+            {{"tcId": 5, "key": "2b7e151628aed2a6abf7158809cf4f3c", "tweak": "", "msg": {}, "ct": {}, "result": "valid", "flags": ["SmallMessageSize"]}}
+            ]"#,
+            m("0123456789"),
+            m(ct1),
+            m("0123456789"),
+            m("6124200773"),
+            m("0123456789"),
+            m("2830668132"),
+            m("0123456789"),
+            m("2433477484"),
+            m("01234"),
+            m("00000"),
+        )
+    };
+    let str_file = write(
+        "aes_ff1_base10_test.json",
+        &format!(
+            r#"{{"algorithm": "AES-FF1", "schema": "fpe_str_test_schema.json", "testGroups": [
+            {{"alphabet": "0123456789", "radix": 10, "tests": {}}},
+            {{"alphabet": "0123456789abcdef", "radix": 16, "tests": [{{"tcId": 9}}]}}]}}"#,
+            tests(false, "2433477484")
+        ),
+    );
+    let list_file = write(
+        "aes_ff1_radix10_test.json",
+        &format!(
+            r#"{{"algorithm": "AES-FF1", "schema": "fpe_list_test_schema.json", "testGroups": [
+            {{"radix": 10, "tests": {}}}]}}"#,
+            tests(true, "2433477484")
+        ),
+    );
+    let (code, out) = tapcrypt(&["vectors", &str_file, &list_file]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("wycheproof AES-FF1 radix 10 (str) ok: 4 passed, 0 failed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("wycheproof AES-FF1 radix 10 (list) ok: 4 passed, 0 failed"),
+        "{out}"
+    );
+    assert!(out.contains("radix 16"), "{out}");
+    assert_eq!(last_line(&out), "8 passed, 0 failed, 3 skipped");
+    // A wrong ciphertext in a valid test fails, by tcId.
+    let bad = write(
+        "aes_ff1_base10_bad_test.json",
+        &format!(
+            r#"{{"algorithm": "AES-FF1", "schema": "fpe_str_test_schema.json", "testGroups": [
+            {{"alphabet": "0123456789", "radix": 10, "tests": {}}}]}}"#,
+            tests(false, "2433477485")
+        ),
+    );
+    let (code, out) = tapcrypt(&["vectors", &bad]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tcId 1:"), "{out}");
+}

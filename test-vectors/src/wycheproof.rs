@@ -11,6 +11,13 @@
 //! | `ecdsa_p1363_verify_schema` | ECDSA verify, `r‖s` signatures | P-256 key, `sha` = `SHA-256` |
 //! | `mac_test_schema` | MAC verify | `algorithm` = `AES-CMAC` or `HMACSHA256` |
 //! | `hkdf_test_schema` | HKDF | `algorithm` = `HKDF-SHA-256` |
+//! | `fpe_str_test_schema` | AES-FF1, messages as strings | `alphabet` = `0123456789` |
+//! | `fpe_list_test_schema` | AES-FF1, messages as digit lists | `radix` = 10 |
+//!
+//! FF1: tapcrypt's FF1 is radix 10 with 6 to 38 digits (a domain of at
+//! least 10^6, SP 800-38G Rev. 1); a `valid` test outside that length is
+//! counted as skipped, with the reason, not as a failure. Encryption must
+//! give `ct` and decrypting `ct` must give `msg` back.
 //!
 //! Anything else (another schema, another curve or hash) is *skipped* and
 //! counted as such, so the runner can be pointed at a whole checkout of
@@ -29,6 +36,8 @@ use serde_json::Value;
 use tapcrypt::__internal::{PeerKeyEncoding, ecdh_shared_secret_for_vectors};
 use tapcrypt::mac::MacKey;
 use tapcrypt::provision::EcdsaVerifyingKey;
+use tapcrypt::token::DpanRangeKey;
+use tapcrypt::token::ff1::Ff1;
 use tapcrypt::{Algorithm, kdf};
 
 use crate::GroupReport;
@@ -42,6 +51,8 @@ enum Kind {
     AesCmac,
     HmacSha256,
     HkdfSha256,
+    /// AES-FF1, radix 10; `true` for digit lists (`fpe_list_test_schema`).
+    Ff1(bool),
 }
 
 /// What the API did with one test: accepted with this output (empty for
@@ -116,8 +127,59 @@ fn classify(schema: &str, algorithm: &str, group: &Value) -> Result<Kind, String
             "HKDF-SHA-256" => Ok(Kind::HkdfSha256),
             a => Err(format!("KDF {a}")),
         },
+        "fpe_str_test_schema" | "fpe_list_test_schema" => {
+            let list = schema_stem(schema) == "fpe_list_test_schema";
+            let radix10 = if list {
+                group.get("radix").and_then(Value::as_u64) == Some(10)
+            } else {
+                group.get("alphabet").and_then(Value::as_str) == Some("0123456789")
+            };
+            match (algorithm, radix10) {
+                ("AES-FF1", true) => Ok(Kind::Ff1(list)),
+                ("AES-FF1", false) => Err(format!(
+                    "AES-FF1 radix {} (tapcrypt's FF1 is radix 10)",
+                    group
+                        .get("radix")
+                        .map_or_else(|| "?".into(), Value::to_string)
+                )),
+                (a, _) => Err(format!("FPE {a}")),
+            }
+        }
         s => Err(format!("schema {s}")),
     }
+}
+
+/// An FF1 message or ciphertext as ASCII digits: a string (str schema) or a
+/// list of digit values (list schema; a value over 9 gives `None`).
+fn ff1_digits(t: &Value, k: &str, list: bool) -> Result<Option<String>, String> {
+    let v = t.get(k).ok_or_else(|| format!("field `{k}` is missing"))?;
+    if !list {
+        return v
+            .as_str()
+            .map(|s| Some(s.to_string()))
+            .ok_or_else(|| format!("field `{k}`: not a string"));
+    }
+    let items = v
+        .as_array()
+        .ok_or_else(|| format!("field `{k}`: not a list"))?;
+    Ok(items
+        .iter()
+        .map(|d| {
+            d.as_u64()
+                .filter(|d| *d < 10)
+                .map(|d| char::from(b'0' + d as u8))
+        })
+        .collect())
+}
+
+/// Whether tapcrypt's FF1 takes a message of this length at all.
+fn ff1_length_ok(t: &Value, list: bool) -> bool {
+    let n = match t.get("msg") {
+        Some(Value::String(s)) if !list => s.chars().count(),
+        Some(Value::Array(a)) if list => a.len(),
+        _ => return true,
+    };
+    (tapcrypt::token::ff1::MIN_DIGITS..=tapcrypt::token::ff1::MAX_DIGITS).contains(&n)
 }
 
 /// The report label for a kind.
@@ -130,6 +192,8 @@ fn label(kind: &Kind) -> &'static str {
         Kind::AesCmac => "wycheproof AES-CMAC",
         Kind::HmacSha256 => "wycheproof HMAC-SHA256",
         Kind::HkdfSha256 => "wycheproof HKDF-SHA256",
+        Kind::Ff1(false) => "wycheproof AES-FF1 radix 10 (str)",
+        Kind::Ff1(true) => "wycheproof AES-FF1 radix 10 (list)",
     }
 }
 
@@ -196,6 +260,32 @@ fn run_test(
             .is_ok();
             ok.then(Vec::new)
         }
+        Kind::Ff1(list) => {
+            let key = hex_field(t, "key")?;
+            let tweak = hex_field(t, "tweak")?;
+            let (Some(msg), Some(ct)) = (ff1_digits(t, "msg", *list)?, ff1_digits(t, "ct", *list)?)
+            else {
+                return Ok(None);
+            };
+            let Some(f) = Algorithm::aes_for_len(key.len())
+                .and_then(|alg| DpanRangeKey::new(alg, &key).ok())
+                .and_then(|k| Ff1::new(&k).ok())
+            else {
+                return Ok(None);
+            };
+            let mut enc = vec![0u8; msg.len()];
+            let mut dec = vec![0u8; ct.len()];
+            match (
+                f.encrypt_str(&tweak, &msg, &mut enc),
+                f.decrypt_str(&tweak, &ct, &mut dec),
+            ) {
+                // The decryption of the expected ciphertext must give the
+                // message back; report the encryption as the output.
+                (Ok(e), Ok(d)) if d == msg => Some(e.as_bytes().to_vec()),
+                (Ok(_), Ok(_)) => Some(b"(decrypt(ct) != msg)".to_vec()),
+                _ => None,
+            }
+        }
         Kind::HkdfSha256 => {
             let size = t
                 .get("size")
@@ -230,6 +320,9 @@ fn expected(kind: &Kind, t: &Value) -> Result<Option<Vec<u8>>, String> {
     match kind {
         Kind::Ecdh(_) => hex_field(t, "shared").map(Some),
         Kind::HkdfSha256 => hex_field(t, "okm").map(Some),
+        Kind::Ff1(list) => Ok(Some(
+            ff1_digits(t, "ct", *list)?.unwrap_or_default().into_bytes(),
+        )),
         _ => Ok(None),
     }
 }
@@ -295,6 +388,15 @@ pub fn run(doc: &Value) -> Result<Vec<GroupReport>, String> {
             _ => None,
         };
         for t in tests {
+            if let Kind::Ff1(list) = kind
+                && !ff1_length_ok(t, list)
+                && t.get("result").and_then(Value::as_str) != Some("invalid")
+            {
+                *skipped
+                    .entry("AES-FF1 message outside tapcrypt's 6..=38 digits".into())
+                    .or_default() += 1;
+                continue;
+            }
             let id = format!(
                 "tcId {}",
                 t.get("tcId").map_or_else(|| "?".into(), Value::to_string)
