@@ -593,3 +593,70 @@ fn ff1_and_dpan() {
     detok.push("4111113633179387"); // Luhn digit off by one
     input_error(&detok, "field `dpan`");
 }
+
+#[test]
+fn offline_payment_code() {
+    // codes.json (pyotp HOTP-SHA256 and an FF1 written from SP 800-38G).
+    for id in ["pc-v1-0", "pc-v1-1", "pc-v1-2"] {
+        let v = vector("codes.json", "payment_code", id);
+        let (prefix, acct, time, ctr) = (
+            v["prefix"].to_string(),
+            v["account_ref"].to_string(),
+            v["time"].to_string(),
+            v["counter"].to_string(),
+        );
+        let j = json(&[
+            "code",
+            "--secret",
+            s(&v, "secret"),
+            "--prefix",
+            &prefix,
+            "--alias-key",
+            s(&v, "alias_key"),
+            "--account-ref",
+            &acct,
+            "--time",
+            &time,
+            "--counter",
+            &ctr,
+        ]);
+        assert_eq!(j["alias"], s(&v, "alias"), "{id}");
+        assert_eq!(j["code"], s(&v, "code"), "{id}");
+        // The same code from the alias alone.
+        let out = ok(&[
+            "code",
+            "--secret",
+            s(&v, "secret"),
+            "--prefix",
+            &prefix,
+            "--alias",
+            s(&v, "alias"),
+            "--time",
+            &time,
+            "--counter",
+            &ctr,
+        ]);
+        assert!(out.contains(&format!("code: {}", s(&v, "code"))), "{out}");
+    }
+    let v = vector("codes.json", "payment_code", "pc-v1-0");
+    let base = [
+        "code",
+        "--secret",
+        s(&v, "secret"),
+        "--prefix",
+        "25",
+        "--alias",
+        "33556123",
+        "--time",
+        "59",
+    ];
+    let mut c10 = base.to_vec();
+    c10.extend(["--counter", "10"]);
+    input_error(&c10, "field `counter`");
+    let mut bad_alias = base.to_vec();
+    bad_alias[6] = "3355612";
+    input_error(&bad_alias, "field `alias`");
+    let mut bad_prefix = base.to_vec();
+    bad_prefix[4] = "9";
+    input_error(&bad_prefix, "field `prefix`");
+}
