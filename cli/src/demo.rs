@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use tapcrypt::emv::{
-    ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, ResponseCode, TAPCRYPT_DPAN_AES,
-    TransactionData, UnpredictableNumber, VISA_CVN_18,
+    ArpcResponse, Atc, CardKeySchedule, Csu, Cvn, EMV_COMMON_AES, MASTERCARD_CVN_16, ResponseCode,
+    TAPCRYPT_DPAN_AES, TransactionData, UnpredictableNumber, VISA_CVN_18,
 };
 use tapcrypt::provision::rand_core::TryRng as _;
 use tapcrypt::provision::request::{CHALLENGE_LEN, MAX_REQUEST_LEN};
@@ -39,7 +39,11 @@ pub(crate) fn fail(what: &str, e: impl std::fmt::Display) -> ExitCode {
 }
 
 pub(crate) fn run() -> ExitCode {
-    println!("tapcrypt demo: a tap on the band, its authorisation on the backend\n");
+    println!("tapcrypt demo: a tap on the band, its authorisation on the backend");
+    println!(
+        "(times: wall clock of one run on this host, not a Cortex-M figure; \
+         for those see BENCHMARKS.md)\n"
+    );
     if let Err(code) = dpan_tap() {
         return code;
     }
@@ -49,6 +53,7 @@ pub(crate) fn run() -> ExitCode {
             "0123456789ABCDEFFEDCBA98765432100123456789ABCDEF",
         ),
         (&VISA_CVN_18, "0123456789ABCDEFFEDCBA9876543210"),
+        (&MASTERCARD_CVN_16, "0123456789ABCDEFFEDCBA9876543210"),
     ] {
         if let Err(code) = one_tap(cvn, imk_hex) {
             return code;
@@ -373,8 +378,12 @@ fn one_tap(cvn: &Cvn, imk_hex: &str) -> Result<(), ExitCode> {
         aip: [0x19, 0x80],
         atc,
     };
+    // The card data after the minimum set: the IAD (EMV common AES, Visa
+    // CVN 18), or the CVR the M/Chip IAD carries (Mastercard CVN 16).
     let iad: &[u8] = if cvn.cipher == tapcrypt::emv::cryptogram::CipherFamily::Aes {
         &[0x0F, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+    } else if cvn.id == MASTERCARD_CVN_16.id {
+        &[0xA0, 0x00, 0x03, 0x22, 0x00, 0x00]
     } else {
         &[0x06, 0x01, 0x12, 0x03, 0xA0, 0x00, 0x00]
     };
