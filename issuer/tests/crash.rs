@@ -1,9 +1,11 @@
 //! Crash: `kill -9` the service (a child process) in the middle of a
-//! bounded load run, restart it on the same SQLite file, resubmit every tap.
-//! No ATC is approved twice, no answered approval is lost, and in the end
-//! every tap is recorded exactly once.
+//! bounded load run, restart it on the same store (SQLite file, or a
+//! PostgreSQL database), resubmit every tap. No ATC is approved twice, no
+//! answered approval is lost, and in the end every tap is recorded exactly
+//! once.
 
 mod common;
+mod pg;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -93,6 +95,23 @@ async fn run(
 async fn kill_9_mid_load_then_resubmit_everything() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_url(&dir);
+    kill_9_scenario(&db, &dir).await;
+}
+
+/// The same on PostgreSQL (`synchronous_commit = on`): the service dies,
+/// the database does not; what it committed before answering must be there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_load_then_resubmit_everything_postgres() {
+    let Some(pg) = pg::fresh_database("crash").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    kill_9_scenario(&pg.url, &dir).await;
+    pg.drop().await;
+}
+
+async fn kill_9_scenario(db: &str, dir: &tempfile::TempDir) {
+    let db = db.to_owned();
     let config = dir.path().join("demo.json");
     std::fs::write(&config, demo_json(CARDS, 3)).unwrap();
     let demo = demo(CARDS, 3);
