@@ -6,8 +6,17 @@
 //! ```sh
 //! cargo run --release -p tapcrypt-issuer --example load -- \
 //!     [--db sqlite:///tmp/load.db | --db postgres://…] [--taps 20000] \
-//!     [--cards 256] [--concurrency 64] [--sqlite-sync full|normal]
+//!     [--cards 256] [--concurrency 64] [--sqlite-sync full|normal] \
+//!     [--client reqwest|wrk] [--seconds 5]
 //! ```
+//!
+//! `--client reqwest` (the default) drives the service from a tokio runtime
+//! in this process. `--client wrk` runs `wrk` (Debian package `wrk`, C and
+//! LuaJIT, one thread) as a separate process instead, so the client's CPU
+//! on this 2-core machine is a small fraction of the service's: it sends
+//! each prepared tap once, for `--seconds`, and counts approvals itself
+//! (prepare more `--taps` than the service can answer in that time; a run
+//! that used them all up is refused).
 //!
 //! The service runs in this process on its own two-thread runtime (the
 //! machine's two cores), listening on 127.0.0.1; the client has its own
@@ -31,6 +40,8 @@ struct Args {
     cards: usize,
     concurrency: usize,
     sync: SqliteSync,
+    wrk: bool,
+    seconds: u32,
 }
 
 fn args() -> Args {
@@ -40,6 +51,8 @@ fn args() -> Args {
         cards: 256,
         concurrency: 64,
         sync: SqliteSync::Full,
+        wrk: false,
+        seconds: 5,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut it = v.iter();
@@ -57,6 +70,8 @@ fn args() -> Args {
                     SqliteSync::Full
                 }
             }
+            "--client" => a.wrk = val == "wrk",
+            "--seconds" => a.seconds = val.parse().expect("--seconds N"),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -173,6 +188,12 @@ fn main() {
         (issuer, url)
     });
 
+    if a.wrk {
+        run_wrk(&a, &url, &bodies, &db);
+        server_rt.block_on(issuer.store().close());
+        return;
+    }
+
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -245,4 +266,95 @@ fn main() {
     );
     assert_eq!(approved, a.taps, "every tap is genuine and distinct");
     server_rt.block_on(issuer.store().close());
+}
+
+/// The wrk client: a Lua script that sends each prepared body once (in
+/// order, one wrk thread so nothing is sent twice) and counts the answers
+/// whose `decision` is `approved`.
+const WRK_SCRIPT: &str = r#"
+local bodies, next_i, approved, other = {}, 1, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+end
+function request()
+  local b = bodies[next_i]
+  if b == nil then b = "{}" end -- ran out: a 4xx, counted below, fails the run
+  next_i = next_i + 1
+  return wrk.format("POST", "/v1/authorisations", {["Content-Type"] = "application/json"}, b)
+end
+function response(status, headers, body)
+  if status == 200 and string.find(body, '"decision":"approved"', 1, true) then
+    approved = approved + 1
+  else
+    other = other + 1
+  end
+end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+  local t = threads[1]
+  io.write(string.format("WRK requests %d approved %d other %d p50_us %d p99_us %d max_us %d secs %.3f\n",
+    summary.requests, t:get("approved"), t:get("other"),
+    latency:percentile(50), latency:percentile(99), latency.max, summary.duration / 1e6))
+end
+"#;
+
+fn run_wrk(a: &Args, url: &str, bodies: &[Vec<u8>], db: &str) {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("taps.lua");
+    std::fs::write(&script, WRK_SCRIPT).expect("script");
+    let lines = dir.path().join("taps.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&lines).expect("bodies"));
+    for b in bodies {
+        f.write_all(b).expect("write");
+        f.write_all(b"\n").expect("write");
+    }
+    f.flush().expect("flush");
+    drop(f);
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{}", a.concurrency),
+            &format!("-d{}s", a.seconds),
+        ])
+        .arg("-s")
+        .arg(&script)
+        .arg(format!("{url}/v1/authorisations"))
+        .arg("--")
+        .arg(&lines)
+        .output()
+        .expect("run wrk (Debian package wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("WRK "))
+        .unwrap_or_else(|| panic!("wrk said: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [requests, approved, other, p50, p99, max, secs] = f[..] else {
+        panic!("unexpected wrk summary: {line}")
+    };
+    let kind = if db.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "service over HTTP, {kind}, wrk (separate process, 1 thread), {} connections, {:.1} s:",
+        a.concurrency, secs
+    );
+    println!(
+        "  {:.0} authorisations/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({approved} approved, {other} other, of {requests} answered)",
+        approved / secs,
+        p50 / 1e3,
+        p99 / 1e3,
+        max / 1e3,
+    );
+    assert!(
+        other == 0.0,
+        "every tap is genuine and distinct: prepare more --taps"
+    );
 }
