@@ -272,7 +272,8 @@ fn main() {
 /// order, one wrk thread so nothing is sent twice) and counts the answers
 /// whose `decision` is `approved`.
 const WRK_SCRIPT: &str = r#"
-local bodies, next_i, approved, other = {}, 1, 0, 0
+-- Globals, not locals: done() reads the counters with thread:get().
+bodies, next_i, approved, other = {}, 1, 0, 0
 function init(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
 end
