@@ -43,9 +43,11 @@
 //! Cross-checked against the table-driven `des` crate (a dev-dependency
 //! oracle only) in `tests/des_crosscheck.rs`.
 //!
-//! Cost: per round 4 spreads, 63 mux steps and the P groups, about 320
-//! instructions on thumbv7em (a third of them `movw`/`movt` for the `M`
-//! constants); the 16 subkeys take 3 words each (192 bytes per single-DES
+//! Cost: per round 4 spreads, 63 mux steps and the P groups. The 64 `M`
+//! words are read from a `static` through an opaque pointer, so LLVM loads
+//! them (`ldm`/`ldrd`/`ldr`) instead of materialising each with a
+//! `movw`/`movt` pair, which had been a third of a round's instructions on
+//! thumbv7em (issue 17: −14 % instructions on a TDES tap at opt-level 3); the 16 subkeys take 3 words each (192 bytes per single-DES
 //! key, 576 per `Tdes`). On thumbv6m LLVM turns `spread` into `muls` by 15:
 //! still constant time (the M0/M0+ multiplier has a fixed latency, 1 or 32
 //! cycles depending on the part) but slow on parts with the small
@@ -304,6 +306,13 @@ const fn sbox_anf() -> [u32; 64] {
 
 const M: [u32; 64] = sbox_anf();
 
+/// `M` in memory: [`sboxes`] reads its 64 words through an opaque pointer
+/// (`black_box`), so each costs one `ldr` at a fixed address instead of a
+/// `movw`/`movt` pair that LLVM materialises for a `const` (issue 17
+/// item 4: a third of a round's instructions were those pairs). The
+/// addresses are public and the same for every key and block.
+static M_TABLE: [u32; 64] = M;
+
 /// Permutation P as rotation groups: output bit `i` (1-based, position
 /// `32 - i`) takes S-box output bit `P[i]` (position `32 - P[i]`).
 #[allow(clippy::indexing_slicing)] // const evaluation only
@@ -380,42 +389,43 @@ fn perm_p(y: u32) -> u32 {
 }
 
 /// All eight S-boxes at once. `x0..x5` are the lane input words for index
-/// bits 0..5 (b6, b5, b4, b3, b2, b1); see [`sbox_anf`]. Constant entries of
-/// `M` that are zero for every lane fold away at compile time.
+/// bits 0..5 (b6, b5, b4, b3, b2, b1); see [`sbox_anf`]. The words of `M`
+/// are loaded from [`M_TABLE`] (no entry of it is zero for every lane).
 #[inline(always)]
 fn sboxes(x0: u32, x1: u32, x2: u32, x3: u32, x4: u32, x5: u32) -> u32 {
-    let a0 = M[0] ^ (x0 & M[1]);
-    let a1 = M[2] ^ (x0 & M[3]);
-    let a2 = M[4] ^ (x0 & M[5]);
-    let a3 = M[6] ^ (x0 & M[7]);
-    let a4 = M[8] ^ (x0 & M[9]);
-    let a5 = M[10] ^ (x0 & M[11]);
-    let a6 = M[12] ^ (x0 & M[13]);
-    let a7 = M[14] ^ (x0 & M[15]);
-    let a8 = M[16] ^ (x0 & M[17]);
-    let a9 = M[18] ^ (x0 & M[19]);
-    let a10 = M[20] ^ (x0 & M[21]);
-    let a11 = M[22] ^ (x0 & M[23]);
-    let a12 = M[24] ^ (x0 & M[25]);
-    let a13 = M[26] ^ (x0 & M[27]);
-    let a14 = M[28] ^ (x0 & M[29]);
-    let a15 = M[30] ^ (x0 & M[31]);
-    let a16 = M[32] ^ (x0 & M[33]);
-    let a17 = M[34] ^ (x0 & M[35]);
-    let a18 = M[36] ^ (x0 & M[37]);
-    let a19 = M[38] ^ (x0 & M[39]);
-    let a20 = M[40] ^ (x0 & M[41]);
-    let a21 = M[42] ^ (x0 & M[43]);
-    let a22 = M[44] ^ (x0 & M[45]);
-    let a23 = M[46] ^ (x0 & M[47]);
-    let a24 = M[48] ^ (x0 & M[49]);
-    let a25 = M[50] ^ (x0 & M[51]);
-    let a26 = M[52] ^ (x0 & M[53]);
-    let a27 = M[54] ^ (x0 & M[55]);
-    let a28 = M[56] ^ (x0 & M[57]);
-    let a29 = M[58] ^ (x0 & M[59]);
-    let a30 = M[60] ^ (x0 & M[61]);
-    let a31 = M[62] ^ (x0 & M[63]);
+    let m: &[u32; 64] = core::hint::black_box(&M_TABLE);
+    let a0 = m[0] ^ (x0 & m[1]);
+    let a1 = m[2] ^ (x0 & m[3]);
+    let a2 = m[4] ^ (x0 & m[5]);
+    let a3 = m[6] ^ (x0 & m[7]);
+    let a4 = m[8] ^ (x0 & m[9]);
+    let a5 = m[10] ^ (x0 & m[11]);
+    let a6 = m[12] ^ (x0 & m[13]);
+    let a7 = m[14] ^ (x0 & m[15]);
+    let a8 = m[16] ^ (x0 & m[17]);
+    let a9 = m[18] ^ (x0 & m[19]);
+    let a10 = m[20] ^ (x0 & m[21]);
+    let a11 = m[22] ^ (x0 & m[23]);
+    let a12 = m[24] ^ (x0 & m[25]);
+    let a13 = m[26] ^ (x0 & m[27]);
+    let a14 = m[28] ^ (x0 & m[29]);
+    let a15 = m[30] ^ (x0 & m[31]);
+    let a16 = m[32] ^ (x0 & m[33]);
+    let a17 = m[34] ^ (x0 & m[35]);
+    let a18 = m[36] ^ (x0 & m[37]);
+    let a19 = m[38] ^ (x0 & m[39]);
+    let a20 = m[40] ^ (x0 & m[41]);
+    let a21 = m[42] ^ (x0 & m[43]);
+    let a22 = m[44] ^ (x0 & m[45]);
+    let a23 = m[46] ^ (x0 & m[47]);
+    let a24 = m[48] ^ (x0 & m[49]);
+    let a25 = m[50] ^ (x0 & m[51]);
+    let a26 = m[52] ^ (x0 & m[53]);
+    let a27 = m[54] ^ (x0 & m[55]);
+    let a28 = m[56] ^ (x0 & m[57]);
+    let a29 = m[58] ^ (x0 & m[59]);
+    let a30 = m[60] ^ (x0 & m[61]);
+    let a31 = m[62] ^ (x0 & m[63]);
     let b0 = a0 ^ (x1 & a1);
     let b1 = a2 ^ (x1 & a3);
     let b2 = a4 ^ (x1 & a5);
