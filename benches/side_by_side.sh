@@ -16,6 +16,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install -q pyemv==1.5.0
+export PYTHONWARNINGS=ignore  # pyemv via cryptography warns on every 8-byte TDES key
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ITEMS=$(mktemp --suffix=.json)
 trap 'rm -f "$ITEMS"' EXIT
