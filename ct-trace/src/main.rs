@@ -189,7 +189,7 @@ pub const NO_KAT: &[u8] = &[];
 use Kind::*;
 use controls::CT_CONTROL;
 #[cfg(feature = "p256")]
-use ops::p256::{CT_DEVICE_KEY, CT_ECDH_PRIV, CT_SIGN_KEY};
+use ops::p256::{CT_DEVICE_KEY, CT_ECDH_PRIV, CT_SIGN_KEY, CT_SIGN_RNG};
 use ops::*;
 
 /// Every entry point. One line each: name, function, secrets, known answer.
@@ -239,6 +239,7 @@ pub static CT_ENTRIES: &[Entry] = &[
     e!("otp_totp_sha256", otp_totp_sha256, [s!(CT_OTP_SHA256, Bytes)], b"46119246"),
     e!("otp_totp_sha512", otp_totp_sha512, [s!(CT_OTP_SHA512, Bytes)], b"90693936"),
     e!("payment_code", payment_code, [s!(CT_PC_SECRET, Bytes)], b"251335561230961460"),
+    e!("payment_code_ndef", payment_code_ndef, [s!(CT_PC_SECRET, Bytes)], &NDEF_CODE),
     e!("payment_code_qr", payment_code_qr, [s!(CT_QR_TEXT, AsciiDigits)], &h::<56>("FE73FC16D06E86BB7545DBAF2EC12D07FAAFE01A005EDED245DB8DF6C8F002F3B6680050AFF8BE705895BAFA9DD7CB2E88CF050E5FE11500")),
     e!("cpm_qr_payload", cpm_build, [s!(CT_CPM_IMK, Bytes), s!(CT_CPM_DPAN, AsciiDigits)], CPM_PAYLOAD),
     // ---- P-256 (feature `p256`, Cortex-M4/M33 image) ----
@@ -247,13 +248,19 @@ pub static CT_ENTRIES: &[Entry] = &[
     #[cfg(feature = "p256")]
     e!("p256_sign", p256::sign, [s!(CT_SIGN_KEY, P256Scalar)], &p256::RFC6979_SAMPLE_LOW_S),
     #[cfg(feature = "p256")]
+    e!("p256_sign_hedged", p256::sign_hedged, [s!(CT_SIGN_KEY, P256Scalar), s!(CT_SIGN_RNG, Bytes)], &p256::HEDGED_SAMPLE_LOW_S),
+    #[cfg(feature = "p256")]
     e!("p256_device_key_restore", p256::device_key_restore, [s!(CT_DEVICE_KEY, P256Scalar)], NO_KAT),
     #[cfg(feature = "p256")]
     e!("p256_envelope_open", p256::envelope_open, [s!(CT_DEVICE_KEY, P256Scalar)], &[0x11; 16]),
     #[cfg(feature = "p256")]
     e!("p256_request_build", p256::request_build, [s!(CT_SIGN_KEY, P256Scalar)], NO_KAT),
-    // ---- to come (built by others now): the cloud profiles' device side,
-    //      one line each here, same shape. ----
+    // ---- cloud profiles, device side (VCPS CVN '43', the LUK wallet, MCBP) ----
+    e!("vcps_qvsdc_tap", vcps_qvsdc_tap, [s!(CT_VCPS_LUK, Bytes)], &VCPS_AC),
+    e!("vcps_msd_value", vcps_msd, [s!(CT_VCPS_MSD_LUK, Bytes)], b"573"),
+    e!("luk_wallet_tap", luk_wallet_tap, [s!(CT_VCPS_LUK, Bytes)], &VCPS_AC_IAD),
+    e!("mcbp_dual_ac", mcbp_dual_ac, [s!(CT_MCBP_SUK, Bytes), s!(CT_MCBP_SK_MD, Bytes), s!(CT_MCBP_PIN, AsciiDigits)], &MCBP_AC),
+    e!("mcbp_cvc3", mcbp_cvc3, [s!(CT_CVC3_SUK, Bytes), s!(CT_CVC3_SK_MD, Bytes), s!(CT_CVC3_PIN, AsciiDigits)], &[0x00, 0xE2, 0x00, 0x8A]),
 ];
 
 /// Where the driver stops a run: the entry point returns here.

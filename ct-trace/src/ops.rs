@@ -499,6 +499,34 @@ pub extern "C" fn payment_code() {
     }
 }
 
+// ndef-code-0 (codes.json: ndeflib 0.3.3's encoder): the same code as an
+// NFC Forum external-type NDEF record, as the band taps it.
+pub const NDEF_CODE: [u8; 38] =
+    h("D4111274617063727970742E6465763A636F6465323531333335353631323330393631343630");
+
+/// The payment code (as `payment_code`), then its NDEF record.
+pub extern "C" fn payment_code_ndef() {
+    use tapcrypt::code::otp::OtpSecret;
+    use tapcrypt::code::payment::{Alias, FORMAT_V1, PaymentCodeCredential, RoutingPrefix};
+    use tapcrypt::code::render::{NDEF_TYPE_CODE, ndef_record};
+    let mut rec = [0u8; 64];
+    let r = (|| {
+        let secret = OtpSecret::new(&get(addr_of!(CT_PC_SECRET))).ok()?;
+        let cred = PaymentCodeCredential::new(
+            secret,
+            RoutingPrefix::new(25).ok()?,
+            Alias::parse("33556123").ok()?,
+            &FORMAT_V1,
+        );
+        let code = cred.code(black_box(59), black_box(0)).ok()?.to_ascii();
+        Some(ndef_record(NDEF_TYPE_CODE, &code, &mut rec).ok()?.len())
+    })();
+    match r {
+        Some(n) => out(rec.get(..n).unwrap_or(&[])),
+        None => out_err(),
+    }
+}
+
 // qr-code-0 (codes.json: segno and qrcode agree): the code's QR symbol,
 // mask 6. The digits are secret until shown.
 secret!(CT_QR_TEXT, 18, *b"251335561230961460");
@@ -586,6 +614,194 @@ pub extern "C" fn cpm_build() {
     }
 }
 
+// ------------------------------------------ cloud profiles (device side)
+
+// vcps_qvsdc_ac-s001 (cloud.json: CryptoCarver's code run on seeded inputs,
+// cross-checked by an independent implementation of SPEC-CLOUD.md): the LUK
+// of key index 8348173, the terminal data and the CVN '43' IAD (9F10) → 9F26.
+secret!(CT_VCPS_LUK, 16, h("2F59E3A7245787098DFF42981EC1AE48"));
+const VCPS_MIN: [u8; 33] = h("000057903431000000031995097880000480000978340707093281DA7F200092C0");
+const VCPS_IAD: [u8; 32] = h("1F43016E000000000052732F6108348173000000000000000000000000000000");
+pub const VCPS_AC: [u8; 8] = h("AAA9072DB33A3243");
+/// 9F26 ‖ 9F10 of the same vector (the wallet builds the IAD itself).
+pub const VCPS_AC_IAD: [u8; 40] =
+    h("AAA9072DB33A32431F43016E000000000052732F6108348173000000000000000000000000000000");
+
+/// The band's VCPS tap: the LUK received from the token service (its TDES
+/// schedule expanded at install), bound to the IAD's key index, MACs the
+/// terminal data and the CVR (qVSDC, CVN '43').
+pub extern "C" fn vcps_qvsdc_tap() {
+    use tapcrypt::emv::cloud::vcps::{Luk, LukBytes, VcpsIad};
+    let r = (|| {
+        let iad = VcpsIad::parse(black_box(&VCPS_IAD)).ok()?;
+        let luk = Luk::new(
+            LukBytes::from_bytes(&get(addr_of!(CT_VCPS_LUK))),
+            iad.key_index(),
+        );
+        let txn = TransactionData::from_slice(black_box(&VCPS_MIN)).ok()?;
+        luk.qvsdc_ac(&txn, &iad).ok()
+    })();
+    out_ac(r);
+}
+
+// vcps_msd-s001 (cloud.json, as above): LUK of key index 1002539, ATC 1000,
+// device type E7E1…34 → MSD verification value 573.
+secret!(CT_VCPS_MSD_LUK, 16, h("47902CA0607FD4950BC2801A5C749274"));
+
+/// The VCPS MSD verification value (3 digits of the decimalised
+/// TDES_LUK(ATC ‖ DT[2..8])).
+pub extern "C" fn vcps_msd() {
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, LukBytes};
+    let r = (|| {
+        let ki = KeyIndex::parse(black_box("1002539")).ok()?;
+        let luk = Luk::new(LukBytes::from_bytes(&get(addr_of!(CT_VCPS_MSD_LUK))), ki);
+        Some(
+            luk.msd_value(Atc(h("1000")), black_box(&h("E7E1786E38086234")))
+                .to_ascii(),
+        )
+    })();
+    match r {
+        Some(v) => out(&v),
+        None => out_err(),
+    }
+}
+
+/// The LUK wallet's tap: install the LUK with its limits, reserve the tap
+/// against them, serialise the slot's usage (as before the flash write),
+/// then compute the cryptogram and the IAD under the reserved LUK. The
+/// limits, amount and time are public; the LUK is secret.
+pub extern "C" fn luk_wallet_tap() {
+    use tapcrypt::cloud_wallet::LukWallet;
+    use tapcrypt::emv::cloud::vcps::{KeyIndex, Luk, LukBytes};
+    use tapcrypt::lifecycle::{Currency, LowWater, UseLimits};
+    const NOW: u64 = 1_796_194_800; // 2026-12-02 07:00 UTC
+    let r = (|| {
+        let ki = KeyIndex::parse(black_box("8348173")).ok()?;
+        let luk = Luk::new(LukBytes::from_bytes(&get(addr_of!(CT_VCPS_LUK))), ki);
+        let limits = UseLimits {
+            max_uses: 5,
+            not_before: NOW - 3600,
+            not_after: NOW + 24 * 3600,
+            max_amount: 100_000_000,
+            currency: Currency::from_numeric(978).ok()?,
+            low_water: LowWater::default(),
+        };
+        let mut w = LukWallet::<2>::new();
+        w.install_new(luk, limits).ok()?;
+        let txn = TransactionData::from_slice(black_box(&VCPS_MIN)).ok()?;
+        let res = w.reserve(black_box(NOW), &txn).ok()?;
+        black_box(w.usage_bytes(res.slot())?);
+        let (ac, iad) = w
+            .tap(res, &txn, 0x01, h("6E000000"), h("000052732F61"))
+            .ok()?;
+        let mut o = [0u8; 40];
+        o[..8].copy_from_slice(&ac.0);
+        o[8..].copy_from_slice(&iad.to_bytes());
+        Some(o)
+    })();
+    match r {
+        Some(o) => out(&o),
+        None => out_err(),
+    }
+}
+
+// mcbp_ac-001 (cloud.json: the MCBP SDK's asserted values; SUK_CL_UMD and
+// SK_CL_MD of its DcSukTest credential, mobile PIN 1234): AC_UMD (9F26) and
+// AC_MD[0..5] (IAD[11..16]).
+secret!(CT_MCBP_SUK, 16, h("FC24AF40DA0D2E8F5A83D7933CF521B6"));
+secret!(CT_MCBP_SK_MD, 16, h("225BC8E86ED81A00F9CF9C74A6653BD5"));
+secret!(CT_MCBP_PIN, 4, *b"1234");
+const MCBP_MIN: [u8; 33] = h("00000000050000000000000000560020000000097814120300935306871B800001");
+const MCBP_CVR: [u8; 6] = h("A54100040000");
+/// AC_UMD ‖ AC_MD[0..5].
+pub const MCBP_AC: [u8; 13] = h("279F5D1D37EDF611D5C9129739");
+
+fn mcbp_keys(
+    atc: Atc,
+    suk: *const [u8; 16],
+    md: *const [u8; 16],
+    pin: *const [u8; 4],
+) -> Option<tapcrypt::emv::cloud::mcbp::UnlockedKeys> {
+    use tapcrypt::emv::cloud::mcbp::{MaskedUmdKey, MobilePin, SingleUseKey, SingleUseKeys};
+    let keys = SingleUseKeys::contactless(
+        atc,
+        SingleUseKey::from_bytes(&get(md)),
+        MaskedUmdKey::from_bytes(&get(suk)),
+    );
+    let digits = get(pin);
+    let pin = MobilePin::parse(core::str::from_utf8(&digits).ok()?).ok()?;
+    Some(keys.unlock(pin))
+}
+
+/// The band's MCBP tap: the mobile PIN unlocks the masked UMD key, then the
+/// dual AC (two retail MACs) and the IAD; the single-use keys are consumed.
+pub extern "C" fn mcbp_dual_ac() {
+    use tapcrypt::emv::cloud::mcbp::{McbpProfile, McbpTap};
+    let r = (|| {
+        let txn = TransactionData::from_slice(black_box(&MCBP_MIN)).ok()?;
+        let keys = mcbp_keys(
+            txn.atc,
+            addr_of!(CT_MCBP_SUK),
+            addr_of!(CT_MCBP_SK_MD),
+            addr_of!(CT_MCBP_PIN),
+        )?;
+        let mut template = [0u8; 18];
+        template[0] = 0x01;
+        template[1] = 0x14;
+        let profile = McbpProfile {
+            iad_template: template,
+            pin_iv_cvc3_track2: [0; 2],
+        };
+        let tap = McbpTap {
+            txn,
+            cvr: MCBP_CVR,
+            dac: [0; 2],
+            icc_dynamic_number: [0; 8],
+        };
+        let d = keys.contactless_ac(&profile, &tap).ok()?;
+        let mut o = [0u8; 13];
+        o[..8].copy_from_slice(&d.ac.0);
+        o[8..].copy_from_slice(d.iad.get(11..16)?);
+        Some(o)
+    })();
+    match r {
+        Some(o) => out(&o),
+        None => out_err(),
+    }
+}
+
+// mcbp_cvc3-s002 (cloud.json: the MCBP SDK's CCC.4.4 code on seeded inputs,
+// cross-checked independently): SUK_CL_UMD, SK_CL_MD, PIN 4037, PIN IV
+// CBEA, UN 19124676, ATC 0064 → CVC3 00E2, CryptoATC 008A.
+secret!(CT_CVC3_SUK, 16, h("6186A8DEFCA5B2C2DA0F5E5DF9CF6C69"));
+secret!(CT_CVC3_SK_MD, 16, h("0213B1DC05EFA634D6DBE379FC0A5B88"));
+secret!(CT_CVC3_PIN, 4, *b"4037");
+
+/// The band's MCBP mag-stripe tap: PIN unlock, then the dual CVC3.
+/// Output: CVC3 ‖ CryptoATC.
+pub extern "C" fn mcbp_cvc3() {
+    use tapcrypt::emv::UnpredictableNumber;
+    use tapcrypt::emv::cloud::mcbp::McbpProfile;
+    let r = (|| {
+        let keys = mcbp_keys(
+            Atc(h("0064")),
+            addr_of!(CT_CVC3_SUK),
+            addr_of!(CT_CVC3_SK_MD),
+            addr_of!(CT_CVC3_PIN),
+        )?;
+        let profile = McbpProfile {
+            iad_template: [0; 18],
+            pin_iv_cvc3_track2: h("CBEA"),
+        };
+        let c = keys.cvc3(&profile, UnpredictableNumber(black_box(h("19124676"))));
+        Some([c.cvc3[0], c.cvc3[1], c.crypto_atc[0], c.crypto_atc[1]])
+    })();
+    match r {
+        Some(o) => out(&o),
+        None => out_err(),
+    }
+}
+
 // ------------------------------------------------------------- P-256
 
 #[cfg(feature = "p256")]
@@ -615,6 +831,15 @@ pub mod p256 {
     pub const RFC6979_SAMPLE_LOW_S: [u8; 64] = h(
         "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf37160834e36ad29a83bf2bc9385e491d6099c8fdf9d1ed67aa7ea5f51f93782857a9",
     );
+    // The hedged signature (RFC 6979 with the RNG's 32 bytes as additional
+    // data, §3.6) of "sample" under the same key, low S, the RNG output
+    // being HMAC-SHA256(5A*32, 1 as u64 BE) (TestRng's first block):
+    // python-ecdsa 0.19.2 `sign_deterministic(..., extra_entropy=ad)`, which
+    // also reproduces RFC6979_SAMPLE_LOW_S without the extra entropy.
+    secret!(CT_SIGN_RNG, 32, [0x5A; 32]);
+    pub const HEDGED_SAMPLE_LOW_S: [u8; 64] = h(
+        "b92601e20f912692b33fded199933cf6c5f052727e8795aee6faa07a2183790a27c6eaf5d52ab1bea2b44cbbdae7ac7344515d7a840c14c8c5e4ceadd26063b3",
+    );
     // The device key of the envelope fixture (no_std-check/fixtures).
     secret!(CT_DEVICE_KEY, 32, [0x4D; 32]);
     const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../../no_std-check/fixtures/envelope.bin");
@@ -635,6 +860,20 @@ pub mod p256 {
         use tapcrypt::provision::EcdsaSigningKey;
         match EcdsaSigningKey::from_secret_bytes(&get(addr_of!(CT_SIGN_KEY))) {
             Ok(k) => out(&k.sign(black_box(b"sample")).to_p1363()),
+            Err(_) => out_err(),
+        }
+    }
+
+    /// Hedged signing: the secret key and the RNG output (here a TestRng
+    /// keyed with a secret buffer: its output is as secret as a TRNG's).
+    pub extern "C" fn sign_hedged() {
+        use tapcrypt::provision::EcdsaSigningKey;
+        match EcdsaSigningKey::from_secret_bytes(&get(addr_of!(CT_SIGN_KEY))) {
+            Ok(k) => {
+                let mut rng =
+                    tapcrypt::__internal::TestRng::with_key(&get(addr_of!(CT_SIGN_RNG)), 0);
+                out(&k.sign_with_rng(&mut rng, black_box(b"sample")).to_p1363())
+            }
             Err(_) => out_err(),
         }
     }
