@@ -8,31 +8,39 @@
 # a real entry point diverges (other than a known finding in expected.txt),
 # a known answer is wrong, or a secret has no effect.
 #
-#   ct-trace/run.sh            # CI: opt-level 3 (the firmware profile), M0+ and M4
+#   ct-trace/run.sh            # CI: opt-level 3 (the firmware profile), M0+, M4 and M33
 #   ct-trace/run.sh --offline  # opt-levels 3, s, z on M0+, M4 and M33, P-256 in full
 #   CT_TRACE_RANDOM=4 ct-trace/run.sh     # more random values per secret
+#   CT_TRACE_CORES=m33 CT_TRACE_PROFILES=z ct-trace/run.sh --offline   # one cell
 #
 # P-256 runs ~9-19 M instructions per call under a per-instruction Python
-# hook (~1.5 us each): in CI only ECDH runs, with the original and the
-# all-bits-flipped key; the key restore, signing, the provisioning request
-# and the envelope install run offline (--offline).
+# hook (~1.5 us each on an idle core): in CI it runs on the M4 image only,
+# ECDH and hedged ECDSA signing (secret key and secret RNG output), each
+# secret with its all-bits-flipped value only, one process per entry point;
+# the M33 image is built without P-256 in CI. Deterministic signing, the key
+# restore, the provisioning request and the envelope install, random
+# values, and P-256 on the M33 run offline (--offline).
 #
 # The traces of the images run in parallel (one process each; trace.py is
 # single-threaded). Results (JSON per core/profile) go to ct-trace/results/.
 set -euo pipefail
 cd "$(dirname "$0")"
 PROFILES=${CT_TRACE_PROFILES:-3}
-CORES=${CT_TRACE_CORES:-m0 m4}
+CORES=${CT_TRACE_CORES:-m0 m4 m33}
 RANDOM_VALUES=${CT_TRACE_RANDOM:-2}
-# P-256 entry points on the M4/M33 images (millions of instructions each).
+# P-256 entry points (millions of instructions each): the cores whose image
+# gets them, and the entry globs; each comma-separated glob runs as a
+# process of its own (they are the long ones).
 P256=${CT_TRACE_P256:-1}
-P256_ENTRIES=${CT_TRACE_P256_ENTRIES-p256_ecdh}
+P256_CORES=${CT_TRACE_P256_CORES-m4}
+P256_ENTRIES=${CT_TRACE_P256_ENTRIES-p256_ecdh,p256_sign_hedged}
 P256_LIGHT=${CT_TRACE_P256_LIGHT-p256_*}
 if [ "${1:-}" = --offline ]; then
   shift
   PROFILES=${CT_TRACE_PROFILES:-3 s z}
   CORES=${CT_TRACE_CORES:-m0 m4 m33}
-  P256_ENTRIES=${CT_TRACE_P256_ENTRIES-p256_*}
+  P256_CORES=${CT_TRACE_P256_CORES-m4 m33}
+  P256_ENTRIES=${CT_TRACE_P256_ENTRIES-p256_ecdh,p256_sign,p256_sign_hedged,p256_device_key_restore,p256_envelope_open,p256_request_build}
   P256_LIGHT=${CT_TRACE_P256_LIGHT-p256_envelope_open,p256_request_build}
 fi
 
@@ -67,7 +75,7 @@ for p in $PROFILES; do
   for c in $CORES; do
     t=$(target_of "$c")
     feats=()
-    if [ "$c" != m0 ] && [ "$P256" = 1 ]; then feats=(--features p256); fi
+    if [ "$P256" = 1 ] && [[ " $P256_CORES " == *" $c "* ]]; then feats=(--features p256); fi
     dir=target/opt-$p
     echo "--- build: $c ($t), opt-level $p ${feats[*]}"
     CARGO_PROFILE_RELEASE_OPT_LEVEL=$p cargo build -q --release --target "$t" "${feats[@]}" --target-dir "$dir"
@@ -77,9 +85,13 @@ for p in $PROFILES; do
       --json "results/$c-opt$p.json" "$@" > "results/$c-opt$p.log" 2>&1 &
     jobs_+=("$!:results/$c-opt$p.log")
     if [ ${#feats[@]} -gt 0 ] && [ -n "$P256_ENTRIES" ]; then
-      .venv/bin/python trace.py "$elf" "${common[@]}" --entries "$P256_ENTRIES" --light "$P256_LIGHT" \
-        --json "results/$c-opt$p-p256.json" "$@" > "results/$c-opt$p-p256.log" 2>&1 &
-      jobs_+=("$!:results/$c-opt$p-p256.log")
+      IFS=, read -ra globs <<< "$P256_ENTRIES"
+      for g in "${globs[@]}"; do
+        n=$c-opt$p-${g//\*/all}
+        .venv/bin/python trace.py "$elf" "${common[@]}" --entries "$g" --light "$P256_LIGHT" \
+          --json "results/$n.json" "$@" > "results/$n.log" 2>&1 &
+        jobs_+=("$!:results/$n.log")
+      done
     fi
   done
 done
@@ -93,4 +105,5 @@ for j in "${jobs_[@]}"; do
   cat "$log"
   [ "$rc" = 0 ] || fail=1
 done
+echo "--- ct-trace: ${SECONDS} s wall for the step (builds and traces)"
 exit $fail

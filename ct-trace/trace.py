@@ -481,7 +481,7 @@ def check_entry(img, core, entry, n_random, rng, watched):
         orig = img.read(s.addr, s.len)
         for label, v in alternatives(s, orig, rng, n_random):
             runs.append((f"{s.name}={label}", [(s.addr, v)], s.name))
-    if len(entry.secrets) > 1:
+    if len(entry.secrets) > 1 and n_random > 0:  # (light mode: each secret flipped alone)
         runs.append(("all secrets flipped",
                      [(s.addr, alternatives(s, img.read(s.addr, s.len), rng, 0)[0][1]) for s in entry.secrets],
                      None))
