@@ -170,7 +170,11 @@ pub(crate) fn decimalise(src: &[u8], out: &mut [u8]) {
                     // count < 4 * src.len() < 256, so the byte cast is exact.
                     let differs = u32::from(mask_nonzero_u8((count ^ j) as u8) & 1);
                     let hit = take & (1 ^ differs);
-                    let m = (hit as u8).wrapping_neg();
+                    // The mask goes through a barrier: LLVM knows `hit` is
+                    // 0 or 1 and, on the Cortex-M0+ (no conditional move),
+                    // turned the masked select into a `beq` (ct-trace,
+                    // `vcps_msd_value`, issue 20).
+                    let m = core::hint::black_box((hit as u8).wrapping_neg());
                     *o = (*o & !m) | (value & m);
                 }
                 count += take;
