@@ -7,6 +7,11 @@
 //! usage and I/O errors (a path that cannot be read, a file that is not JSON
 //! or not a vector file). Errors go to stderr, the report to stdout.
 //!
+//! `--batch` also runs every EMV cryptogram-verification group through
+//! `tapcrypt::batch::verify_batch`, each vector's genuine ARQC batched with
+//! its 64 one-bit flips (each flip must fail only its own item); the closing
+//! line means the same as without it.
+//!
 //! A PATH may be a file (tapcrypt's layout or a whole Wycheproof file) or a
 //! directory, which is searched recursively for `*.json` files, so
 //! `tapcrypt vectors wycheproof/testvectors_v1` runs every file tapcrypt
@@ -17,10 +22,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::Value;
-use tapcrypt_vectors::{GroupReport, run_file};
+use tapcrypt_vectors::{GroupReport, run_file, run_file_batch};
 
 #[derive(Default)]
 struct Totals {
+    batch: bool,
     passed: usize,
     failed: usize,
     skipped: usize,
@@ -42,10 +48,19 @@ pub(crate) struct VectorsArgs {
     /// whole Wycheproof files (recognised by their "schema"), or directories of them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
+    /// Also run every cryptogram-verification group through
+    /// `batch::verify_batch`, each vector's genuine ARQC batched with its 64
+    /// one-bit flips (each flip must fail only its own item); a vector passes
+    /// only if both runs pass it.
+    #[arg(long)]
+    batch: bool,
 }
 
 pub(crate) fn run(args: &VectorsArgs) -> ExitCode {
-    let mut t = Totals::default();
+    let mut t = Totals {
+        batch: args.batch,
+        ..Totals::default()
+    };
     for path in &args.paths {
         let p = Path::new(path);
         if p.is_dir() {
@@ -108,7 +123,8 @@ fn run_one(path: &Path, walked: bool, t: &mut Totals) {
             return;
         }
     };
-    let reports = match run_file(&doc) {
+    let run = if t.batch { run_file_batch } else { run_file };
+    let reports = match run(&doc) {
         Ok(r) => r,
         Err(_) if walked && doc.get("vectors").is_none() && doc.get("testGroups").is_none() => {
             return;
@@ -147,6 +163,9 @@ fn print_report(r: &GroupReport, t: &mut Totals) {
     );
     if let Some(c) = &r.wycheproof {
         println!("    ({c})");
+    }
+    if let Some(b) = &r.batch {
+        println!("    ({b})");
     }
     for (id, why) in &r.failed {
         println!("    {id}: {why}");

@@ -398,3 +398,41 @@ fn wycheproof_fpe_schemas_run_natively() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("tcId 1:"), "{out}");
 }
+
+/// `--batch` (issue 16): the cryptogram groups of emv.json also go through
+/// `batch::verify_batch`, each vector with its 64 ARQC flips; the closing
+/// line is the one the plain run prints.
+#[test]
+fn batch_runs_the_same_vectors_with_the_same_closing_line() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-vectors/data/emv.json");
+    let (code, plain) = tapcrypt(&["vectors", path]);
+    assert_eq!(code, 0, "{plain}");
+    let (code, batched) = tapcrypt(&["vectors", "--batch", path]);
+    assert_eq!(code, 0, "{batched}");
+    assert_eq!(last_line(&batched), last_line(&plain));
+}
+
+/// A pyemv Visa CVN 18 vector with its ARQC changed fails under `--batch`
+/// too, by its id: the batch path does not accept what the single path
+/// refuses.
+#[test]
+fn batch_fails_a_tampered_arqc_by_id() {
+    let emv: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../test-vectors/data/emv.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut v = emv["vectors"]["cvn_visa_18"][0].clone();
+    let arqc = v["arqc"].as_str().unwrap().to_owned();
+    let flipped = if arqc.starts_with('0') { "1" } else { "0" };
+    v["arqc"] = serde_json::Value::String(format!("{flipped}{}", &arqc[1..]));
+    v["id"] = serde_json::Value::String("tampered-1".into());
+    let doc = serde_json::json!({"meta": {}, "vectors": {"cvn_visa_18": [v]}});
+    let f = write("tampered_batch.json", &doc.to_string());
+    let (code, out) = tapcrypt(&["vectors", "--batch", &f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tampered-1"), "{out}");
+}
