@@ -17,17 +17,34 @@
 //! The service answers "approved" only after that transaction's `COMMIT`
 //! returned.
 //!
-//! * **SQLite**: one writer task owns the only write connection and batches
-//!   the pending swaps of many requests into one `BEGIN IMMEDIATE … COMMIT`
-//!   (group commit: one WAL sync per batch, not per request); readers use a
-//!   separate pool (WAL lets them run beside the writer). The database runs
-//!   in WAL mode with `synchronous = FULL` by default: a committed approval
-//!   survives a crash of the process **and** a power loss (the WAL is synced
-//!   at every commit). [`SqliteSync::Normal`] syncs only at checkpoints: it
-//!   survives a crash of the process (the commit is in the OS page cache)
-//!   but may lose the last approvals on a power loss or kernel crash — their
-//!   ATCs could then be approved a second time. Use `Normal` only where that
-//!   is acceptable.
+//! * **SQLite** (one machine; the scale-out store is PostgreSQL): the
+//!   instance keeps a **directory** in memory: every card's record and
+//!   token runs, loaded at start-up and on enrolment, so a lookup is a hash
+//!   probe, not a round trip to a database thread (a card not in memory is
+//!   looked up in the database and added). One writer task owns the
+//!   only write connection and the directory's mutable state: it checks
+//!   each pending swap against the state in memory (which it alone
+//!   changes, and only after the database committed), writes every swap
+//!   that passed in one `BEGIN IMMEDIATE` transaction of two multi-row
+//!   statements (one `INSERT INTO approvals`, one `UPDATE cards … FROM
+//!   (VALUES …)` that still compares the old state: the database's own
+//!   compare-and-swap stays the second guard), and answers each request
+//!   only after `COMMIT` returned (group commit: one WAL sync per batch).
+//!   Should the database disagree with memory (a row count that is not the
+//!   number of swaps: another instance on the same file committed), the
+//!   batch is rolled back and applied again one approval at a time with the
+//!   database deciding each swap, and the batch's cards are read back into
+//!   memory before their requests retry. So a second instance on the same
+//!   file stays exactly-once (tested), only slower. The
+//!   database runs in WAL mode with `synchronous = FULL` by default: a
+//!   committed approval survives a crash of the process **and** a power
+//!   loss (the WAL is synced at every commit). [`SqliteSync::Normal`]
+//!   syncs only at checkpoints: it survives a crash of the process (the
+//!   commit is in the OS page cache) but may lose the last approvals on a
+//!   power loss or kernel crash — their ATCs could then be approved a
+//!   second time. Use `Normal` only where that is acceptable. After a
+//!   restart the directory is read back from the database, so memory never
+//!   holds a state the database does not.
 //! * **PostgreSQL**: each swap is one statement (a data-modifying CTE: the
 //!   `UPDATE … RETURNING` feeds the `INSERT INTO approvals`), so it is its
 //!   own transaction, over a pool; the server groups concurrent commits
@@ -41,7 +58,9 @@
 //!   `WHERE` against the row version the other transaction committed, so
 //!   the swap is exact across any number of service instances.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -49,7 +68,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, Row};
+use sqlx::{ConnectOptions, QueryBuilder, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config::CardEnrolment;
@@ -153,12 +172,15 @@ const MAX_BATCH: usize = 512;
 /// The store (cheap to clone: handles only).
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// SQLite: a read pool and the writer task's queue.
+    /// SQLite: the in-memory directory, a read pool (audits, tests) and
+    /// the writer task's queue.
     Sqlite {
         /// Readers.
         pool: SqlitePool,
         /// The writer task.
         writer: mpsc::Sender<WriteRequestHandle>,
+        /// Every card and token run, as committed.
+        directory: Arc<RwLock<Directory>>,
     },
     /// PostgreSQL: one pool for everything.
     Postgres(PgPool),
@@ -173,6 +195,121 @@ impl std::fmt::Debug for WriteRequestHandle {
             .field("card_id", &self.0.approval.card_id)
             .finish_non_exhaustive()
     }
+}
+
+/// The SQLite store's cards in memory: what a lookup reads. Only the writer
+/// task changes a card's state, after the database committed it; enrolment
+/// only adds cards.
+#[derive(Default)]
+pub struct Directory {
+    cards: HashMap<i64, CardRecord>,
+    by_pan: HashMap<String, i64>,
+    /// range → first sequence number → (last sequence number, card id).
+    runs: HashMap<String, BTreeMap<i64, (i64, i64)>>,
+}
+
+impl std::fmt::Debug for Directory {
+    // Counts only: no PAN reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("cards", &self.cards.len())
+            .field("ranges", &self.runs.len())
+            .finish()
+    }
+}
+
+impl Directory {
+    fn add_card(&mut self, card: CardRecord) {
+        // An enrolled card's state belongs to the writer: never overwrite.
+        if let std::collections::hash_map::Entry::Vacant(e) = self.cards.entry(card.id) {
+            self.by_pan.insert(card.pan.clone(), card.id);
+            e.insert(card);
+        }
+    }
+
+    fn add_run(&mut self, range: String, first: i64, last: i64, card_id: i64) {
+        self.runs
+            .entry(range)
+            .or_default()
+            .entry(first)
+            .or_insert((last, card_id));
+    }
+
+    fn by_pan(&self, pan: &str) -> Option<CardRecord> {
+        self.by_pan
+            .get(pan)
+            .and_then(|id| self.cards.get(id))
+            .cloned()
+    }
+
+    /// The run with the highest first sequence number that holds `seq`
+    /// (the SQL of the PostgreSQL path says the same).
+    fn by_token(&self, range: &str, seq: i64) -> Option<CardRecord> {
+        self.runs
+            .get(range)?
+            .range(..=seq)
+            .rev()
+            .find(|(_, (last, _))| *last >= seq)
+            .and_then(|(_, (_, id))| self.cards.get(id))
+            .cloned()
+    }
+}
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError("the card directory's lock is poisoned".to_owned())
+}
+
+/// Reads every card (or the one named `card_ref`) and its token runs into
+/// `directory`.
+async fn load_directory(
+    pool: &SqlitePool,
+    directory: &RwLock<Directory>,
+    card_ref: Option<&str>,
+) -> Result<(), StoreError> {
+    let (cards, runs) = match card_ref {
+        None => (
+            sqlx::query(
+                "SELECT id, card_ref, pan, psn, cvn, imk, replay_window, key_use FROM cards",
+            )
+            .fetch_all(pool)
+            .await?,
+            sqlx::query("SELECT range_id, first_seq, last_seq, card_id FROM token_runs")
+                .fetch_all(pool)
+                .await?,
+        ),
+        Some(r) => (
+            sqlx::query(
+                "SELECT id, card_ref, pan, psn, cvn, imk, replay_window, key_use \
+                 FROM cards WHERE card_ref = ?",
+            )
+            .bind(r)
+            .fetch_all(pool)
+            .await?,
+            sqlx::query(
+                "SELECT t.range_id, t.first_seq, t.last_seq, t.card_id FROM token_runs t \
+                 JOIN cards c ON c.id = t.card_id WHERE c.card_ref = ?",
+            )
+            .bind(r)
+            .fetch_all(pool)
+            .await?,
+        ),
+    };
+    let cards = cards
+        .iter()
+        .map(card_from_sqlite)
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = runs
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect::<Result<Vec<(String, i64, i64, i64)>, sqlx::Error>>()?;
+    let mut d = directory.write().map_err(poisoned)?;
+    for c in cards {
+        d.add_card(c);
+    }
+    for (range, first, last, card) in runs {
+        d.add_run(range, first, last, card);
+    }
+    Ok(())
 }
 
 fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
@@ -212,9 +349,15 @@ impl Store {
                 .min_connections(1)
                 .connect_with(opts)
                 .await?;
+            let directory = Arc::new(RwLock::new(Directory::default()));
+            load_directory(&pool, &directory, None).await?;
             let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(sqlite_writer(conn, rx));
-            Ok(Store::Sqlite { pool, writer: tx })
+            tokio::spawn(sqlite_writer(conn, rx, Arc::clone(&directory)));
+            Ok(Store::Sqlite {
+                pool,
+                writer: tx,
+                directory,
+            })
         } else {
             Err(StoreError(
                 "the database URL must start with sqlite: or postgres://".to_owned(),
@@ -251,7 +394,9 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         match self {
-            Store::Sqlite { pool, .. } => {
+            Store::Sqlite {
+                pool, directory, ..
+            } => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO cards (card_ref, pan, psn, cvn, imk, replay_window, key_use) \
@@ -284,6 +429,7 @@ impl Store {
                     .await?;
                 }
                 tx.commit().await?;
+                load_directory(pool, directory, Some(&card.card_ref)).await?;
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -329,14 +475,26 @@ impl Store {
     /// [`StoreError`].
     pub async fn card_by_pan(&self, pan: &str) -> Result<Option<CardRecord>, StoreError> {
         match self {
-            Store::Sqlite { pool, .. } => {
-                let row = sqlx::query(
-                    "SELECT id, card_ref, pan, psn, cvn, imk, replay_window, key_use FROM cards WHERE pan = ?",
-                )
-                .bind(pan)
-                .fetch_optional(pool)
-                .await?;
-                row.map(|r| card_from_sqlite(&r)).transpose()
+            Store::Sqlite {
+                pool, directory, ..
+            } => {
+                if let Some(card) = directory.read().map_err(poisoned)?.by_pan(pan) {
+                    return Ok(Some(card));
+                }
+                // Not in memory: unknown, or enrolled by another instance
+                // since this one started. The database says which.
+                let row = sqlx::query("SELECT card_ref FROM cards WHERE pan = ?")
+                    .bind(pan)
+                    .fetch_optional(pool)
+                    .await?;
+                match row {
+                    Some(r) => {
+                        let card_ref: String = r.try_get(0)?;
+                        load_directory(pool, directory, Some(&card_ref)).await?;
+                        Ok(directory.read().map_err(poisoned)?.by_pan(pan))
+                    }
+                    None => Ok(None),
+                }
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(
@@ -361,11 +519,14 @@ impl Store {
     ) -> Result<Option<CardRecord>, StoreError> {
         let seq = to_i64(seq, "sequence number")?;
         match self {
-            Store::Sqlite { pool, .. } => {
+            Store::Sqlite {
+                pool, directory, ..
+            } => {
+                if let Some(card) = directory.read().map_err(poisoned)?.by_token(range, seq) {
+                    return Ok(Some(card));
+                }
                 let row = sqlx::query(
-                    "SELECT c.id, c.card_ref, c.pan, c.psn, c.cvn, c.imk, \
-                     c.replay_window, c.key_use \
-                     FROM token_runs t JOIN cards c ON c.id = t.card_id \
+                    "SELECT c.card_ref FROM token_runs t JOIN cards c ON c.id = t.card_id \
                      WHERE t.range_id = ? AND t.first_seq <= ? AND t.last_seq >= ? \
                      ORDER BY t.first_seq DESC LIMIT 1",
                 )
@@ -374,7 +535,14 @@ impl Store {
                 .bind(seq)
                 .fetch_optional(pool)
                 .await?;
-                row.map(|r| card_from_sqlite(&r)).transpose()
+                match row {
+                    Some(r) => {
+                        let card_ref: String = r.try_get(0)?;
+                        load_directory(pool, directory, Some(&card_ref)).await?;
+                        Ok(directory.read().map_err(poisoned)?.by_token(range, seq))
+                    }
+                    None => Ok(None),
+                }
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(
@@ -534,9 +702,13 @@ fn card_from_pg(r: &sqlx::postgres::PgRow) -> Result<CardRecord, StoreError> {
 }
 
 /// The SQLite writer: waits for one swap, takes every other one already
-/// queued (up to [`MAX_BATCH`]), applies them all in one `BEGIN IMMEDIATE`
-/// transaction, and answers each only after `COMMIT` returned.
-async fn sqlite_writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<WriteRequestHandle>) {
+/// queued (up to [`MAX_BATCH`]), commits them together ([`commit_batch`]),
+/// and answers each only after `COMMIT` returned.
+async fn sqlite_writer(
+    mut conn: SqliteConnection,
+    mut rx: mpsc::Receiver<WriteRequestHandle>,
+    directory: Arc<RwLock<Directory>>,
+) {
     let mut batch: Vec<WriteRequest> = Vec::with_capacity(MAX_BATCH);
     while let Some(WriteRequestHandle(first)) = rx.recv().await {
         batch.push(first);
@@ -546,7 +718,7 @@ async fn sqlite_writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<WriteR
                 Err(_) => break,
             }
         }
-        match apply_batch(&mut conn, &batch).await {
+        match commit_batch(&mut conn, &directory, &batch).await {
             Ok(results) => {
                 for (req, res) in batch.drain(..).zip(results) {
                     let _ = req.reply.send(Ok(res));
@@ -562,7 +734,130 @@ async fn sqlite_writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<WriteR
     }
 }
 
-async fn apply_batch(
+/// Decides every swap of `batch` against the directory (a swap passes if
+/// the card's state is still the one its request read, and no earlier swap
+/// of the batch is for the same card), writes the ones that passed in one
+/// transaction, then — only once `COMMIT` returned — puts their new state
+/// in the directory.
+async fn commit_batch(
+    conn: &mut SqliteConnection,
+    directory: &RwLock<Directory>,
+    batch: &[WriteRequest],
+) -> Result<Vec<Committed>, StoreError> {
+    let mut results = vec![Committed::Conflict; batch.len()];
+    {
+        let d = directory.read().map_err(poisoned)?;
+        let mut cards = HashSet::with_capacity(batch.len());
+        for (req, res) in batch.iter().zip(results.iter_mut()) {
+            let a = &req.approval;
+            let current = d.cards.get(&a.card_id);
+            if current
+                .is_some_and(|c| c.replay_window == a.old_window && c.key_use == a.old_key_use)
+                && cards.insert(a.card_id)
+            {
+                *res = Committed::Yes;
+            }
+        }
+    }
+    let passed: Vec<&Approval> = batch
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| **r == Committed::Yes)
+        .map(|(req, _)| &req.approval)
+        .collect();
+    if passed.is_empty() {
+        return Ok(results);
+    }
+    if !write_swaps(conn, &passed).await? {
+        // The database disagrees with memory (or an ATC is already
+        // recorded): undo, and let the database decide one by one.
+        sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+        results = apply_one_by_one(conn, batch).await?;
+        // Memory was behind the database (another instance on the same
+        // file committed): read the batch's cards back, so the requests'
+        // retries decide on the state the database holds.
+        let mut ids = QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT id, replay_window, key_use FROM cards WHERE id IN (",
+        );
+        let mut list = ids.separated(", ");
+        for req in batch {
+            list.push_bind(req.approval.card_id);
+        }
+        ids.push(")");
+        let rows = ids.build().fetch_all(&mut *conn).await?;
+        let mut d = directory.write().map_err(poisoned)?;
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            if let Some(c) = d.cards.get_mut(&id) {
+                c.replay_window = r.try_get(1)?;
+                c.key_use = r.try_get(2)?;
+            }
+        }
+        return Ok(results);
+    }
+    let mut d = directory.write().map_err(poisoned)?;
+    for (req, res) in batch.iter().zip(&results) {
+        if *res == Committed::Yes {
+            let a = &req.approval;
+            if let Some(c) = d.cards.get_mut(&a.card_id) {
+                c.replay_window.clone_from(&a.new_window);
+                c.key_use.clone_from(&a.new_key_use);
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// One transaction, two statements, whatever the batch size. `Ok(false)`
+/// (transaction left open for the caller to roll back) when a statement
+/// touched fewer rows than there are swaps.
+async fn write_swaps(conn: &mut SqliteConnection, swaps: &[&Approval]) -> Result<bool, StoreError> {
+    let amounts = swaps
+        .iter()
+        .map(|a| to_i64(a.amount, "amount"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = u64::try_from(swaps.len()).map_err(|_| StoreError("batch size".to_owned()))?;
+    sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    // The (card, ATC) guard: a duplicate inserts nothing, and the count
+    // tells.
+    let mut insert = QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO approvals (card_id, atc, amount, currency) ",
+    );
+    insert.push_values(swaps.iter().zip(&amounts), |mut row, (a, amount)| {
+        row.push_bind(a.card_id)
+            .push_bind(i64::from(a.atc))
+            .push_bind(*amount)
+            .push_bind(i64::from(a.currency));
+    });
+    insert.push(" ON CONFLICT DO NOTHING");
+    if insert.build().execute(&mut *conn).await?.rows_affected() != n {
+        return Ok(false);
+    }
+    // The database's own compare-and-swap, for every card at once.
+    let mut update = QueryBuilder::<sqlx::Sqlite>::new(
+        "UPDATE cards SET replay_window = v.column2, key_use = v.column3 FROM (",
+    );
+    update.push_values(swaps, |mut row, a| {
+        row.push_bind(a.card_id)
+            .push_bind(a.new_window.as_slice())
+            .push_bind(a.new_key_use.as_slice())
+            .push_bind(a.old_window.as_slice())
+            .push_bind(a.old_key_use.as_slice());
+    });
+    update.push(
+        ") AS v WHERE cards.id = v.column1 \
+         AND cards.replay_window = v.column4 AND cards.key_use = v.column5",
+    );
+    if update.build().execute(&mut *conn).await?.rows_affected() != n {
+        return Ok(false);
+    }
+    sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+    Ok(true)
+}
+
+/// The slow path: each approval in turn, the database's compare-and-swap
+/// deciding, in one transaction.
+async fn apply_one_by_one(
     conn: &mut SqliteConnection,
     batch: &[WriteRequest],
 ) -> Result<Vec<Committed>, StoreError> {
