@@ -100,6 +100,7 @@ fn bench_batch(c: &mut Criterion) {
                 },
                 txn: s.txns[i],
                 card_data: cd,
+                cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
                 arqc: s.acs[i],
                 response: resp,
             })

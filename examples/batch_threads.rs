@@ -70,6 +70,7 @@ fn main() {
                     },
                     txn,
                     card_data: cd,
+                    cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
                     arqc,
                     response: resp,
                 }

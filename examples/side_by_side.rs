@@ -59,6 +59,7 @@ fn main() {
             },
             txn: TransactionData::from_slice(&hex(v["txn"].as_str().unwrap())).unwrap(),
             card_data: cd,
+            cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
             arqc: Cryptogram(hex(v["arqc"].as_str().unwrap()).try_into().unwrap()),
             response: resp,
         })

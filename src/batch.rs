@@ -17,6 +17,10 @@
 //!   [`VerifiedItem`] implements [`VerifiedAtc`], so the replay window
 //!   ([`AtcWindow::consume`](crate::lifecycle::AtcWindow::consume)) takes it
 //!   exactly as it takes a [`VerifiedArqc`](crate::emv::VerifiedArqc).
+//! * **Only an ARQC gets an ARPC.** Each item carries what its CID (9F27)
+//!   says the cryptogram is; an item whose CID is not ARQC is
+//!   [`Outcome::Rejected`], as on the single-item message path
+//!   ([`AuthorisationRequest::verify`](crate::emv::tlv::AuthorisationRequest::verify)).
 //! * **Per item, never "first failure wins".** Every item is processed;
 //!   a rejected or malformed item changes nothing for the others.
 //! * **Constant time per item.** A well-formed item always costs the same
@@ -36,18 +40,30 @@
 //! are verified 128 at a time, one DES instance per bit lane, from the IMK
 //! through the card key, the session key and the retail MAC to the
 //! comparison and the ARPC, the keys staying in bit-plane form between the
-//! stages. AES items (and TDES card data over 94 bytes) take the single-item
-//! path, one by one. The verdicts, ARPCs and errors are those of the
-//! single-item path (`tests/batch.rs` checks this item by item).
+//! stages. AES-128 items of the AES CVNs (Option C, common session key,
+//! ARPC Method 2) run **eight at a time** (`batch/aes_lanes.rs`, feature
+//! `batch-aes`, on by default; device builds without default features do
+//! not link the `aes` crate's `hazmat` API): one call
+//! of the `aes` crate's `hazmat::cipher_round_par` advances eight items,
+//! each under its own key, by one round (AES-NI / ARMv8 detected at run
+//! time, the crate's constant-time fixsliced rounds otherwise), from the
+//! IMK through the card key, the session key and the CMAC to the
+//! comparison and the ARPC. Other items (AES-192/256 keys, TDES card data
+//! over 94 bytes, malformed items) take the single-item path, one by one.
+//! The verdicts, ARPCs and errors are those of the single-item path
+//! (`tests/batch.rs` and `tests/batch_aes.rs` check this item by item).
 //!
 //! The types are `Send + Sync`: a batch can be split into chunks over
 //! threads (`examples/batch_threads.rs`).
 
+#[cfg(feature = "batch-aes")]
+mod aes_lanes;
 #[cfg(feature = "tdes")]
 mod tdes;
 
 use crate::emv::arpc::{Arpc, ArpcResponse};
 use crate::emv::cryptogram::{CardData, Cvn};
+use crate::emv::tlv::CryptogramType;
 use crate::emv::types::{Atc, Cryptogram, TransactionData};
 use crate::emv::{VerifiedAtc, sealed};
 use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
@@ -80,6 +96,13 @@ pub struct Authorisation<'a> {
     pub txn: TransactionData,
     /// The card data, validated for `cvn`.
     pub card_data: CardData<'a>,
+    /// What the cryptogram's CID (9F27) says it is. Only an ARQC verifies
+    /// here (and gets an ARPC): a TC or AAC item is
+    /// [`Rejected`](Outcome::Rejected), as
+    /// [`AuthorisationRequest::verify`](crate::emv::tlv::AuthorisationRequest::verify)
+    /// rejects it on the single-item path. The CID is public; the work done
+    /// for the item does not depend on it.
+    pub cryptogram_type: CryptogramType,
     /// The ARQC under verification.
     pub arqc: Cryptogram,
     /// What the ARPC answers (its method must be the CVN's).
@@ -193,10 +216,14 @@ pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<
     // TDES items are marked pending and verified together, bitsliced.
     for (item, slot) in items.iter().zip(out.iter_mut()) {
         #[cfg(feature = "tdes")]
-        let lanes = tdes::shape(item).is_some();
+        let tdes_lanes = tdes::shape(item).is_some();
         #[cfg(not(feature = "tdes"))]
-        let lanes = false;
-        *slot = if lanes {
+        let tdes_lanes = false;
+        #[cfg(feature = "batch-aes")]
+        let aes_lanes = aes_lanes::shape(item).is_some();
+        #[cfg(not(feature = "batch-aes"))]
+        let aes_lanes = false;
+        *slot = if tdes_lanes || aes_lanes {
             Outcome::Pending
         } else {
             verify_one(item)
@@ -204,6 +231,8 @@ pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<
     }
     #[cfg(feature = "tdes")]
     tdes::verify_pending(items, out);
+    #[cfg(feature = "batch-aes")]
+    aes_lanes::verify_pending(items, out);
     Ok(())
 }
 
@@ -248,7 +277,10 @@ fn verify_item(a: &Authorisation<'_>) -> Result<Outcome, Error> {
     // function only inside a `VerifiedItem`. Its errors depend only on the
     // response's public shape (method, proprietary-data length).
     let arpc = keys.arpc_unverified(&a.arqc, &a.response)?;
-    Ok(match keys.verify_arqc(&a.txn, &a.card_data, &a.arqc) {
+    let verdict = keys.verify_arqc(&a.txn, &a.card_data, &a.arqc);
+    // The CID is public: checked after the work, like the verdict.
+    Ok(match verdict {
+        Ok(_) if a.cryptogram_type != CryptogramType::Arqc => Outcome::Rejected(VerifyError),
         Ok(proof) => Outcome::Verified(VerifiedItem {
             cvn: a.cvn,
             atc: proof.atc(),

@@ -117,6 +117,7 @@ fn auth(o: &Owned, arqc: [u8; 8]) -> Authorisation<'_> {
         },
         txn: o.txn,
         card_data: o.cvn.card_data(&o.card_data).unwrap(),
+        cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
         arqc: Cryptogram(arqc),
         response: match o.arc {
             Some(arc) => ArpcResponse::Method1 { arc },
@@ -245,6 +246,7 @@ fn aes_items_malformed_items_and_the_replay_window() {
             },
             txn,
             card_data: cd,
+            cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
             arqc: ac,
             response: resp,
         });
@@ -402,6 +404,7 @@ fn tdes_lanes_match_the_single_item_path_across_shapes_and_runs() {
             key,
             txn: txns[i],
             card_data,
+            cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
             arqc,
             response,
         };

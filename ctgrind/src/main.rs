@@ -1523,6 +1523,7 @@ fn batch_verify() {
         key,
         txn: t,
         card_data: cd,
+        cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
         arqc: Cryptogram(secret(ac.0)),
         response: response_for(cvn),
     };

@@ -1,6 +1,7 @@
-//! Differential: `batch::verify_batch` over up to 8 fuzzed authorisations
-//! (any CVN, key algorithm, transaction data, card data, genuine / flipped /
-//! arbitrary cryptogram, either ARPC method) against the single-item path,
+//! Differential: `batch::verify_batch` over up to 12 fuzzed authorisations
+//! (any CVN, key algorithm, card key given or derived from an IMK, PAN,
+//! transaction data, card data, genuine / flipped / arbitrary cryptogram,
+//! either ARPC method, any CID) against the single-item path,
 //! item by item, and each item verified alone against the same item in the
 //! batch: no item's outcome depends on the others, an ARPC exists only for a
 //! verified ARQC and equals the single path's, a genuine AC always verifies.
@@ -9,9 +10,10 @@
 use libfuzzer_sys::fuzz_target;
 use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
 use tapcrypt::emv::cryptogram::ALL_CVNS;
+use tapcrypt::emv::tlv::CryptogramType;
 use tapcrypt::emv::{ArpcResponse, Cryptogram, Csu, ResponseCode, TransactionData};
 use tapcrypt::hazmat::arpc_unverified;
-use tapcrypt::{Algorithm, CardMasterKey};
+use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn};
 
 const ALGS: [Algorithm; 3] = [Algorithm::Tdes2, Algorithm::Aes128, Algorithm::Aes256];
 
@@ -26,7 +28,11 @@ fn take<'a>(data: &mut &'a [u8], n: usize) -> Vec<u8> {
 
 struct Raw {
     cvn: &'static tapcrypt::emv::Cvn,
+    /// The card key: given, or derived from `imk` and `pan` (which then
+    /// goes into the batch as `BatchKey::Issuer`).
     key: CardMasterKey,
+    imk: Option<(IssuerMasterKey, Pan)>,
+    cid: CryptogramType,
     txn: TransactionData,
     cd: Vec<u8>,
     ac_mode: u8,
@@ -37,7 +43,7 @@ struct Raw {
 
 fuzz_target!(|input: &[u8]| {
     let mut data = input;
-    let n = usize::from(take(&mut data, 1)[0] % 8) + 1;
+    let n = usize::from(take(&mut data, 1)[0] % 12) + 1;
     let mut raws = Vec::new();
     for _ in 0..n {
         let h = take(&mut data, 5);
@@ -46,7 +52,32 @@ fuzz_target!(|input: &[u8]| {
             continue; // its card data needs a DPAN; the single-path targets cover it
         }
         let alg = ALGS[usize::from(h[1]) % ALGS.len()];
-        let key = CardMasterKey::new(alg, &take(&mut data, alg.key_len())).expect("length");
+        let kb = take(&mut data, alg.key_len());
+        // h[1] bit 4: derive the card key from an IMK (the CVN's option).
+        let imk = if h[1] & 0x10 != 0 {
+            let digits: String = take(&mut data, 16)
+                .iter()
+                .map(|b| char::from(b'0' + b % 10))
+                .collect();
+            let pan = Pan::parse(&digits).expect("16 digits");
+            let imk = IssuerMasterKey::new(alg, &kb).expect("length");
+            Some((imk, pan))
+        } else {
+            None
+        };
+        let key = match &imk {
+            Some((i, p)) => match cvn.derive_card_key(i, p, Psn::ABSENT) {
+                Ok(k) => k,
+                Err(_) => continue, // IMK of the wrong cipher: the Card case covers it
+            },
+            None => CardMasterKey::new(alg, &kb).expect("length"),
+        };
+        // h[1] bits 5-6: the CID (ARQC twice as often).
+        let cid = match (h[1] >> 5) & 3 {
+            0 => CryptogramType::Tc,
+            1 => CryptogramType::Aac,
+            _ => CryptogramType::Arqc,
+        };
         let txn = TransactionData::from_slice(&take(&mut data, TransactionData::LEN)).expect("33");
         let cd_len = cvn.card_data.only.map_or(
             cvn.card_data.min + usize::from(h[2]) % (cvn.card_data.max - cvn.card_data.min + 1),
@@ -55,6 +86,8 @@ fuzz_target!(|input: &[u8]| {
         raws.push(Raw {
             cvn,
             key,
+            imk,
+            cid,
             txn,
             cd: take(&mut data, cd_len),
             ac_mode: h[3] % 3,
@@ -81,12 +114,20 @@ fuzz_target!(|input: &[u8]| {
             }
             _ => Cryptogram(r.ac),
         };
-        genuine.push(r.ac_mode == 0 && real.is_some());
+        genuine.push(r.ac_mode == 0 && real.is_some() && r.cid == CryptogramType::Arqc);
         items.push(Authorisation {
             cvn: r.cvn,
-            key: BatchKey::Card(&r.key),
+            key: match &r.imk {
+                Some((imk, pan)) => BatchKey::Issuer {
+                    imk,
+                    pan,
+                    psn: Psn::ABSENT,
+                },
+                None => BatchKey::Card(&r.key),
+            },
             txn: r.txn,
             card_data: cd,
+            cryptogram_type: r.cid,
             arqc: ac,
             response: if r.method1 {
                 ArpcResponse::Method1 {
@@ -106,23 +147,20 @@ fuzz_target!(|input: &[u8]| {
     for (i, (a, o)) in items.iter().zip(&out).enumerate() {
         // The single path.
         let want =
-            match a.cvn.transaction_keys(
-                match a.key {
-                    BatchKey::Card(k) => k,
-                    BatchKey::Issuer { .. } => unreachable!(),
-                },
-                a.txn.atc,
-                a.txn.un,
-            ) {
+            match a.cvn.transaction_keys(&raws[i].key, a.txn.atc, a.txn.un) {
                 Err(_) => None,
                 Ok(keys) => match arpc_unverified(&keys, &a.arqc, &a.response) {
                     Err(_) => None,
-                    Ok(arpc) => Some(keys.verify_arqc(&a.txn, &a.card_data, &a.arqc).ok().map(
-                        |v| {
-                            assert_eq!(v.arpc(&a.response).expect("checked"), arpc);
-                            arpc
-                        },
-                    )),
+                    // Only an ARQC (by its CID) verifies.
+                    Ok(arpc) => Some(
+                        keys.verify_arqc(&a.txn, &a.card_data, &a.arqc)
+                            .ok()
+                            .filter(|_| a.cryptogram_type == CryptogramType::Arqc)
+                            .map(|v| {
+                                assert_eq!(v.arpc(&a.response).expect("checked"), arpc);
+                                arpc
+                            }),
+                    ),
                 },
             };
         match (&want, o) {

@@ -781,6 +781,7 @@ pub(crate) fn cvn_group_batch(
                 },
                 txn: o.txn,
                 card_data,
+                cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
                 arqc: Cryptogram(arqc),
                 response,
             });
