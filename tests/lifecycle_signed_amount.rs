@@ -7,44 +7,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tapcrypt::emv::cloud::vcps::{self, KeyIndex, Luk, VcpsVerifier};
-use tapcrypt::emv::{
-    Atc, CoveredAmount, Cryptogram, TransactionData, UnpredictableNumber, VISA_CVN_18, VerifiedAtc,
-};
+use tapcrypt::emv::{Atc, CoveredAmount, VISA_CVN_18, VerifiedAtc};
 use tapcrypt::lifecycle::{BackendUsage, Currency, LimitError, LowWater, UseLimits};
-use tapcrypt::{Algorithm, CardMasterKey, IssuerMasterKey, Pan, Psn};
+use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
+
+mod common;
+
+// The pyemv Visa CVN 18 known answer used across the suite (tests/common):
+// ATC 001C, 40.00 CAD (9F02 000000004000, 5F2A 0124), ARQC 7A788EA6B8A3E733.
+use common::{ARQC, IAD as CARD_DATA, card_key, txn};
 
 fn imk() -> IssuerMasterKey {
-    IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap()
+    IssuerMasterKey::from_hex(Algorithm::Tdes2, common::IMK).unwrap()
 }
-
-fn card_key() -> CardMasterKey {
-    VISA_CVN_18
-        .derive_card_key(
-            &imk(),
-            &Pan::parse("1234567890123456").unwrap(),
-            Psn::ABSENT,
-        )
-        .unwrap()
-}
-
-/// The pyemv known answer used across the suite: Visa CVN 18, ATC 001C,
-/// 40.00 CAD (9F02 000000004000, 5F2A 0124), ARQC 7A788EA6B8A3E733.
-fn txn() -> TransactionData {
-    TransactionData {
-        amount_authorised: [0x00, 0x00, 0x00, 0x00, 0x40, 0x00],
-        terminal_country: [0x01, 0x24],
-        tvr: [0x80, 0x00, 0x04, 0x80, 0x00],
-        currency: [0x01, 0x24],
-        date: [0x19, 0x11, 0x05],
-        transaction_type: 0x01,
-        un: UnpredictableNumber([0x52, 0xBF, 0x45, 0x85]),
-        aip: [0x18, 0x00],
-        atc: Atc::from_u16(0x001C),
-        ..TransactionData::default()
-    }
-}
-const ARQC: Cryptogram = Cryptogram([0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33]);
-const CARD_DATA: [u8; 7] = [0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00];
 
 fn cad() -> Currency {
     Currency::from_numeric(124).unwrap()

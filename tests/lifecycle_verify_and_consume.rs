@@ -4,35 +4,14 @@
 //! test transaction (ARQC 7A788EA6B8A3E733) is the genuine tap.
 
 use tapcrypt::emv::tlv::AuthorisationRequest;
-use tapcrypt::emv::{ArpcResponse, Atc, Csu, TransactionData, UnpredictableNumber, VISA_CVN_18};
+use tapcrypt::emv::{ArpcResponse, Atc, Csu, TransactionData, VISA_CVN_18};
 use tapcrypt::lifecycle::{AtcVerdict, AtcWindow, Refusal};
-use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
 
-const IAD: [u8; 7] = [0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00];
-const ARQC: [u8; 8] = [0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33];
+mod common;
+use common::{IAD, card_key, txn};
 
-fn txn() -> TransactionData {
-    TransactionData {
-        amount_authorised: [0x00, 0x00, 0x00, 0x00, 0x40, 0x00],
-        terminal_country: [0x01, 0x24],
-        tvr: [0x80, 0x00, 0x04, 0x80, 0x00],
-        currency: [0x01, 0x24],
-        date: [0x19, 0x11, 0x05],
-        transaction_type: 0x01,
-        un: UnpredictableNumber([0x52, 0xBF, 0x45, 0x85]),
-        aip: [0x18, 0x00],
-        atc: Atc::from_u16(0x001C),
-        ..TransactionData::default()
-    }
-}
-
-fn card_key() -> tapcrypt::CardMasterKey {
-    let imk =
-        IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap();
-    VISA_CVN_18
-        .derive_card_key(&imk, &Pan::parse("1234567890123456").unwrap(), Psn::ABSENT)
-        .unwrap()
-}
+/// The genuine ARQC's bytes (tests/common).
+const ARQC: [u8; 8] = common::ARQC.0;
 
 #[test]
 fn verify_then_consume_once() {

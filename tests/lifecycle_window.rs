@@ -9,6 +9,8 @@ use tapcrypt::emv::Atc;
 use tapcrypt::hazmat::atc_window_apply_unverified as atc_window_apply;
 use tapcrypt::lifecycle::{AtcVerdict, AtcWindow};
 
+mod common;
+
 struct Rng(u64);
 impl Rng {
     /// splitmix64: deterministic, no dependency.
@@ -381,30 +383,11 @@ fn max_jump_zero_is_refused() {
 /// with one bit flipped yields no proof, so it cannot touch the window.
 #[test]
 fn consume_takes_a_verified_arqc() {
-    use tapcrypt::emv::{Cryptogram, TransactionData, UnpredictableNumber, VISA_CVN_18};
-    use tapcrypt::{Algorithm, IssuerMasterKey, Pan, Psn};
-    let imk =
-        IssuerMasterKey::from_hex(Algorithm::Tdes2, "0123456789ABCDEFFEDCBA9876543210").unwrap();
-    let pan = Pan::parse("1234567890123456").unwrap();
-    let mk = VISA_CVN_18
-        .derive_card_key(&imk, &pan, Psn::ABSENT)
-        .unwrap();
-    let txn = TransactionData {
-        amount_authorised: [0x00, 0x00, 0x00, 0x00, 0x40, 0x00],
-        terminal_country: [0x01, 0x24],
-        tvr: [0x80, 0x00, 0x04, 0x80, 0x00],
-        currency: [0x01, 0x24],
-        date: [0x19, 0x11, 0x05],
-        transaction_type: 0x01,
-        un: UnpredictableNumber([0x52, 0xBF, 0x45, 0x85]),
-        aip: [0x18, 0x00],
-        atc: Atc::from_u16(0x001C),
-        ..TransactionData::default()
-    };
-    let cd = VISA_CVN_18
-        .card_data(&[0x06, 0x01, 0x12, 0x03, 0xA0, 0xB8, 0x00])
-        .unwrap();
-    let arqc = Cryptogram([0x7A, 0x78, 0x8E, 0xA6, 0xB8, 0xA3, 0xE7, 0x33]);
+    use tapcrypt::emv::VISA_CVN_18;
+    let mk = common::card_key();
+    let txn = common::txn();
+    let cd = VISA_CVN_18.card_data(&common::IAD).unwrap();
+    let arqc = common::ARQC;
     let keys = VISA_CVN_18.transaction_keys(&mk, txn.atc, txn.un).unwrap();
 
     let w = AtcWindow::resume_after(atc(0x001B), 8).unwrap();
