@@ -21,8 +21,8 @@ use tapcrypt::emv::{
 };
 use tapcrypt::token::{Bin, Dpan, DpanRange, DpanRangeKey, ff1::Ff1};
 use tapcrypt::{
-    Algorithm, CardMasterKey, Cvc3Key, DcvvKey, IssuerCvc3Key, IssuerDcvvKey, IssuerMasterKey, Pan,
-    Psn,
+    Algorithm, CardMasterKey, Cvc3Key, DcvvKey, IssuerCvc3Key, IssuerDcvvKey, IssuerKey,
+    IssuerMasterKey, Pan, Psn,
 };
 
 #[derive(Subcommand)]
@@ -60,6 +60,9 @@ pub(crate) enum Calc {
     Dpan(DpanCmd),
     /// The 18-digit offline payment code (format 1) of a credential.
     Code(CodeArgs),
+    /// Signed provisioning envelopes (tapcrypt profile v2).
+    #[command(subcommand)]
+    Envelope(EnvelopeCmd),
 }
 
 /// A failure: the message, and the exit status (2: input, 1: did not verify).
@@ -95,6 +98,7 @@ pub(crate) fn run(c: Calc, json: bool) -> ExitCode {
         Calc::Ff1(c) => ff1(c),
         Calc::Dpan(c) => dpan(c),
         Calc::Code(a) => code(&a),
+        Calc::Envelope(EnvelopeCmd::Open(a)) => envelope_open(&a, json),
     };
     match r {
         Ok(out) => {
@@ -295,6 +299,24 @@ pub(crate) enum Derive {
         #[arg(long)]
         key_index: String,
     },
+    /// [INFERRED, not confirmed by any public value] Mastercard MCBP single-use key (SUK).
+    ///
+    /// INFERRED: the issuer-side SUK derivation is not published. This computes
+    /// the construction tapcrypt guesses (feature `mcbp-inferred-skd`,
+    /// `IssuedSingleUseKeys::derive_inferred`): SUK = EMV common session key of
+    /// the role's ICC MK with R = ATC ‖ 00…00, one distinct ICC MK per role
+    /// (contactless UMD / MD, remote UMD / MD). Use the keys your token service
+    /// actually issued unless you have confirmed this against your scheme's HSM.
+    #[cfg(feature = "mcbp-inferred-skd")]
+    #[command(name = "mcbp-suk")]
+    McbpSuk {
+        /// The role's ICC master key (two-key TDES), hex.
+        #[arg(long)]
+        icc_mk: String,
+        /// The ATC the single-use key is for, 2 bytes hex.
+        #[arg(long)]
+        atc: String,
+    },
 }
 
 fn derive(d: Derive) -> R<Out> {
@@ -348,6 +370,22 @@ fn derive(d: Derive) -> R<Out> {
             Ok(vec![
                 ("luk", up(luk.expose_secret())),
                 ("kcv", up(&luk.kcv().0)),
+            ])
+        }
+        #[cfg(feature = "mcbp-inferred-skd")]
+        Derive::McbpSuk { icc_mk, atc: a } => {
+            let mk = key_from!(CardMasterKey, "icc_mk", Family::Tdes, &icc_mk);
+            if mk.algorithm() != Algorithm::Tdes2 {
+                return Err(bad("icc_mk", "must be a two-key TDES key (16 bytes)"));
+            }
+            let suk = derive::session_key_ac(&mk, atc(&a)?).map_err(at("icc_mk"))?;
+            Ok(vec![
+                ("suk", up(suk.expose_secret())),
+                ("kcv", up(&suk.kcv().0)),
+                (
+                    "note",
+                    "INFERRED: SUK = EMV CSK(ICC MK, ATC); no public value confirms it".into(),
+                ),
             ])
         }
     }
@@ -733,6 +771,50 @@ pub(crate) struct DerivedKeyArgs {
     psn: String,
 }
 
+/// The per-card key types `DerivedKeyArgs` builds from hex: the card keys
+/// and the issuer keys they derive from (each role type's own `new`).
+trait NewKey: Sized {
+    fn new_key(alg: Algorithm, key: &[u8]) -> Result<Self, tapcrypt::Error>;
+}
+
+macro_rules! new_key {
+    ($($t:ty),*) => {$(
+        impl NewKey for $t {
+            fn new_key(alg: Algorithm, key: &[u8]) -> Result<Self, tapcrypt::Error> {
+                <$t>::new(alg, key)
+            }
+        }
+    )*};
+}
+new_key!(DcvvKey, IssuerDcvvKey, Cvc3Key, IssuerCvc3Key);
+
+impl DerivedKeyArgs {
+    /// The card's key of issuer-key type `I`'s family (`IssuerDcvvKey` →
+    /// `DcvvKey`, `IssuerCvc3Key` → `Cvc3Key`): `--mk` as given, or `--imk`
+    /// derived for the PAN and PSN by `--option`.
+    fn card_key<I>(&self, p: &Pan) -> R<I::Card>
+    where
+        I: IssuerKey + NewKey,
+        I::Card: NewKey,
+    {
+        match (&self.mk, &self.imk) {
+            (Some(mk), _) => {
+                let b = hex("mk", mk)?;
+                let alg = algorithm("mk", Family::Tdes, b.len())?;
+                I::Card::new_key(alg, &b).map_err(at("mk"))
+            }
+            (None, Some(imk)) => {
+                let b = hex("imk", imk)?;
+                let alg = algorithm("imk", Family::Tdes, b.len())?;
+                let imk = I::new_key(alg, &b).map_err(at("imk"))?;
+                derive::derive_card_key(self.option.method(), &imk, p, psn(&self.psn)?)
+                    .map_err(at("imk"))
+            }
+            (None, None) => Err(Fail(2, "give --mk or --imk".into())),
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct DcvvArgs {
     #[command(flatten)]
@@ -750,15 +832,7 @@ pub(crate) struct DcvvArgs {
 
 fn dcvv(a: &DcvvArgs) -> R<Out> {
     let p = pan(&a.key.pan)?;
-    let k: DcvvKey = match (&a.key.mk, &a.key.imk) {
-        (Some(mk), _) => key_from!(DcvvKey, "mk", Family::Tdes, mk),
-        (None, Some(imk)) => {
-            let imk = key_from!(IssuerDcvvKey, "imk", Family::Tdes, imk);
-            derive::derive_card_key(a.key.option.method(), &imk, &p, psn(&a.key.psn)?)
-                .map_err(at("imk"))?
-        }
-        (None, None) => return Err(Fail(2, "give --mk or --imk".into())),
-    };
+    let k = a.key.card_key::<IssuerDcvvKey>(&p)?;
     let d = cvv::dcvv(&k, &p, &a.expiry, &a.service_code, atc(&a.atc)?).map_err(at("expiry"))?;
     Ok(vec![(
         "dcvv",
@@ -786,15 +860,7 @@ pub(crate) struct Cvc3Args {
 
 fn cvc3(a: &Cvc3Args) -> R<Out> {
     let p = pan(&a.key.pan)?;
-    let k: Cvc3Key = match (&a.key.mk, &a.key.imk) {
-        (Some(mk), _) => key_from!(Cvc3Key, "mk", Family::Tdes, mk),
-        (None, Some(imk)) => {
-            let imk = key_from!(IssuerCvc3Key, "imk", Family::Tdes, imk);
-            derive::derive_card_key(a.key.option.method(), &imk, &p, psn(&a.key.psn)?)
-                .map_err(at("imk"))?
-        }
-        (None, None) => return Err(Fail(2, "give --mk or --imk".into())),
-    };
+    let k = a.key.card_key::<IssuerCvc3Key>(&p)?;
     let iv = match (&a.track, &a.ivcvc3) {
         (Some(t), _) => cvv::ivcvc3(&k, &hex("track", t)?).map_err(at("mk"))?,
         (None, Some(i)) => hex_n("ivcvc3", i)?,
@@ -975,4 +1041,128 @@ fn code(a: &CodeArgs) -> R<Out> {
         ("alias", alias_ascii),
         ("code", String::from_utf8_lossy(&c.to_ascii()).into_owned()),
     ])
+}
+
+// ---------------------------------------------------------------------------
+// envelope open
+
+#[derive(Subcommand)]
+pub(crate) enum EnvelopeCmd {
+    /// Verify and open an envelope as the device does: signature under the
+    /// pinned token-service key, counter, request binding, recipient, ECDH +
+    /// KDF, TR-31 unwrap. Prints the counter, each key block's header fields,
+    /// key and KCV, and the DPANs. Nothing is installed anywhere.
+    Open(EnvelopeOpenArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct EnvelopeOpenArgs {
+    /// The device's P-256 private key (the recipient), 32 bytes hex.
+    #[arg(long)]
+    device_key: String,
+    /// The token service's pinned ECDSA P-256 public key, SEC1 uncompressed (65 bytes, 04‖X‖Y) hex.
+    #[arg(long)]
+    tsp_key: String,
+    /// The hash of the request the device has outstanding (SHA-256 of the signed request), 32 bytes hex …
+    #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+    request_hash: Option<String>,
+    /// … or the signed request itself, hex (its SHA-256 is the binding).
+    #[arg(long)]
+    request: Option<String>,
+    /// The last envelope counter the device installed (the envelope's must be greater).
+    #[arg(long, default_value_t = 0)]
+    last_counter: u64,
+    /// The envelope, hex.
+    envelope: String,
+}
+
+/// Capacity of the opened credential set: the format's maxima (16 key blocks,
+/// 255 DPANs), so the calculator opens every well-formed envelope.
+const ENVELOPE_KEYS: usize = 16;
+const ENVELOPE_DPANS: usize = 255;
+
+fn envelope_open(a: &EnvelopeOpenArgs, json: bool) -> R<Out> {
+    use tapcrypt::provision::envelope::open_envelope;
+    use tapcrypt::provision::request::request_hash;
+    use tapcrypt::provision::{DeviceKeyPair, EcdsaVerifyingKey, ProvisionError};
+
+    let device = DeviceKeyPair::from_secret_bytes(&hex_n("device_key", &a.device_key)?)
+        .map_err(at("device_key"))?;
+    let tsp = EcdsaVerifyingKey::from_sec1(&hex("tsp_key", &a.tsp_key)?).map_err(at("tsp_key"))?;
+    let outstanding = match (&a.request_hash, &a.request) {
+        (Some(h), _) => hex_n::<32>("request_hash", h)?,
+        (None, Some(r)) => request_hash(&hex("request", r)?),
+        (None, None) => return Err(Fail(2, "give --request-hash or --request".into())),
+    };
+    let env = hex("envelope", &a.envelope)?;
+    let mut creds = open_envelope::<ENVELOPE_KEYS, ENVELOPE_DPANS>(
+        &device,
+        &tsp,
+        a.last_counter,
+        Some(&outstanding),
+        &env,
+    )
+    .map_err(|e| match e {
+        ProvisionError::Verify(_) => not_verified("the envelope's signature (under --tsp-key)"),
+        ProvisionError::Replay { .. } => bad("last_counter", e),
+        ProvisionError::NotRequested => bad(
+            if a.request.is_some() {
+                "request"
+            } else {
+                "request_hash"
+            },
+            e,
+        ),
+        // Malformed input (structure, points, key blocks, another device's
+        // envelope), and whatever variant a later version adds.
+        _ => bad("envelope", e),
+    })?;
+    let ascii = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let keys: Vec<serde_json::Value> = creds
+        .keys()
+        .map(|k| {
+            serde_json::json!({
+                "usage": ascii(&k.usage()),
+                "mode_of_use": ascii(&[k.mode_of_use()]),
+                "key_version": ascii(&k.key_version()),
+                "algorithm": format!("{:?}", k.key().algorithm()),
+                "key": up(k.key().expose_secret()),
+                "kcv": up(&k.key().kcv().0),
+            })
+        })
+        .collect();
+    let dpans: Vec<String> = std::iter::from_fn(|| creds.take_dpan())
+        .map(|d| {
+            let mut b = [0u8; 19];
+            ascii(d.write_ascii(&mut b))
+        })
+        .collect();
+    let counter = creds.counter().to_string();
+    if json {
+        return Ok(vec![
+            ("counter", counter),
+            ("keys", serde_json::Value::Array(keys).to_string()),
+            ("dpans", serde_json::json!(dpans).to_string()),
+        ]);
+    }
+    let mut out = vec![("counter", counter)];
+    for k in &keys {
+        let f = |n: &str| k[n].as_str().unwrap_or_default().to_string();
+        out.push((
+            "key",
+            format!(
+                "usage {} mode {} version {} {} {} (KCV {})",
+                f("usage"),
+                f("mode_of_use"),
+                f("key_version"),
+                f("algorithm"),
+                f("key"),
+                f("kcv")
+            ),
+        ));
+    }
+    for d in dpans {
+        out.push(("dpan", d));
+    }
+    Ok(out)
 }

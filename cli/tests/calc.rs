@@ -660,3 +660,285 @@ fn offline_payment_code() {
     bad_prefix[4] = "9";
     input_error(&bad_prefix, "field `prefix`");
 }
+
+/// `envelope open` on the firmware's committed fixture
+/// (`no_std-check/fixtures/`, see `tests/firmware_fixture.rs`): an envelope
+/// built once from chosen inputs — device key 4D×32, token-service key 75×32,
+/// request hash 52×32, counter 1, one AES-128 ICC MK (usage E0) of 11×16 and
+/// three DPANs. The expected output is those inputs, not anything the open
+/// path computed.
+mod envelope_fixture {
+    pub const DEVICE_KEY: &str = "4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D4D";
+    pub const REQUEST_HASH: &str =
+        "5252525252525252525252525252525252525252525252525252525252525252";
+    pub const MK_AC: &str = "11111111111111111111111111111111";
+    pub const DPANS: [&str; 3] = ["4895370012345671", "4895370012345689", "4895370012345697"];
+
+    pub fn file(name: &str) -> String {
+        let p = format!(
+            "{}/../no_std-check/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(p)
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
+    }
+}
+
+#[test]
+fn envelope_open_fixture() {
+    use envelope_fixture::*;
+    let env = file("envelope.bin");
+    let tsp = file("tsp_public.bin");
+    let args = |env: &str, rh: &str, last: &str, dev: &str| -> Vec<String> {
+        [
+            "envelope",
+            "open",
+            "--device-key",
+            dev,
+            "--tsp-key",
+            tsp.as_str(),
+            "--request-hash",
+            rh,
+            "--last-counter",
+            last,
+            env,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let a = args(&env, REQUEST_HASH, "0", DEVICE_KEY);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let j = json(&a);
+    assert_eq!(j["counter"], "1");
+    let keys = j["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["usage"], "E0");
+    assert_eq!(keys[0]["mode_of_use"], "X");
+    assert_eq!(keys[0]["key_version"], "01");
+    assert_eq!(keys[0]["algorithm"], "Aes128");
+    assert_eq!(keys[0]["key"], MK_AC);
+    assert_eq!(j["dpans"], serde_json::json!(DPANS));
+    // The text form carries the same values.
+    let text = ok(&a);
+    assert!(text.starts_with("counter: 1\n"), "{text}");
+    assert!(
+        text.contains(&format!("usage E0 mode X version 01 Aes128 {MK_AC}")),
+        "{text}"
+    );
+    for d in DPANS {
+        assert!(text.contains(&format!("dpan: {d}")), "{text}");
+    }
+
+    // A bit flipped in the signature: does not verify (exit 1).
+    let mut bad_sig = env.clone().into_bytes();
+    let last = bad_sig.len() - 1;
+    bad_sig[last] = if bad_sig[last] == b'0' { b'1' } else { b'0' };
+    let bad_sig = String::from_utf8(bad_sig).unwrap();
+    let a = args(&bad_sig, REQUEST_HASH, "0", DEVICE_KEY);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = tapcrypt(&a);
+    assert_eq!(r.code, 1, "{}{}", r.out, r.err);
+    assert!(r.err.contains("signature") && r.out.is_empty(), "{}", r.err);
+
+    // Each refusal names its field.
+    for (env_, rh, last, dev, field) in [
+        (
+            env.as_str(),
+            &"53".repeat(32)[..],
+            "0",
+            DEVICE_KEY,
+            "field `request_hash`",
+        ),
+        (
+            env.as_str(),
+            REQUEST_HASH,
+            "1",
+            DEVICE_KEY,
+            "field `last_counter`",
+        ),
+        (
+            env.as_str(),
+            REQUEST_HASH,
+            "0",
+            &"4E".repeat(32)[..],
+            "field `envelope`",
+        ),
+        (
+            env.as_str(),
+            REQUEST_HASH,
+            "0",
+            &"4D".repeat(31)[..],
+            "field `device_key`",
+        ),
+        (
+            env.as_str(),
+            &"52".repeat(31)[..],
+            "0",
+            DEVICE_KEY,
+            "field `request_hash`",
+        ),
+        (
+            &env[..env.len() - 1],
+            REQUEST_HASH,
+            "0",
+            DEVICE_KEY,
+            "field `envelope`",
+        ),
+        (
+            &env[..200],
+            REQUEST_HASH,
+            "0",
+            DEVICE_KEY,
+            "field `envelope`",
+        ),
+    ] {
+        let a = args(env_, rh, last, dev);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        input_error(&a, field);
+    }
+    // Another device's key: the envelope names its recipient.
+    let a = args(&env, REQUEST_HASH, "0", &"4E".repeat(32));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    assert!(tapcrypt(&a).err.contains("another device"));
+    // A malformed pinned key.
+    input_error(
+        &[
+            "envelope",
+            "open",
+            "--device-key",
+            DEVICE_KEY,
+            "--tsp-key",
+            &tsp[2..],
+            "--request-hash",
+            REQUEST_HASH,
+            &env,
+        ],
+        "field `tsp_key`",
+    );
+    // --request instead of --request-hash: a request whose SHA-256 is not
+    // the one the envelope answers is refused by name.
+    input_error(
+        &[
+            "envelope",
+            "open",
+            "--device-key",
+            DEVICE_KEY,
+            "--tsp-key",
+            &tsp,
+            "--request",
+            "00",
+            &env,
+        ],
+        "field `request`",
+    );
+}
+
+/// \[INFERRED\] `derive mcbp-suk`: the construction the feature documents,
+/// SUK = EMV common session key of the ICC MK with R = ATC ‖ 00…, checked
+/// against pyemv's `derive_common_sk` docstring example (csk_tdes-001: ICC
+/// MK 0123…3210, ATC 001C). This confirms the verb computes what its help
+/// says; no public value confirms that Mastercard derives SUKs this way.
+#[cfg(feature = "mcbp-inferred-skd")]
+#[test]
+fn derive_mcbp_suk_inferred() {
+    let v = vector("emv.json", "csk_tdes", "csk_tdes-001");
+    assert_eq!(s(&v, "r"), "001C000000000000");
+    let j = json(&[
+        "derive",
+        "mcbp-suk",
+        "--icc-mk",
+        s(&v, "icc_mk"),
+        "--atc",
+        "001C",
+    ]);
+    assert_eq!(j["suk"], s(&v, "session_key"));
+    assert_eq!(j["kcv"], s(&v, "session_key_kcv"));
+    assert!(j["note"].as_str().unwrap().contains("INFERRED"));
+    let help = ok(&["derive", "--help"]);
+    assert!(
+        help.contains("mcbp-suk") && help.contains("INFERRED"),
+        "{help}"
+    );
+    input_error(
+        &[
+            "derive",
+            "mcbp-suk",
+            "--icc-mk",
+            s(&v, "icc_mk"),
+            "--atc",
+            "1C",
+        ],
+        "field `atc`",
+    );
+    // Three-key TDES is refused (the inferred construction is two-key TDES).
+    input_error(
+        &[
+            "derive",
+            "mcbp-suk",
+            "--icc-mk",
+            &"0123456789ABCDEF".repeat(3),
+            "--atc",
+            "001C",
+        ],
+        "field `icc_mk`",
+    );
+}
+
+/// Without the feature the inferred derivation is not offered at all.
+#[cfg(not(feature = "mcbp-inferred-skd"))]
+#[test]
+fn derive_mcbp_suk_needs_the_feature() {
+    assert_eq!(
+        tapcrypt(&["derive", "mcbp-suk", "--icc-mk", "00", "--atc", "0000"]).code,
+        2
+    );
+}
+
+/// dCVV and CVC3 share one key helper (`--mk`, or `--imk` derived by
+/// `--option`): both paths of both verbs give pyemv's / jPOS's values, and
+/// a bad key names the flag it came from.
+#[test]
+fn dcvv_cvc3_key_paths() {
+    let v = vector("emv.json", "cvc3", "cvc3-001");
+    let tail = [
+        "--pan",
+        s(&v, "pan"),
+        "--track",
+        s(&v, "track_data"),
+        "--un",
+        s(&v, "un"),
+        "--atc",
+        s(&v, "atc"),
+    ]
+    .map(String::from);
+    let j = json(&with(&["cvc3", "--mk", s(&v, "icc_cvc3_key")], &tail));
+    assert_eq!(j["cvc3"], s(&v, "cvc3"));
+    input_error(&with(&["cvc3", "--mk", "0123"], &tail), "field `mk`");
+    input_error(&with(&["cvc3", "--imk", "01234567"], &tail), "field `imk`");
+    // Option C needs an AES issuer key: a TDES IMK is refused by name.
+    input_error(
+        &with(
+            &["cvc3", "--imk", s(&v, "imk_cvc3"), "--option", "c"],
+            &tail,
+        ),
+        "field `imk`",
+    );
+    let v = vector("emv.json", "dcvv_visa", "dcvv_visa-001");
+    let tail = [
+        "--pan",
+        s(&v, "pan"),
+        "--expiry",
+        s(&v, "expiry_yymm"),
+        "--service-code",
+        s(&v, "service_code"),
+        "--atc",
+        s(&v, "atc"),
+    ]
+    .map(String::from);
+    input_error(&with(&["dcvv", "--imk", "ZZ"], &tail), "field `imk`");
+    assert_eq!(tapcrypt(&with(&["dcvv"], &tail)).code, 2);
+}
