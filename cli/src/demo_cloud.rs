@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use crate::demo::{fail, hex, step};
+use crate::demo::{fail, hex, step, step_once};
 use tapcrypt::emv::cloud::mcbp::{
     self, IssuedKeyBatch, IssuedSingleUseKeys, McbpIad, McbpProfile, McbpTap, McbpVerdict,
     MobilePin, SingleUseKey,
@@ -173,7 +173,7 @@ fn mcbp_tap() -> Result<(), ExitCode> {
         icc_dynamic_number: [0; 8],
     };
     let entered = MobilePin::parse(pin).map_err(|e| fail("PIN", e))?;
-    let dual = step(
+    let dual = step_once(
         "band: unlock UMD key with the PIN, dual AC (2 MACs)",
         || creds.unlock(entered).contactless_ac(&profile, &tap),
     )
@@ -186,7 +186,7 @@ fn mcbp_tap() -> Result<(), ExitCode> {
 
     // Backend: both cryptograms, from the keys it issued.
     let iad = McbpIad::parse(&dual.iad, &profile).map_err(|e| fail("IAD parse", e))?;
-    let verdict = step("backend: verify AC_UMD and AC_MD (2 MACs)", || {
+    let verdict = step_once("backend: verify AC_UMD and AC_MD (2 MACs)", || {
         mcbp::verify_contactless(&mut store, &tap.txn, &iad, &dual.ac)
     })
     .map_err(|e| fail("MCBP verification", e))?;

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use crate::demo::{fail, step};
+use crate::demo::{fail, step, step_once};
 use tapcrypt::code::backend::{
     CodeAccountState, CodeRefusal, CodeVerifier, GuessPolicy, SkewWindow,
 };
@@ -171,7 +171,7 @@ fn cpm_qr_nfc() -> Result<(), ExitCode> {
     .map_err(|e| fail("ARQC", e))?;
     let mut text = [0u8; cpm::MAX_TEXT];
     let aid = [0xA0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10];
-    let payload = step("band: CPM TLV (85 CPV01, 61{4F,5A,63}) + base64", || {
+    let payload = step_once("band: CPM TLV (85 CPV01, 61{4F,5A,63}) + base64", || {
         cpm::build_base64(
             &CpmContents {
                 aid: &aid,
@@ -192,7 +192,7 @@ fn cpm_qr_nfc() -> Result<(), ExitCode> {
         String::from_utf8_lossy(&payload)
     );
     let mut qr = Box::new(QrBuffers::new());
-    let m = step("band: QR matrix for the display", || {
+    let m = step_once("band: QR matrix for the display", || {
         render::qr_matrix(&payload, None, &mut qr)
     })
     .map_err(|e| fail("QR", e))?;

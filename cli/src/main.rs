@@ -29,11 +29,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a tap on the device and its authorisation on the backend.
-    Demo,
+    Demo(DemoArgs),
     /// Run known-answer vector files through tapcrypt's public API.
     Vectors(vectors::VectorsArgs),
     #[command(flatten)]
     Calc(Box<calc::Calc>),
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Runs per timed step: each prints the median host time of one run.
+    #[arg(long, default_value_t = demo::DEFAULT_RUNS, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    runs: u64,
 }
 
 fn main() -> ExitCode {
@@ -42,7 +49,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     match cli.command {
-        Command::Demo => demo::run(),
+        Command::Demo(a) => demo::run(a.runs),
         Command::Vectors(a) => vectors::run(&a),
         Command::Calc(c) => calc::run(*c, cli.json),
     }

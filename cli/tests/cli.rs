@@ -298,8 +298,18 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn demo_runs_and_verifies() {
-    let (code, out) = tapcrypt(&["demo"]);
+    let (code, out) = tapcrypt(&["demo", "--runs", "3"]);
     assert_eq!(code, 0, "{out}");
+    // Both Mastercard taps run (CVN 16 and 17), and the times say what they are.
+    assert!(
+        out.contains("== Mastercard CVN 16") && out.contains("== Mastercard CVN 17"),
+        "{out}"
+    );
+    assert!(
+        out.contains("host times: the median wall-clock time of one run over 3 runs"),
+        "{out}"
+    );
+    assert!(out.contains("µs (1 run)"), "{out}");
     assert!(
         out.contains("ARQC verified") && out.contains("ARPC verified"),
         "{out}"
