@@ -4,7 +4,8 @@
 # card, IMK -> card key -> session key -> AC -> compare -> ARPC), one run.
 # Installs pyemv from PyPI into a venv, makes the authorisations with pyemv,
 # times pyemv, then times tapcrypt on them (checking every ARQC verifies and
-# every ARPC equals pyemv's) and prints the ratios.
+# every ARPC equals pyemv's) and prints the ratios. Then tapcrypt batch vs
+# single on as many EMV common AES authorisations (pyemv has no AES CVN).
 #
 #   benches/side_by_side.sh [ITEMS]      # default 20000
 # Env: SIDE_BY_SIDE_VENV (default target/side_by_side-venv).
