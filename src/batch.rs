@@ -63,7 +63,7 @@ mod tdes;
 
 use crate::emv::arpc::{Arpc, ArpcResponse};
 use crate::emv::cryptogram::{CardData, Cvn};
-use crate::emv::tlv::CryptogramType;
+use crate::emv::tlv::{AuthorisationRequest, CryptogramType};
 use crate::emv::types::{Atc, Cryptogram, TransactionData};
 use crate::emv::{VerifiedAtc, sealed};
 use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, VerifyError};
@@ -107,6 +107,31 @@ pub struct Authorisation<'a> {
     pub arqc: Cryptogram,
     /// What the ARPC answers (its method must be the CVN's).
     pub response: ArpcResponse<'a>,
+}
+
+impl<'a> Authorisation<'a> {
+    /// The item for a parsed authorisation message: its pinned CVN, CID,
+    /// transaction data, card data and cryptogram, so the batch checks the
+    /// CID exactly as [`AuthorisationRequest::verify`] does.
+    ///
+    /// # Errors
+    /// As [`AuthorisationRequest::card_data`] (a DPAN-bound message's card
+    /// data that does not fit the CVN's layout).
+    pub fn from_request(
+        req: &'a AuthorisationRequest<'_>,
+        key: BatchKey<'a>,
+        response: ArpcResponse<'a>,
+    ) -> Result<Self, Error> {
+        Ok(Authorisation {
+            cvn: req.cvn,
+            key,
+            txn: req.transaction,
+            card_data: req.card_data()?,
+            cryptogram_type: req.cryptogram_type,
+            arqc: req.ac,
+            response,
+        })
+    }
 }
 
 /// Proof that one item's ARQC verified, with the ARPC computed for it.

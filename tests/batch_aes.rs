@@ -373,3 +373,83 @@ fn only_an_arqc_cid_verifies_on_every_path() {
         }
     }
 }
+
+fn tlv(tag: u32, value: &[u8]) -> Vec<u8> {
+    let mut out = if tag > 0xFF {
+        (tag as u16).to_be_bytes().to_vec()
+    } else {
+        vec![tag as u8]
+    };
+    out.push(value.len() as u8);
+    out.extend_from_slice(value);
+    out
+}
+
+/// Review M1, from the message: `Authorisation::from_request` carries the
+/// parsed CID, and the batch answers as `AuthorisationRequest::verify`
+/// does — an ARQC (CID 80) verifies with the same ARPC, the same
+/// cryptogram under CID 40 (TC) or 00 (AAC) does not.
+#[test]
+fn from_request_carries_the_cid_as_the_message_path_checks_it() {
+    use tapcrypt::emv::tlv::AuthorisationRequest;
+    let imk = IssuerMasterKey::new(Algorithm::Aes128, &[0x2B; 16]).unwrap();
+    let pan = Pan::parse("5413330089010608").unwrap();
+    let psn = Psn::parse("01").unwrap();
+    let iad = [0x0F, 0xA5, 0x01, 0x03];
+    let t = txn(7);
+    let mk = EMV_COMMON_AES.derive_card_key(&imk, &pan, psn).unwrap();
+    let keys = EMV_COMMON_AES.transaction_keys(&mk, t.atc, t.un).unwrap();
+    let ac = keys
+        .generate_ac(&t, &EMV_COMMON_AES.card_data(&iad).unwrap())
+        .unwrap();
+    let b = t.to_bytes();
+    let resp = ArpcResponse::Method2 {
+        csu: Csu([0, 0, 0, 0x10]),
+        proprietary: &[],
+    };
+    let mut msgs = Vec::new();
+    for cid in [0x80u8, 0x40, 0x00] {
+        let mut m = Vec::new();
+        for (tag, r) in [
+            (0x9F02, 0..6),
+            (0x9F03, 6..12),
+            (0x9F1A, 12..14),
+            (0x95, 14..19),
+            (0x5F2A, 19..21),
+            (0x9A, 21..24),
+            (0x9C, 24..25),
+            (0x9F37, 25..29),
+            (0x82, 29..31),
+            (0x9F36, 31..33),
+        ] {
+            m.extend(tlv(tag, &b[r]));
+        }
+        m.extend(tlv(0x9F10, &iad));
+        m.extend(tlv(0x9F26, &ac.0));
+        m.extend(tlv(0x9F27, &[cid]));
+        msgs.push(m);
+    }
+    let reqs: Vec<AuthorisationRequest<'_>> = msgs
+        .iter()
+        .map(|m| AuthorisationRequest::parse(m, &EMV_COMMON_AES).unwrap())
+        .collect();
+    let key = BatchKey::Issuer {
+        imk: &imk,
+        pan: &pan,
+        psn,
+    };
+    let items: Vec<Authorisation<'_>> = reqs
+        .iter()
+        .map(|r| Authorisation::from_request(r, key, resp).unwrap())
+        .collect();
+    let mut out: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
+    verify_batch(&items, &mut out).unwrap();
+    for (r, o) in reqs.iter().zip(&out) {
+        match r.verify(&keys) {
+            Ok(p) => assert_eq!(o.verified().unwrap().arpc(), &p.arpc(&resp).unwrap()),
+            Err(_) => assert!(matches!(o, Outcome::Rejected(_)), "{o:?}"),
+        }
+    }
+    assert!(out[0].is_verified());
+    assert!(matches!(out[1], Outcome::Rejected(_)) && matches!(out[2], Outcome::Rejected(_)));
+}

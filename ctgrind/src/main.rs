@@ -1479,17 +1479,19 @@ fn cpm_vcps_verify() {
 
 // ------------------------------------------------------------ batch (issue 16)
 
-/// `batch::verify_batch` over four items with secret keys, PAN digits and
+/// `batch::verify_batch` over six items with secret keys, PAN digits and
 /// cryptograms under test: Visa CVN 18 from a secret IMK and PAN (genuine
-/// and one-bit-flipped ARQC) and EMV common AES from a secret card key
-/// (genuine and flipped). Only the per-item verdicts and the verified
-/// items' ARPCs are declassified.
+/// and one-bit-flipped ARQC; the bitsliced lanes), EMV common AES from a
+/// secret card key and from a secret AES-128 IMK and PAN (genuine and
+/// flipped; the multi-key AES lanes on `aes::hazmat`). Only the per-item
+/// verdicts and the verified items' ARPCs are declassified.
 fn batch_verify() {
     use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
     let t = txn();
     let imk = tdes_imk();
     let pan = secret_pan("4761739001010010");
     let aes = aes_mk();
+    let aes_imk128 = IssuerMasterKey::new(Algorithm::Aes128, &secret(K16)).unwrap();
     let cd18 = card_data_for(&VISA_CVN_18);
     let cda = card_data_for(&EMV_COMMON_AES);
     let (c18, ca) = (
@@ -1514,6 +1516,19 @@ fn batch_verify() {
             .generate_ac(&t, &ca)
             .unwrap(),
     );
+    let acd = declassify(
+        EMV_COMMON_AES
+            .transaction_keys(
+                &EMV_COMMON_AES
+                    .derive_card_key(&aes_imk128, &pan, Psn::ABSENT)
+                    .unwrap(),
+                t.atc,
+                t.un,
+            )
+            .unwrap()
+            .generate_ac(&t, &ca)
+            .unwrap(),
+    );
     let flipped = |mut c: Cryptogram| {
         c.0[7] ^= 1;
         c
@@ -1532,13 +1547,20 @@ fn batch_verify() {
         pan: &pan,
         psn: Psn::ABSENT,
     };
+    let aes_issuer = BatchKey::Issuer {
+        imk: &aes_imk128,
+        pan: &pan,
+        psn: Psn::ABSENT,
+    };
     let items = [
         mk(&VISA_CVN_18, issuer, c18, ac18),
         mk(&VISA_CVN_18, issuer, c18, flipped(ac18)),
         mk(&EMV_COMMON_AES, BatchKey::Card(&aes), ca, aca),
         mk(&EMV_COMMON_AES, BatchKey::Card(&aes), ca, flipped(aca)),
+        mk(&EMV_COMMON_AES, aes_issuer, ca, acd),
+        mk(&EMV_COMMON_AES, aes_issuer, ca, flipped(acd)),
     ];
-    let mut outs: [Outcome; 4] = Default::default();
+    let mut outs: [Outcome; 6] = Default::default();
     verify_batch(&items, &mut outs).unwrap();
     for (i, o) in outs.iter().enumerate() {
         let ok = o.verified().map(|v| *v.arpc());
