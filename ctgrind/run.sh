@@ -20,7 +20,9 @@
 # -C target-cpu=native: valgrind 3.19 cannot run AVX-512.
 #
 # Env: CARGO_TARGET_DIR (default ./target), CTGRIND_LOGS (default
-# $CARGO_TARGET_DIR/ctgrind-logs), CTGRIND_NO_SOFT=1 skips the second backend.
+# $CARGO_TARGET_DIR/ctgrind-logs), CTGRIND_NO_SOFT=1 skips the second backend,
+# CTGRIND_FIXSLICE=1 adds a third build with tapcrypt's `aes-fixslice`
+# feature (every AES case through our fixsliced core, issue 17).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -162,6 +164,13 @@ if [ "${CTGRIND_NO_SOFT:-}" != 1 ]; then
   if [ "$k" -ne 0 ]; then echo "ctgrind: soft build still uses AES-NI"; fail=1; fi
   run_all soft "$soft"
   canary_all soft "$soft"
+fi
+
+if [ "${CTGRIND_FIXSLICE:-}" = 1 ]; then
+  CARGO_TARGET_DIR="$T/ctgrind-fixslice" cargo build -q --release -p tapcrypt-ctgrind --features tapcrypt/aes-fixslice
+  fs="$T/ctgrind-fixslice/release/ctgrind"
+  run_all fixslice "$fs"
+  canary_all fixslice "$fs"
 fi
 
 echo "ctgrind: $((SECONDS - start)) s; logs in $LOGS"

@@ -937,7 +937,85 @@ fn mcbp_tap_bench() {
     ));
 }
 
+// ------------------------------------------------------- AES core alone
+// The block cipher under the tap (issue 17): the `aes` crate's fixsliced
+// backend, or our core with `--features fixslice`. Reached through the
+// public software engine (`cipher::engine::SoftwareAes`), whose calls are
+// the core's plus a `Result`.
+
+/// FIPS-197 Appendix C.1 (AES-128).
+const FIPS197_KEY: [u8; 16] = h("000102030405060708090a0b0c0d0e0f");
+const FIPS197_PT: [u8; 16] = h("00112233445566778899aabbccddeeff");
+const FIPS197_CT: [u8; 16] = h("69c4e0d86a7b0430d8cdb78070b4c55a");
+/// AES-128 of the zero block under the FIPS-197 C.1 key: c6a13b37878f5b826f4f8162a1c8d879
+/// (pyca/cryptography AES-ECB; independent of both backends measured here).
+const FIPS197_K_ZERO: [u8; 16] = h("c6a13b37878f5b826f4f8162a1c8d879");
+
+#[cfg(feature = "ops-aes-core")]
+fn fips197_key() -> Option<tapcrypt::engine::SoftwareKey> {
+    let mk = CardMasterKey::new(Algorithm::Aes128, &black_box(FIPS197_KEY)).ok()?;
+    tapcrypt::engine::SoftwareKey::from_card_key(&mk).ok()
+}
+
+#[cfg(feature = "ops-aes-core")]
+fn aes128_core_kat() -> bool {
+    use tapcrypt::engine::{AesEngine, SoftwareAes};
+    let Some(k) = fips197_key() else { return false };
+    let mut e = SoftwareAes;
+    let (mut a, mut b, mut c) = (FIPS197_PT, [0u8; 16], FIPS197_PT);
+    let ok = e.encrypt_pair(&k, &mut b, &mut a).is_ok() && e.encrypt_block(&k, &mut c).is_ok();
+    // b = E_K(0) (the first lane carries the zero block: lanes must not mix).
+    ok && a == FIPS197_CT && c == FIPS197_CT && b == FIPS197_K_ZERO
+}
+
+/// Key schedule alone (plus the 16-byte card-key copy).
+#[cfg(feature = "ops-aes-core")]
+fn aes128_expand_bench() {
+    black_box(fips197_key().is_some());
+}
+
+/// Key schedule + one paired call: the pair alone is the difference to
+/// `aes128_expand` (instruction counts are exact).
+#[cfg(feature = "ops-aes-core")]
+fn aes128_expand_pair_bench() {
+    use tapcrypt::engine::{AesEngine, SoftwareAes};
+    if let Some(k) = fips197_key() {
+        let (mut a, mut b) = (black_box(FIPS197_PT), black_box([0u8; 16]));
+        black_box(SoftwareAes.encrypt_pair(&k, &mut a, &mut b).is_ok());
+        black_box((a, b));
+    }
+}
+
+/// Key schedule + one single-block call.
+#[cfg(feature = "ops-aes-core")]
+fn aes128_expand_block_bench() {
+    use tapcrypt::engine::{AesEngine, SoftwareAes};
+    if let Some(k) = fips197_key() {
+        let mut a = black_box(FIPS197_PT);
+        black_box(SoftwareAes.encrypt_block(&k, &mut a).is_ok());
+        black_box(a);
+    }
+}
+
 pub static OPS: &[Op] = &[
+    #[cfg(feature = "ops-aes-core")]
+    Op {
+        name: "aes128_expand",
+        kat: aes128_core_kat,
+        bench: aes128_expand_bench,
+    },
+    #[cfg(feature = "ops-aes-core")]
+    Op {
+        name: "aes128_expand_pair",
+        kat: aes128_core_kat,
+        bench: aes128_expand_pair_bench,
+    },
+    #[cfg(feature = "ops-aes-core")]
+    Op {
+        name: "aes128_expand_block",
+        kat: aes128_core_kat,
+        bench: aes128_expand_block_bench,
+    },
     #[cfg(feature = "ops-code")]
     Op {
         name: "payment_code",

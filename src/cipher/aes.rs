@@ -1,16 +1,32 @@
-//! AES through the `aes` crate, with the key size chosen at run time (public).
+//! AES with the key size chosen at run time (public): the `aes` crate by
+//! default, our fixsliced core ([`super::aes_fixslice`]) with the
+//! `aes-fixslice` feature (for 32-bit microcontrollers; BENCHMARKS.md).
 
+#[cfg(not(feature = "aes-fixslice"))]
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
 
-/// An expanded AES key of any of the three sizes. Zeroized on drop by the
-/// `aes` crate (its `zeroize` feature is on).
+#[cfg(feature = "aes-fixslice")]
+use super::aes_fixslice::Fixslice128 as Aes128;
+#[cfg(all(feature = "aes-fixslice", feature = "aes192"))]
+use super::aes_fixslice::Fixslice192 as Aes192;
+#[cfg(all(feature = "aes-fixslice", feature = "aes256"))]
+use super::aes_fixslice::Fixslice256 as Aes256;
+#[cfg(not(feature = "aes-fixslice"))]
+use aes::Aes128;
+#[cfg(all(not(feature = "aes-fixslice"), feature = "aes192"))]
+use aes::Aes192;
+#[cfg(all(not(feature = "aes-fixslice"), feature = "aes256"))]
+use aes::Aes256;
+
+/// An expanded AES key of any of the three sizes. Zeroized on drop (by the
+/// `aes` crate, whose `zeroize` feature is on, or by our core).
 /// AES-192 and AES-256 exist only with their features (`aes192`, `aes256`).
 pub(crate) enum AesKey {
-    Aes128(aes::Aes128),
+    Aes128(Aes128),
     #[cfg(feature = "aes192")]
-    Aes192(aes::Aes192),
+    Aes192(Aes192),
     #[cfg(feature = "aes256")]
-    Aes256(aes::Aes256),
+    Aes256(Aes256),
 }
 
 impl AesKey {
@@ -33,6 +49,7 @@ impl AesKey {
     }
 
     /// Encrypts one 16-byte block in place.
+    #[cfg(not(feature = "aes-fixslice"))]
     pub(crate) fn encrypt_block(&self, block: &mut [u8; 16]) {
         let b: &mut aes::Block = block.into();
         match self {
@@ -43,12 +60,11 @@ impl AesKey {
             AesKey::Aes256(k) => k.encrypt_block(b),
         }
     }
-}
 
-impl AesKey {
     /// Encrypts two independent blocks in one call. The fixsliced software
     /// backend (Cortex-M) always processes blocks in pairs, so this costs the
     /// same as one block there; hardware backends pipeline the two.
+    #[cfg(not(feature = "aes-fixslice"))]
     pub(crate) fn encrypt_pair(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
         let mut blocks = [aes::Block::from(*a), aes::Block::from(*b)];
         match self {
@@ -64,9 +80,40 @@ impl AesKey {
         zeroize::Zeroize::zeroize(x.as_mut_slice());
         zeroize::Zeroize::zeroize(y.as_mut_slice());
     }
+
+    /// Encrypts one 16-byte block in place (our core: costs a pair).
+    #[cfg(feature = "aes-fixslice")]
+    pub(crate) fn encrypt_block(&self, block: &mut [u8; 16]) {
+        match self {
+            AesKey::Aes128(k) => k.encrypt_block(block),
+            #[cfg(feature = "aes192")]
+            AesKey::Aes192(k) => k.encrypt_block(block),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_block(block),
+        }
+    }
+
+    /// Encrypts two independent blocks for the price of one (our core).
+    #[cfg(feature = "aes-fixslice")]
+    pub(crate) fn encrypt_pair(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
+        match self {
+            AesKey::Aes128(k) => k.encrypt_pair(a, b),
+            #[cfg(feature = "aes192")]
+            AesKey::Aes192(k) => k.encrypt_pair(a, b),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => k.encrypt_pair(a, b),
+        }
+    }
+}
+
+/// Expands a key with our core (slice length checked by the caller).
+#[cfg(feature = "aes-fixslice")]
+fn expand<const R: usize>(src: &[u8]) -> super::aes_fixslice::FixsliceKey<R> {
+    super::aes_fixslice::FixsliceKey::new(src)
 }
 
 /// Expands a key, wiping the temporary copy the `aes` API needs.
+#[cfg(not(feature = "aes-fixslice"))]
 fn expand<C: KeyInit>(src: &[u8]) -> C {
     let mut k = aes::cipher::Key::<C>::default();
     for (o, s) in k.iter_mut().zip(src) {

@@ -1,7 +1,8 @@
 //! Block ciphers behind one small interface.
 //!
 //! * AES comes from the `aes` crate: AES-NI / ARMv8 on servers, the fixsliced
-//!   constant-time software backend on Cortex-M.
+//!   constant-time software backend on Cortex-M; or, with the `aes-fixslice`
+//!   feature, from our own fixsliced core ([`aes_fixslice`]) for 32-bit MCUs.
 //! * TDES is our own constant-time implementation ([`des`]); the `des` crate
 //!   indexes S-box tables with key-dependent data and is a test oracle only.
 //! * [`des_bitsliced`]: DES / two-key TDES for 64 (or 64·N) independent
@@ -12,6 +13,11 @@
 
 #[cfg(feature = "aes")]
 pub(crate) mod aes;
+// Always compiled with `aes` so the host tests, ctgrind and the fuzz target
+// check it against the `aes` crate; used only with `aes-fixslice`.
+#[cfg(feature = "aes")]
+#[cfg_attr(not(feature = "aes-fixslice"), allow(dead_code))]
+pub(crate) mod aes_fixslice;
 #[cfg(feature = "tdes")]
 pub(crate) mod des;
 #[cfg(feature = "tdes")]
