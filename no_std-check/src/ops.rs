@@ -939,7 +939,7 @@ fn mcbp_tap_bench() {
 
 // ------------------------------------------------------- AES core alone
 // The block cipher under the tap (issue 17): the `aes` crate's fixsliced
-// backend, or our core with `--features fixslice`. Reached through the
+// backend with `--cfg tapcrypt_aes_crate`, else our core. Reached through the
 // public software engine (`cipher::engine::SoftwareAes`), whose calls are
 // the core's plus a `Result`.
 

@@ -18,13 +18,18 @@
 //!   (FixsliceKey::encrypt_block) costs the same (it fills the second lane
 //!   with a copy), so callers pair whenever they have a second block.
 //!
-//! It is selected by the crate feature `aes-fixslice` (see `Cargo.toml`), not
-//! by `target_os = "none"`: a feature makes the choice explicit and testable
-//! on the host (the tests, the differential fuzz target and ctgrind all run
-//! it against the `aes` crate on x86-64), while hosts that do not ask for it
-//! keep the `aes` crate and its AES-NI / ARMv8 backends. Whether a firmware
-//! should turn it on is a measured question: BENCHMARKS.md, "Issue 17: our
-//! fixsliced AES core".
+//! # Where it is used (a cfg, decided by measurement)
+//! On **32-bit ARM bare metal** (`target_arch = "arm"`, `target_os = "none"`:
+//! every Cortex-M/R firmware target) it replaces the `aes` crate inside
+//! `AesKey`, so the tap's session keys, its CMAC and FF1 run through it. On
+//! the Cortex-M4 harness it is faster than the `aes` crate in every AES row
+//! and no larger (BENCHMARKS.md, "Issue 17: our fixsliced AES core"). A
+//! firmware that wants the `aes` crate anyway builds with
+//! `--cfg tapcrypt_aes_crate`. Hosts keep the `aes` crate (AES-NI, ARMv8
+//! crypto extensions, its own portable fallback): a bitsliced core cannot
+//! compete with AES instructions. The `aes-fixslice` feature forces the core
+//! on any target, so the host tests (`--all-features`), the differential
+//! fuzz target and ctgrind check exactly the device path on x86-64.
 //!
 //! # Design (our derivation; facts from Adomnicai & Peyrin, "Fixslicing
 //! AES-like ciphers", TCHES 2021)
@@ -86,9 +91,12 @@ impl<const R: usize> FixsliceKey<R> {
     /// a longer one truncated: the key types rule both out (no panic).
     pub(crate) fn new(key: &[u8]) -> Self {
         let nk = Self::KEY_LEN / 4;
-        // Round-key words of the textbook schedule, at most 60 (AES-256).
-        let mut w = [0u32; 60];
-        for (i, wi) in w.iter_mut().take(nk).enumerate() {
+        let mut out = FixsliceKey { rk: [[0u32; 8]; R] };
+        // The textbook schedule, streamed: `win` holds the last `nk` words
+        // (word i at i mod nk), `cols` the words of the round key being
+        // built; each round key is packed as soon as its 4 words exist.
+        let mut win = [0u32; 8];
+        for (i, wi) in win.iter_mut().take(nk).enumerate() {
             let mut b = [0u8; 4];
             for (j, bj) in b.iter_mut().enumerate() {
                 *bj = key.get(4 * i + j).copied().unwrap_or(0);
@@ -96,56 +104,38 @@ impl<const R: usize> FixsliceKey<R> {
             *wi = u32::from_le_bytes(b);
             b.zeroize();
         }
+        let mut cols = [0u32; 4];
         let mut rcon: u32 = 1;
-        let total = (4 * R).min(60);
-        for i in nk..total {
-            let mut t = w.get(i - 1).copied().unwrap_or(0);
-            if i % nk == 0 {
-                // RotWord (little-endian word: bytes 1,2,3,0) then SubWord.
-                t = sub_word(t.rotate_right(8)) ^ rcon;
-                // xtime on the public round constant.
-                rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
-            } else if nk > 6 && i % nk == 4 {
-                t = sub_word(t);
+        for i in 0..4 * R {
+            let slot = i % nk;
+            if i >= nk {
+                let mut t = win.get((i + nk - 1) % nk).copied().unwrap_or(0);
+                if slot == 0 {
+                    // RotWord (little-endian word: bytes 1,2,3,0), SubWord.
+                    t = sub_word(t.rotate_right(8)) ^ rcon;
+                    // xtime on the public round constant.
+                    rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
+                } else if nk > 6 && slot == 4 {
+                    t = sub_word(t);
+                }
+                if let Some(w) = win.get_mut(slot) {
+                    *w ^= t;
+                }
+                t.zeroize();
             }
-            let back = w.get(i - nk).copied().unwrap_or(0);
-            if let Some(wi) = w.get_mut(i) {
-                *wi = back ^ t;
+            if let Some(c) = cols.get_mut(i % 4) {
+                *c = win.get(slot).copied().unwrap_or(0);
             }
-            t.zeroize();
+            if i % 4 == 3 {
+                let r = i / 4;
+                if let Some(k) = out.rk.get_mut(r) {
+                    *k = round_key(&cols, r, r + 1 == R);
+                }
+            }
         }
-
-        let mut rk = [[0u32; 8]; R];
-        for (r, k) in rk.iter_mut().enumerate() {
-            // Round key r as 16 bytes, with SR^-(r mod 4) applied (none for
-            // the last round: the final correction is applied to the state).
-            let mut bytes = [0u8; 16];
-            for (c, dst) in bytes.chunks_exact_mut(4).enumerate() {
-                let wc = w.get(4 * r + c).copied().unwrap_or(0);
-                dst.copy_from_slice(&wc.to_le_bytes());
-            }
-            let shift = if r + 1 == R { 0 } else { r % 4 };
-            let mut shifted = [0u8; 16];
-            for (n, dst) in shifted.iter_mut().enumerate() {
-                let (col, row) = (n / 4, n % 4);
-                // (SR^-s K)[row][col] = K[row][col - s*row]
-                let src = (col + 16 - (shift * row) % 4) % 4;
-                *dst = bytes.get(4 * src + row).copied().unwrap_or(0);
-            }
-            *k = pack(&shifted, &shifted);
-            if r > 0 {
-                // The S-box's missing 0x63 (planes 0, 1, 5, 6).
-                let [k0, k1, _, _, _, k5, k6, _] = k;
-                *k0 = !*k0;
-                *k1 = !*k1;
-                *k5 = !*k5;
-                *k6 = !*k6;
-            }
-            bytes.zeroize();
-            shifted.zeroize();
-        }
-        w.zeroize();
-        FixsliceKey { rk }
+        win.zeroize();
+        cols.zeroize();
+        out
     }
 
     /// Encrypts two independent blocks in place, for the price of one.
@@ -191,6 +181,25 @@ impl<const R: usize> FixsliceKey<R> {
             ark(s, k);
         }
     }
+}
+
+/// Round key `r` in fixsliced form from its four column words: `SR^-(r
+/// mod 4)` applied (none for the last round: the final correction is
+/// applied to the state instead), both lanes, and the S-box's missing 0x63
+/// (planes 0, 1, 5, 6) from round 1 on.
+fn round_key(cols: &[u32; 4], r: usize, last: bool) -> State {
+    let shift = if last { 0 } else { r % 4 };
+    let mut shifted = inv_shift_rows_cols(cols, shift);
+    let mut k = pack_cols(&shifted, &shifted);
+    shifted.zeroize();
+    if r > 0 {
+        let [k0, k1, _, _, _, k5, k6, _] = &mut k;
+        *k0 = !*k0;
+        *k1 = !*k1;
+        *k5 = !*k5;
+        *k6 = !*k6;
+    }
+    k
 }
 
 #[inline(always)]
@@ -262,11 +271,51 @@ fn columns(b: &[u8; 16]) -> [u32; 4] {
 /// (`r`, `c`, `l`) at plane `i`, bit `8r + 2c + l`.
 #[inline(always)]
 fn pack(a: &[u8; 16], b: &[u8; 16]) -> State {
-    let [a0, a1, a2, a3] = columns(a);
-    let [b0, b1, b2, b3] = columns(b);
+    pack_cols(&columns(a), &columns(b))
+}
+
+/// [`pack`] from the column words of the two lanes.
+#[inline(always)]
+fn pack_cols(a: &[u32; 4], b: &[u32; 4]) -> State {
+    let [a0, a1, a2, a3] = *a;
+    let [b0, b1, b2, b3] = *b;
     let mut x = [a0, b0, a1, b1, a2, b2, a3, b3];
     transpose(&mut x);
     x
+}
+
+/// `SR^-s` on a block held as four little-endian column words (row `r` in
+/// byte `r`): row `r` of column `c` comes from column `c - s·r`. `s` is the
+/// public round number mod 4.
+fn inv_shift_rows_cols(k: &[u32; 4], s: usize) -> [u32; 4] {
+    const R0: u32 = 0x0000_00ff;
+    const R1: u32 = 0x0000_ff00;
+    const R2: u32 = 0x00ff_0000;
+    const R3: u32 = 0xff00_0000;
+    // Rows 0..3 of the new column from old columns a, b, c, d.
+    let sel = |a: u32, b: u32, c: u32, d: u32| (a & R0) | (b & R1) | (c & R2) | (d & R3);
+    let [c0, c1, c2, c3] = *k;
+    match s {
+        1 => [
+            sel(c0, c3, c2, c1),
+            sel(c1, c0, c3, c2),
+            sel(c2, c1, c0, c3),
+            sel(c3, c2, c1, c0),
+        ],
+        2 => [
+            sel(c0, c2, c0, c2),
+            sel(c1, c3, c1, c3),
+            sel(c2, c0, c2, c0),
+            sel(c3, c1, c3, c1),
+        ],
+        3 => [
+            sel(c0, c1, c2, c3),
+            sel(c1, c2, c3, c0),
+            sel(c2, c3, c0, c1),
+            sel(c3, c0, c1, c2),
+        ],
+        _ => *k,
+    }
 }
 
 #[inline(always)]

@@ -125,7 +125,8 @@ pub trait AesEngine {
     }
 }
 
-/// The software AES (the `aes` crate's constant-time backend) as an
+/// The software AES (our fixsliced core on Cortex-M, the `aes` crate on
+/// hosts; both constant time) as an
 /// [`AesEngine`]: the default when the MCU has no engine, and the reference
 /// the hardware path is tested against.
 #[derive(Debug, Default)]

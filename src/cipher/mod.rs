@@ -1,8 +1,8 @@
 //! Block ciphers behind one small interface.
 //!
-//! * AES comes from the `aes` crate: AES-NI / ARMv8 on servers, the fixsliced
-//!   constant-time software backend on Cortex-M; or, with the `aes-fixslice`
-//!   feature, from our own fixsliced core ([`aes_fixslice`]) for 32-bit MCUs.
+//! * AES comes from the `aes` crate on hosts (AES-NI / ARMv8), and from our
+//!   own constant-time fixsliced core ([`aes_fixslice`]) on 32-bit ARM bare
+//!   metal (Cortex-M) or wherever the `aes-fixslice` feature asks for it.
 //! * TDES is our own constant-time implementation ([`des`]); the `des` crate
 //!   indexes S-box tables with key-dependent data and is a test oracle only.
 //! * [`des_bitsliced`]: DES / two-key TDES for 64 (or 64·N) independent
@@ -14,9 +14,16 @@
 #[cfg(feature = "aes")]
 pub(crate) mod aes;
 // Always compiled with `aes` so the host tests, ctgrind and the fuzz target
-// check it against the `aes` crate; used only with `aes-fixslice`.
+// check it against the `aes` crate; used on ARM bare metal or with
+// `aes-fixslice` (see its module doc).
 #[cfg(feature = "aes")]
-#[cfg_attr(not(feature = "aes-fixslice"), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "aes-fixslice",
+        all(target_arch = "arm", target_os = "none", not(tapcrypt_aes_crate))
+    )),
+    allow(dead_code)
+)]
 pub(crate) mod aes_fixslice;
 #[cfg(feature = "tdes")]
 pub(crate) mod des;

@@ -264,14 +264,13 @@ fn option_c_m(imk: &KeyMaterial, pan: &Pan, psn: Psn, k: usize) -> Result<KeyMat
 
 #[cfg(feature = "aes")]
 /// `AES_K(a) ‖ AES_K(b ⊕ FF..FF if invert)`, both 16 bytes, into a 32-byte
-/// buffer; only the first block is computed when `k` = 16.
+/// buffer; only the first block is computed when `k` = 16. The two halves
+/// are one paired call (`encrypt_pair`: the fixsliced cores, ours and the
+/// `aes` crate's, encrypt two blocks for the price of one).
 fn aes_pair(key: &BlockKey, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) -> [u8; 32] {
     let mut out = [0u8; 32];
     if let BlockKey::Aes(c) = key {
         let mut l = *a;
-        c.encrypt_block(&mut l);
-        out[..16].copy_from_slice(&l);
-        l.zeroize();
         if k > 16 {
             let mut r = *b;
             if invert {
@@ -279,10 +278,14 @@ fn aes_pair(key: &BlockKey, a: &[u8; 16], b: &[u8; 16], invert: bool, k: usize) 
                     *x ^= 0xFF;
                 }
             }
-            c.encrypt_block(&mut r);
+            c.encrypt_pair(&mut l, &mut r);
             out[16..].copy_from_slice(&r);
             r.zeroize();
+        } else {
+            c.encrypt_block(&mut l);
         }
+        out[..16].copy_from_slice(&l);
+        l.zeroize();
     }
     out
 }
