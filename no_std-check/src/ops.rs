@@ -944,11 +944,15 @@ fn mcbp_tap_bench() {
 // the core's plus a `Result`.
 
 /// FIPS-197 Appendix C.1 (AES-128).
+#[cfg(feature = "ops-aes-core")]
 const FIPS197_KEY: [u8; 16] = h("000102030405060708090a0b0c0d0e0f");
+#[cfg(feature = "ops-aes-core")]
 const FIPS197_PT: [u8; 16] = h("00112233445566778899aabbccddeeff");
+#[cfg(feature = "ops-aes-core")]
 const FIPS197_CT: [u8; 16] = h("69c4e0d86a7b0430d8cdb78070b4c55a");
 /// AES-128 of the zero block under the FIPS-197 C.1 key: c6a13b37878f5b826f4f8162a1c8d879
 /// (pyca/cryptography AES-ECB; independent of both backends measured here).
+#[cfg(feature = "ops-aes-core")]
 const FIPS197_K_ZERO: [u8; 16] = h("c6a13b37878f5b826f4f8162a1c8d879");
 
 #[cfg(feature = "ops-aes-core")]
