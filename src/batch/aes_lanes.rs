@@ -328,14 +328,28 @@ impl Drop for Chunk {
     }
 }
 
-/// Writes lane `l` of the blocks `bs` from `bytes` (zeros past its end).
-fn put_blocks<'b>(bs: &mut [B8], l: usize, bytes: impl Iterator<Item = &'b u8>) {
-    let mut it = bytes.copied();
+/// Zeroes lane `l` of the blocks `bs`, then writes the slices of `parts`
+/// one after the other into it from byte 0 (a message laid over the lane's
+/// blocks; what does not fit is dropped, lengths are public).
+fn put_blocks(bs: &mut [B8], l: usize, parts: &[&[u8]]) {
     for b in bs.iter_mut() {
         if let Some(x) = b.get_mut(l) {
-            for o in x.iter_mut() {
-                *o = it.next().unwrap_or(0);
-            }
+            set(x, 0);
+        }
+    }
+    let mut pos = 0;
+    for part in parts {
+        let mut src = *part;
+        while !src.is_empty() {
+            let (blk, off) = (pos / 16, pos % 16);
+            let Some(x) = bs.get_mut(blk).and_then(|b| b.get_mut(l)) else {
+                return;
+            };
+            let take = src.len().min(16 - off);
+            let (now, rest) = src.split_at(take);
+            crate::ct::copy(x.get_mut(off..off + take).unwrap_or(&mut []), now);
+            src = rest;
+            pos += take;
         }
     }
 }
@@ -376,18 +390,14 @@ fn prepare(a: &Authorisation<'_>, s: &Shape, c: &mut Chunk, l: usize) {
     let mut min = a.txn.to_bytes();
     let pad: &[u8] = if s.mac_full { &[] } else { &[0x80] };
     let msg = c.msg.get_mut(..s.mac_blocks).unwrap_or(&mut []);
-    put_blocks(msg, l, min.iter().chain(a.card_data.as_bytes()).chain(pad));
+    put_blocks(msg, l, &[&min, a.card_data.as_bytes(), pad]);
     min.zeroize();
 
     // The ARPC input: ARQC ‖ CSU ‖ proprietary, padded 10*.
     if let ArpcResponse::Method2 { csu, proprietary } = a.response {
         let pad: &[u8] = if s.arpc_full { &[] } else { &[0x80] };
         let ain = c.arpc_in.get_mut(..s.arpc_blocks).unwrap_or(&mut []);
-        put_blocks(
-            ain,
-            l,
-            a.arqc.0.iter().chain(&csu.0).chain(proprietary).chain(pad),
-        );
+        put_blocks(ain, l, &[&a.arqc.0, &csu.0, proprietary, pad]);
     }
 }
 
