@@ -7,55 +7,59 @@
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use tapcrypt_issuer::{DemoFile, SqliteSync};
 
-const USAGE: &str = "usage:
-  tapcrypt-issuer serve [--config FILE] [--db URL] [--listen ADDR] [--sqlite-sync full|normal]
+/// tapcrypt's reference issuer service: authorises taps over HTTP, keeps
+/// each card's replay window and key-use limits in SQLite or PostgreSQL.
+#[derive(Parser)]
+#[command(name = "tapcrypt-issuer", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-  --config FILE   demo file: keys (clear, DEMO ONLY) and cards to enrol [issuer/demo.json]
-  --db URL        sqlite://PATH (default sqlite://tapcrypt-issuer.db) or postgres://USER@HOST/DB
-  --listen ADDR   address to listen on [127.0.0.1:8080]; port 0 picks a free port
-  --sqlite-sync   full: an approval survives power loss (default); normal: survives a
-                  process crash only";
+#[derive(Subcommand)]
+enum Command {
+    /// Serve `POST /v1/authorisations` until Ctrl-C.
+    Serve(ServeArgs),
+}
 
-struct Args {
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Demo file: keys (in clear, DEMO ONLY) and the cards to enrol.
+    #[arg(long, value_name = "FILE", default_value = "issuer/demo.json")]
     config: String,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "sqlite://tapcrypt-issuer.db"
+    )]
     db: String,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
-    sync: SqliteSync,
+    /// SQLite durability: `full`, an approval survives a power loss;
+    /// `normal`, it survives a crash of the process only.
+    #[arg(long, value_enum, default_value_t = Sync::Full)]
+    sqlite_sync: Sync,
 }
 
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut a = Args {
-        config: "issuer/demo.json".to_owned(),
-        db: "sqlite://tapcrypt-issuer.db".to_owned(),
-        listen: "127.0.0.1:8080".to_owned(),
-        sync: SqliteSync::Full,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--config" => a.config = value()?,
-            "--db" => a.db = value()?,
-            "--listen" => a.listen = value()?,
-            "--sqlite-sync" => {
-                a.sync = match value()?.as_str() {
-                    "full" => SqliteSync::Full,
-                    "normal" => SqliteSync::Normal,
-                    other => return Err(format!("--sqlite-sync: {other:?} is not full or normal")),
-                }
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(a)
+#[derive(Clone, Copy, ValueEnum)]
+enum Sync {
+    Full,
+    Normal,
 }
 
-async fn serve(a: Args) -> Result<(), String> {
+async fn serve(a: ServeArgs) -> Result<(), String> {
     let text = std::fs::read_to_string(&a.config).map_err(|e| format!("{}: {e}", a.config))?;
     let demo = DemoFile::parse(&text).map_err(|e| format!("{}: {e}", a.config))?;
-    let issuer = tapcrypt_issuer::start(&a.db, a.sync, &demo).await?;
+    let sync = match a.sqlite_sync {
+        Sync::Full => SqliteSync::Full,
+        Sync::Normal => SqliteSync::Normal,
+    };
+    let issuer = tapcrypt_issuer::start(&a.db, sync, &demo).await?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
         .map_err(|e| format!("{}: {e}", a.listen))?;
@@ -75,25 +79,8 @@ async fn serve(a: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("serve") => {}
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    }
-    let a = match parse(&args[1..]) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("tapcrypt-issuer: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit 2, --help/--version 0 (clap's convention).
+    let Command::Serve(a) = Cli::parse().command;
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
