@@ -446,3 +446,52 @@ fn proofs_feed_whatever_consumes_a_verified_atc() {
     let p = v.require_pin().unwrap();
     assert_eq!(consumed(&p), c.tap.txn.atc);
 }
+
+/// Review M2: `fetch` then `spend` is not atomic in a shared store, so
+/// `spend` is a compare-and-swap and a verifier that loses it gets no
+/// verdict. Here a second verifier fetched the keys before the first spent
+/// them (its `fetch` reads a stale copy); its spend meets the shared batch,
+/// where they are gone.
+#[test]
+fn a_verifier_that_loses_the_spend_gets_no_verdict() {
+    struct StaleReader<'a> {
+        fetched_before: IssuedKeyBatch<2>,
+        shared: &'a mut IssuedKeyBatch<2>,
+    }
+    impl SingleUseKeySource for StaleReader<'_> {
+        fn fetch(&self, atc: Atc) -> Option<IssuedSingleUseKeys> {
+            self.fetched_before.fetch(atc)
+        }
+        fn spend(&mut self, v: &McbpVerdict) -> Result<(), mcbp::AlreadySpent> {
+            self.shared.spend(v)
+        }
+    }
+    for c in &cases() {
+        let iad = McbpIad::parse(&c.iad, &c.profile).unwrap();
+        let run = |src: &mut dyn SingleUseKeySource| {
+            if c.remote {
+                mcbp::verify_remote(src, &c.tap.txn, &iad, &c.ac)
+            } else {
+                mcbp::verify_contactless(src, &c.tap.txn, &iad, &c.ac)
+            }
+        };
+        let mut shared = batch(c);
+        // Unraced, the stale reader's tap verifies (so the refusal below
+        // is the lost spend, nothing else).
+        let mut alone = batch(c);
+        let mut unraced = StaleReader {
+            fetched_before: batch(c),
+            shared: &mut alone,
+        };
+        assert!(run(&mut unraced).is_ok());
+        // The first verifier wins and spends.
+        assert!(matches!(run(&mut shared), Ok(McbpVerdict::PinVerified(_))));
+        assert_eq!(shared.unspent(), 0);
+        // The second had fetched the same keys before: no verdict.
+        let mut late = StaleReader {
+            fetched_before: batch(c),
+            shared: &mut shared,
+        };
+        assert!(run(&mut late).is_err(), "two verdicts for one credential");
+    }
+}

@@ -553,12 +553,34 @@ impl IssuedSingleUseKeys {
 /// are unspent; [`spend`](Self::spend) — callable only with a proof of a
 /// verified tap — marks them spent for good, so a single-use key is never
 /// accepted twice. A failed verification spends nothing.
+///
+/// # Spending is the commit
+///
+/// `fetch` then `spend` is a read then a write: a store shared by several
+/// verifiers (two service instances, two threads over one database) could
+/// let two requests fetch the same unspent keys. `spend` therefore must be
+/// a **compare-and-swap** — mark the credential spent *only if it is still
+/// unspent*, atomically (e.g. `UPDATE … SET spent = true WHERE atc = ? AND
+/// NOT spent` and check the row count) — and say [`AlreadySpent`] when it
+/// lost. The verify functions return a verdict only after `spend`
+/// succeeded, so one credential yields at most one verdict however many
+/// verifiers race for it.
 pub trait SingleUseKeySource {
     /// The keys issued for `atc`, if issued and not yet spent.
     fn fetch(&self, atc: Atc) -> Option<IssuedSingleUseKeys>;
-    /// Marks the keys of a verified tap spent.
-    fn spend(&mut self, verified: &McbpVerdict);
+    /// Marks the keys of a verified tap spent, if and only if they are
+    /// still unspent (atomically: see the trait's documentation).
+    ///
+    /// # Errors
+    /// [`AlreadySpent`]: another verification spent them first; the tap
+    /// then fails verification.
+    fn spend(&mut self, verified: &McbpVerdict) -> Result<(), AlreadySpent>;
 }
+
+/// [`SingleUseKeySource::spend`] lost the race: the credential was spent by
+/// another verification between `fetch` and `spend`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlreadySpent;
 
 /// A fixed-capacity in-memory [`SingleUseKeySource`]: the batch the token
 /// service issued to one token. Spent keys are wiped.
@@ -627,13 +649,16 @@ impl<const N: usize> SingleUseKeySource for IssuedKeyBatch<N> {
             .map(IssuedSingleUseKeys::duplicate)
     }
 
-    fn spend(&mut self, verified: &McbpVerdict) {
+    fn spend(&mut self, verified: &McbpVerdict) -> Result<(), AlreadySpent> {
         let atc = verified.atc();
+        let mut found = false;
         for s in &mut self.slots {
             if s.as_ref().is_some_and(|k| k.atc == atc) {
                 *s = None;
+                found = true;
             }
         }
+        if found { Ok(()) } else { Err(AlreadySpent) }
     }
 }
 
@@ -808,10 +833,11 @@ fn finish<S: SingleUseKeySource + ?Sized>(
     source: &mut S,
     r: Result<McbpVerdict, VerifyError>,
 ) -> Result<McbpVerdict, VerifyError> {
-    if let Ok(v) = &r {
-        source.spend(v);
-    }
-    r
+    // The verdict leaves only once its credential is spent by this call:
+    // a verifier that lost the spend to another gets no verdict.
+    let v = r?;
+    source.spend(&v).map_err(|AlreadySpent| VerifyError)?;
+    Ok(v)
 }
 
 enum Channel {
