@@ -130,6 +130,15 @@ fn bench_batch(c: &mut Criterion) {
             })
         });
         g.finish();
+        // The latency of a batch of one (an issuer that does not queue).
+        let mut g = c.benchmark_group(format!("batch/{name} verify+ARPC, one item"));
+        g.bench_function("batch of 1", |b| {
+            b.iter(|| {
+                verify_batch(black_box(&items[..1]), &mut out[..1]).unwrap();
+                black_box(&out[0]);
+            })
+        });
+        g.finish();
     }
 }
 

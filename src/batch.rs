@@ -48,8 +48,10 @@
 //! each under its own key, by one round (AES-NI / ARMv8 detected at run
 //! time, the crate's constant-time fixsliced rounds otherwise), from the
 //! IMK through the card key, the session key and the CMAC to the
-//! comparison and the ARPC. Other items (AES-192/256 keys, TDES card data
-//! over 94 bytes, malformed items) take the single-item path, one by one.
+//! comparison and the ARPC (when a batch has at least six such items:
+//! below that the single-item path is faster). Other items (AES-192/256
+//! keys, TDES card data over 94 bytes, malformed items) take the
+//! single-item path, one by one.
 //! The verdicts, ARPCs and errors are those of the single-item path
 //! (`tests/batch.rs` and `tests/batch_aes.rs` check this item by item).
 //!
@@ -237,15 +239,25 @@ pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<
             got: out.len(),
         });
     }
-    // AES items (and any the bitsliced path does not take) one by one; the
-    // TDES items are marked pending and verified together, bitsliced.
+    // Items the lanes do not take go one by one; TDES items (bitsliced) and,
+    // when there are enough of them, AES-128 items (eight per run) are
+    // marked pending and verified together. Below `aes_lanes::MIN_ITEMS`
+    // the lanes' fixed cost (staging and wiping ~5 KiB of buffers) exceeds
+    // what they save (BENCHMARKS.md): the count is public.
+    #[cfg(feature = "batch-aes")]
+    let aes_many = items
+        .iter()
+        .filter(|a| aes_lanes::shape(a).is_some())
+        .take(aes_lanes::MIN_ITEMS)
+        .count()
+        >= aes_lanes::MIN_ITEMS;
     for (item, slot) in items.iter().zip(out.iter_mut()) {
         #[cfg(feature = "tdes")]
         let tdes_lanes = tdes::shape(item).is_some();
         #[cfg(not(feature = "tdes"))]
         let tdes_lanes = false;
         #[cfg(feature = "batch-aes")]
-        let aes_lanes = aes_lanes::shape(item).is_some();
+        let aes_lanes = aes_many && aes_lanes::shape(item).is_some();
         #[cfg(not(feature = "batch-aes"))]
         let aes_lanes = false;
         *slot = if tdes_lanes || aes_lanes {

@@ -308,9 +308,10 @@ fn aes_lanes_match_the_single_item_path_across_shapes_and_runs() {
 }
 
 /// Review M1: a batch item carries its CID, and only an ARQC verifies —
-/// on every path (TDES lanes, AES lanes, the single-item path for
-/// AES-256), as `AuthorisationRequest::verify` refuses a TC or AAC. The
-/// genuine ARQCs in the same batch are not affected.
+/// on every path (TDES lanes, AES lanes with six AES-128 items, the
+/// single-item path for AES-256), as `AuthorisationRequest::verify`
+/// refuses a TC or AAC. The genuine ARQCs in the same batch are not
+/// affected.
 #[test]
 fn only_an_arqc_cid_verifies_on_every_path() {
     let aes128 = IssuerMasterKey::new(Algorithm::Aes128, &[0x2B; 16]).unwrap();
@@ -334,15 +335,18 @@ fn only_an_arqc_cid_verifies_on_every_path() {
     .enumerate()
     {
         let cd = cvn.card_data(iad).unwrap();
+        // Twice each CID: six AES-128 items, enough for the AES lanes.
         for (j, ct) in [
             CryptogramType::Arqc,
             CryptogramType::Tc,
             CryptogramType::Aac,
         ]
         .into_iter()
+        .cycle()
+        .take(6)
         .enumerate()
         {
-            let t = txn(3 * k + j);
+            let t = txn(6 * k + j);
             let mk = cvn.derive_card_key(imk, &pan, psn).unwrap();
             let keys = cvn.transaction_keys(&mk, t.atc, t.un).unwrap();
             let ac = keys.generate_ac(&t, &cd).unwrap();
