@@ -64,6 +64,21 @@ type State = [u32; 8];
 /// neither `Copy` nor `Debug`.
 pub(crate) struct FixsliceKey<const R: usize> {
     rk: [State; R],
+    /// The round count (public). An enum, so `Option`s and enums holding
+    /// a key can keep their tag in its unused values: without that niche a
+    /// tap built `Option<BlockKey>` by copying the 352-byte schedule into
+    /// place (four copies, +0.9 KB of peak stack at opt-level "s").
+    #[allow(dead_code)] // never read: it is there for its niche
+    nr: Rounds,
+}
+
+/// AES round counts.
+#[allow(dead_code)] // only one is built per key size
+#[repr(u8)]
+enum Rounds {
+    Ten = 10,
+    Twelve = 12,
+    Fourteen = 14,
 }
 
 /// AES-128.
@@ -91,7 +106,15 @@ impl<const R: usize> FixsliceKey<R> {
     /// a longer one truncated: the key types rule both out (no panic).
     pub(crate) fn new(key: &[u8]) -> Self {
         let nk = Self::KEY_LEN / 4;
-        let mut out = FixsliceKey { rk: [[0u32; 8]; R] };
+        let nr = match R {
+            13 => Rounds::Twelve,
+            15 => Rounds::Fourteen,
+            _ => Rounds::Ten,
+        };
+        let mut out = FixsliceKey {
+            rk: [[0u32; 8]; R],
+            nr,
+        };
         // The textbook schedule, streamed: `win` holds the last `nk` words
         // (word i at i mod nk), `cols` the words of the round key being
         // built; each round key is packed as soon as its 4 words exist.
