@@ -312,6 +312,26 @@ async fn load_directory(
     Ok(())
 }
 
+/// A card from memory (`find`) or, when memory has none, from the
+/// database: `card_ref_query` returns the card's `card_ref`, whose record
+/// and runs are then added to memory.
+async fn sqlite_card(
+    pool: &SqlitePool,
+    directory: &RwLock<Directory>,
+    find: impl Fn(&Directory) -> Option<CardRecord>,
+    card_ref_query: sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+) -> Result<Option<CardRecord>, StoreError> {
+    if let Some(card) = find(&*directory.read().map_err(poisoned)?) {
+        return Ok(Some(card));
+    }
+    let Some(row) = card_ref_query.fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let card_ref: String = row.try_get(0)?;
+    load_directory(pool, directory, Some(&card_ref)).await?;
+    Ok(find(&*directory.read().map_err(poisoned)?))
+}
+
 fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError(format!("{what} out of range")))
 }
@@ -478,23 +498,10 @@ impl Store {
             Store::Sqlite {
                 pool, directory, ..
             } => {
-                if let Some(card) = directory.read().map_err(poisoned)?.by_pan(pan) {
-                    return Ok(Some(card));
-                }
                 // Not in memory: unknown, or enrolled by another instance
                 // since this one started. The database says which.
-                let row = sqlx::query("SELECT card_ref FROM cards WHERE pan = ?")
-                    .bind(pan)
-                    .fetch_optional(pool)
-                    .await?;
-                match row {
-                    Some(r) => {
-                        let card_ref: String = r.try_get(0)?;
-                        load_directory(pool, directory, Some(&card_ref)).await?;
-                        Ok(directory.read().map_err(poisoned)?.by_pan(pan))
-                    }
-                    None => Ok(None),
-                }
+                let q = sqlx::query("SELECT card_ref FROM cards WHERE pan = ?").bind(pan);
+                sqlite_card(pool, directory, |d| d.by_pan(pan), q).await
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(
@@ -522,27 +529,15 @@ impl Store {
             Store::Sqlite {
                 pool, directory, ..
             } => {
-                if let Some(card) = directory.read().map_err(poisoned)?.by_token(range, seq) {
-                    return Ok(Some(card));
-                }
-                let row = sqlx::query(
+                let q = sqlx::query(
                     "SELECT c.card_ref FROM token_runs t JOIN cards c ON c.id = t.card_id \
                      WHERE t.range_id = ? AND t.first_seq <= ? AND t.last_seq >= ? \
                      ORDER BY t.first_seq DESC LIMIT 1",
                 )
                 .bind(range)
                 .bind(seq)
-                .bind(seq)
-                .fetch_optional(pool)
-                .await?;
-                match row {
-                    Some(r) => {
-                        let card_ref: String = r.try_get(0)?;
-                        load_directory(pool, directory, Some(&card_ref)).await?;
-                        Ok(directory.read().map_err(poisoned)?.by_token(range, seq))
-                    }
-                    None => Ok(None),
-                }
+                .bind(seq);
+                sqlite_card(pool, directory, |d| d.by_token(range, seq), q).await
             }
             Store::Postgres(pool) => {
                 let row = sqlx::query(

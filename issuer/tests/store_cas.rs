@@ -6,8 +6,22 @@
 mod common;
 mod pg;
 
-use tapcrypt_issuer::store::{Approval, Committed, Store};
+use tapcrypt_issuer::store::{Approval, CardRecord, Committed, Store};
 use tapcrypt_issuer::{SqliteSync, policy};
+
+/// The swap of `read`'s window to `new` (its counters unchanged) for `atc`.
+fn swap(read: &CardRecord, atc: u16, new: &[u8]) -> Approval {
+    Approval {
+        card_id: read.id,
+        old_window: read.replay_window.clone(),
+        old_key_use: read.key_use.clone(),
+        new_window: new.to_vec(),
+        new_key_use: read.key_use.clone(),
+        atc,
+        amount: 1,
+        currency: 978,
+    }
+}
 
 async fn check_cas(store: &Store) {
     let demo = common::demo(1, 3);
@@ -23,16 +37,7 @@ async fn check_cas(store: &Store) {
         .await
         .unwrap()
         .unwrap();
-    let approval = |atc: u16, new: &[u8]| Approval {
-        card_id: read.id,
-        old_window: read.replay_window.clone(),
-        old_key_use: read.key_use.clone(),
-        new_window: new.to_vec(),
-        new_key_use: read.key_use.clone(),
-        atc,
-        amount: 1,
-        currency: 978,
-    };
+    let approval = |atc: u16, new: &[u8]| swap(&read, atc, new);
     assert_eq!(
         store.commit(approval(5, b"first")).await.unwrap(),
         Committed::Yes
@@ -104,16 +109,6 @@ async fn sqlite_second_instance_sees_the_database_not_its_memory() {
         "b sees a's token run"
     );
     assert!(b.card_by_token("range-1", 150).await.unwrap().is_none());
-    let swap = |read: &tapcrypt_issuer::store::CardRecord, atc: u16, new: &[u8]| Approval {
-        card_id: read.id,
-        old_window: read.replay_window.clone(),
-        old_key_use: read.key_use.clone(),
-        new_window: new.to_vec(),
-        new_key_use: read.key_use.clone(),
-        atc,
-        amount: 1,
-        currency: 978,
-    };
     let fresh = a.card_by_pan(PAN).await.unwrap().unwrap();
     assert_eq!(
         a.commit(swap(&fresh, 5, b"by-a")).await.unwrap(),
