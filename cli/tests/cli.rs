@@ -422,6 +422,39 @@ fn batch_runs_the_same_vectors_with_the_same_closing_line() {
     assert_eq!(last_line(&batched), last_line(&plain));
 }
 
+/// The DPAN-bound AES group (dpan_binding.json, an independent Python
+/// reference) goes through the batch too — its AES-128 vectors through the
+/// multi-key AES lanes — with the plain run's closing line; a vector whose
+/// ARQC is changed fails under `--batch` by its id.
+#[test]
+fn batch_runs_the_dpan_bound_aes_group() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../test-vectors/data/dpan_binding.json"
+    );
+    let (code, plain) = tapcrypt(&["vectors", path]);
+    assert_eq!(code, 0, "{plain}");
+    let (code, batched) = tapcrypt(&["vectors", "--batch", path]);
+    assert_eq!(code, 0, "{batched}");
+    assert!(
+        batched.contains("one-bit flips in one verify_batch call"),
+        "{batched}"
+    );
+    assert_eq!(last_line(&batched), last_line(&plain));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut v = doc["vectors"]["ac_dpan_bound"][0].clone();
+    let arqc = v["arqc"].as_str().unwrap().to_owned();
+    let flipped = if arqc.starts_with('0') { "1" } else { "0" };
+    v["arqc"] = serde_json::Value::String(format!("{flipped}{}", &arqc[1..]));
+    v["id"] = serde_json::Value::String("tampered-d2".into());
+    let doc = serde_json::json!({"meta": {}, "vectors": {"ac_dpan_bound": [v]}});
+    let f = write("tampered_dpan_batch.json", &doc.to_string());
+    let (code, out) = tapcrypt(&["vectors", "--batch", &f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tampered-d2"), "{out}");
+}
+
 /// A pyemv Visa CVN 18 vector with its ARQC changed fails under `--batch`
 /// too, by its id: the batch path does not accept what the single path
 /// refuses.

@@ -826,3 +826,149 @@ pub(crate) fn cvn_group_batch(
     );
     Some((failed, note))
 }
+
+/// `ac_dpan_bound` (tapcrypt's DPAN-bound AES profile, `D2`) through
+/// `tapcrypt::batch::verify_batch`: each vector's ARQC with its 64 one-bit
+/// flips, the whole group in one call (the AES-128 vectors through the
+/// multi-key AES lanes, the others on the single-item path). The genuine
+/// item must verify and its ARPC (Method 2, CSU `00000000`, no proprietary
+/// data; the file has none) must equal the single-item path's; each flip
+/// must fail, and only its own item. `None` for any other group.
+pub(crate) fn dpan_bound_group_batch(
+    group: &str,
+    list: &[serde_json::Value],
+) -> Option<(Vec<(String, String)>, String)> {
+    use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
+    use tapcrypt::emv::tlv::CryptogramType;
+    if group != "ac_dpan_bound" {
+        return None;
+    }
+    let cvn = &tapcrypt::emv::TAPCRYPT_DPAN_AES;
+    struct Owned {
+        id: String,
+        imk: IssuerMasterKey,
+        dpan: Pan,
+        account: Pan,
+        psn: Psn,
+        txn: TransactionData,
+        iad: Vec<u8>,
+        arqc: [u8; 8],
+    }
+    let mut failed = Vec::new();
+    let mut owned = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let Some(fields) = item.as_object() else {
+            failed.push((format!("#{i}"), "vector is not a JSON object".into()));
+            continue;
+        };
+        let v = Vector { group, fields };
+        let parsed = (|| -> Result<Owned, String> {
+            let e = |e: tapcrypt::Error| e.to_string();
+            let imk_b = v.hex("imk")?;
+            let alg = Algorithm::aes_for_len(imk_b.len()).ok_or("IMK length")?;
+            let dpan = Pan::parse(v.str("dpan")?).map_err(e)?;
+            let account = match v.opt_str("pan")? {
+                Some(p) => Pan::parse(p).map_err(e)?,
+                None => Pan::parse(v.str("dpan")?).map_err(e)?,
+            };
+            Ok(Owned {
+                id: v.id().to_string(),
+                imk: IssuerMasterKey::new(alg, &imk_b).map_err(e)?,
+                dpan,
+                account,
+                psn: Psn::parse(v.str("psn")?).map_err(e)?,
+                txn: TransactionData::from_slice(&v.hex("min_data")?).map_err(e)?,
+                iad: v.hex("iad")?,
+                arqc: v.hex_n("arqc")?,
+            })
+        })();
+        match parsed {
+            Ok(o) => owned.push(o),
+            Err(e) => failed.push((v.id().to_string(), format!("batch: {e}"))),
+        }
+    }
+    let response = ArpcResponse::Method2 {
+        csu: Csu::default(),
+        proprietary: &[],
+    };
+    let mut bufs = vec![[0u8; tapcrypt::emv::BOUND_CARD_DATA_MAX]; owned.len()];
+    let mut items = Vec::new();
+    let mut whose = Vec::new();
+    let mut want = Vec::new();
+    for (k, (o, buf)) in owned.iter().zip(bufs.iter_mut()).enumerate() {
+        let Ok(card_data) = cvn.card_data_bound(&o.dpan, &o.iad, buf) else {
+            failed.push((o.id.clone(), "batch: card data refused".into()));
+            want.push(None);
+            continue;
+        };
+        // The single-item path's ARPC for the file's ARQC, if it verifies.
+        want.push(
+            cvn.derive_card_key(&o.imk, &o.account, o.psn)
+                .ok()
+                .and_then(|mk| {
+                    let keys = cvn.transaction_keys(&mk, o.txn.atc, o.txn.un).ok()?;
+                    let p = keys
+                        .verify_arqc(&o.txn, &card_data, &Cryptogram(o.arqc))
+                        .ok()?;
+                    p.arpc(&response).ok()
+                }),
+        );
+        for bit in 0..=64usize {
+            let mut arqc = o.arqc;
+            if bit > 0 {
+                arqc[(bit - 1) / 8] ^= 0x80 >> ((bit - 1) % 8);
+            }
+            items.push(Authorisation {
+                cvn,
+                key: BatchKey::Issuer {
+                    imk: &o.imk,
+                    pan: &o.account,
+                    psn: o.psn,
+                },
+                txn: o.txn,
+                card_data,
+                cryptogram_type: CryptogramType::Arqc,
+                arqc: Cryptogram(arqc),
+                response,
+            });
+            whose.push((k, bit));
+        }
+    }
+    let mut out: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
+    if let Err(e) = verify_batch(&items, &mut out) {
+        return Some((
+            vec![(group.to_string(), format!("batch: {e}"))],
+            String::new(),
+        ));
+    }
+    let mut bad: Vec<Option<String>> = vec![None; owned.len()];
+    for ((k, bit), o) in whose.iter().zip(&out) {
+        let why = match (bit, o, &want[*k]) {
+            (0, Outcome::Verified(v), Some(w)) if v.arpc() == w => None,
+            (0, Outcome::Verified(v), w) => Some(format!(
+                "batch: ARPC {} (single-item path {:?})",
+                crate::hex::encode(v.arpc().as_bytes()),
+                w
+            )),
+            (0, o, _) => Some(format!("batch: genuine ARQC not verified: {o:?}")),
+            (_, Outcome::Rejected(_), _) => None,
+            (b, o, _) => Some(format!(
+                "batch: ARQC with bit {b} flipped not rejected: {o:?}"
+            )),
+        };
+        if let (Some(w), None) = (why, &bad[*k]) {
+            bad[*k] = Some(w);
+        }
+    }
+    for (o, b) in owned.iter().zip(bad) {
+        if let Some(w) = b {
+            failed.push((o.id.clone(), w));
+        }
+    }
+    let note = format!(
+        "batch: {} genuine + {} one-bit flips in one verify_batch call",
+        owned.len(),
+        64 * owned.len()
+    );
+    Some((failed, note))
+}

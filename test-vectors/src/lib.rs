@@ -325,8 +325,9 @@ pub fn run_file(doc: &Value) -> Result<Vec<GroupReport>, String> {
     Ok(out)
 }
 
-/// [`run_file`], and then every cryptogram-verification group (`cvn_*`) a
-/// second time through `tapcrypt::batch::verify_batch`: each vector's
+/// [`run_file`], and then every cryptogram-verification group (`cvn_*`,
+/// and the DPAN-bound AES group `ac_dpan_bound`) a second time through
+/// `tapcrypt::batch::verify_batch`: each vector's
 /// genuine ARQC with its 64 one-bit flips, the whole group in one call. A
 /// vector counts as passed only if both runs pass it (the genuine item
 /// verifies with the file's ARPC; each flip fails, and only its own item),
@@ -343,7 +344,9 @@ pub fn run_file_batch(doc: &Value) -> Result<Vec<GroupReport>, String> {
         let Some(list) = vectors.get(&rep.name).and_then(Value::as_array) else {
             continue;
         };
-        let Some((failed, note)) = emv::cvn_group_batch(&rep.name, list) else {
+        let Some((failed, note)) = emv::cvn_group_batch(&rep.name, list)
+            .or_else(|| emv::dpan_bound_group_batch(&rep.name, list))
+        else {
             continue;
         };
         for (id, why) in failed {
