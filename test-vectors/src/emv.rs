@@ -683,6 +683,66 @@ fn dpan_bound(v: &Vector<'_>) -> R {
     all(checks)
 }
 
+/// A vector's ARQC and its 64 one-bit flips, as batched by `--batch`:
+/// `(0, genuine)` first, then `(bit, flipped)` for bits 1..=64.
+fn arqc_and_flips(arqc: [u8; 8]) -> impl Iterator<Item = (usize, [u8; 8])> {
+    (0..=64usize).map(move |bit| {
+        let mut a = arqc;
+        if bit > 0 {
+            a[(bit - 1) / 8] ^= 0x80 >> ((bit - 1) % 8);
+        }
+        (bit, a)
+    })
+}
+
+/// Runs `items` through `verify_batch` in one call and judges each vector:
+/// `whose[i]` is item `i`'s (vector index, flipped bit); a vector passes if
+/// its genuine item verified and `genuine` accepts its proof (`None`), and
+/// each flip was rejected. Appends (vector id, first error) to `failed` and
+/// returns it with the note saying what was batched.
+fn run_batch_and_judge(
+    group: &str,
+    items: &[tapcrypt::batch::Authorisation<'_>],
+    whose: &[(usize, usize)],
+    ids: &[&str],
+    genuine: impl Fn(usize, &tapcrypt::batch::VerifiedItem) -> Option<String>,
+    mut failed: Vec<(String, String)>,
+) -> Option<(Vec<(String, String)>, String)> {
+    use tapcrypt::batch::{Outcome, verify_batch};
+    let mut out: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
+    if let Err(e) = verify_batch(items, &mut out) {
+        return Some((
+            vec![(group.to_string(), format!("batch: {e}"))],
+            String::new(),
+        ));
+    }
+    let mut bad: Vec<Option<String>> = vec![None; ids.len()];
+    for (&(k, bit), o) in whose.iter().zip(&out) {
+        let why = match (bit, o) {
+            (0, Outcome::Verified(v)) => genuine(k, v),
+            (0, o) => Some(format!("batch: genuine ARQC not verified: {o:?}")),
+            (_, Outcome::Rejected(_)) => None,
+            (b, o) => Some(format!(
+                "batch: ARQC with bit {b} flipped not rejected: {o:?}"
+            )),
+        };
+        if let (Some(w), Some(slot @ None)) = (why, bad.get_mut(k)) {
+            *slot = Some(w);
+        }
+    }
+    for (id, b) in ids.iter().zip(bad) {
+        if let Some(w) = b {
+            failed.push(((*id).to_string(), w));
+        }
+    }
+    let note = format!(
+        "batch: {} genuine + {} one-bit flips in one verify_batch call",
+        ids.len(),
+        64 * ids.len()
+    );
+    Some((failed, note))
+}
+
 /// `--batch`: one cryptogram-verification group (`cvn_*`) through
 /// `tapcrypt::batch::verify_batch` in a single call — every vector's genuine
 /// ARQC together with its 64 one-bit flips. A vector passes if its genuine
@@ -694,7 +754,7 @@ pub(crate) fn cvn_group_batch(
     group: &str,
     list: &[serde_json::Value],
 ) -> Option<(Vec<(String, String)>, String)> {
-    use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
+    use tapcrypt::batch::{Authorisation, BatchKey};
     let cvn = cvn_profile(group).ok()?;
     struct Owned {
         id: String,
@@ -767,11 +827,7 @@ pub(crate) fn cvn_group_batch(
                 proprietary: &o.prop,
             },
         };
-        for bit in 0..=64usize {
-            let mut arqc = o.arqc;
-            if bit > 0 {
-                arqc[(bit - 1) / 8] ^= 0x80 >> ((bit - 1) % 8);
-            }
+        for (bit, arqc) in arqc_and_flips(o.arqc) {
             items.push(Authorisation {
                 cvn,
                 key: BatchKey::Issuer {
@@ -788,43 +844,22 @@ pub(crate) fn cvn_group_batch(
             whose.push((k, bit));
         }
     }
-    let mut out: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
-    if let Err(e) = verify_batch(&items, &mut out) {
-        return Some((
-            vec![(group.to_string(), format!("batch: {e}"))],
-            String::new(),
-        ));
-    }
-    let mut bad: Vec<Option<String>> = vec![None; owned.len()];
-    for ((k, bit), o) in whose.iter().zip(&out) {
-        let why = match (bit, o) {
-            (0, Outcome::Verified(v)) if v.arpc().as_bytes() == owned[*k].arpc.as_slice() => None,
-            (0, Outcome::Verified(v)) => Some(format!(
+    let ids: Vec<&str> = owned.iter().map(|o| o.id.as_str()).collect();
+    run_batch_and_judge(
+        group,
+        &items,
+        &whose,
+        &ids,
+        |k, v| match owned.get(k) {
+            Some(o) if v.arpc().as_bytes() == o.arpc.as_slice() => None,
+            o => Some(format!(
                 "batch: ARPC {} (file {})",
                 crate::hex::encode(v.arpc().as_bytes()),
-                crate::hex::encode(&owned[*k].arpc)
+                o.map(|o| crate::hex::encode(&o.arpc)).unwrap_or_default()
             )),
-            (0, o) => Some(format!("batch: genuine ARQC not verified: {o:?}")),
-            (_, Outcome::Rejected(_)) => None,
-            (b, o) => Some(format!(
-                "batch: ARQC with bit {b} flipped not rejected: {o:?}"
-            )),
-        };
-        if let (Some(w), None) = (why, &bad[*k]) {
-            bad[*k] = Some(w);
-        }
-    }
-    for (o, b) in owned.iter().zip(bad) {
-        if let Some(w) = b {
-            failed.push((o.id.clone(), w));
-        }
-    }
-    let note = format!(
-        "batch: {} genuine + {} one-bit flips in one verify_batch call",
-        owned.len(),
-        64 * owned.len()
-    );
-    Some((failed, note))
+        },
+        failed,
+    )
 }
 
 /// `ac_dpan_bound` (tapcrypt's DPAN-bound AES profile, `D2`) through
@@ -838,7 +873,7 @@ pub(crate) fn dpan_bound_group_batch(
     group: &str,
     list: &[serde_json::Value],
 ) -> Option<(Vec<(String, String)>, String)> {
-    use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
+    use tapcrypt::batch::{Authorisation, BatchKey};
     use tapcrypt::emv::tlv::CryptogramType;
     if group != "ac_dpan_bound" {
         return None;
@@ -913,11 +948,7 @@ pub(crate) fn dpan_bound_group_batch(
                     p.arpc(&response).ok()
                 }),
         );
-        for bit in 0..=64usize {
-            let mut arqc = o.arqc;
-            if bit > 0 {
-                arqc[(bit - 1) / 8] ^= 0x80 >> ((bit - 1) % 8);
-            }
+        for (bit, arqc) in arqc_and_flips(o.arqc) {
             items.push(Authorisation {
                 cvn,
                 key: BatchKey::Issuer {
@@ -934,41 +965,20 @@ pub(crate) fn dpan_bound_group_batch(
             whose.push((k, bit));
         }
     }
-    let mut out: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
-    if let Err(e) = verify_batch(&items, &mut out) {
-        return Some((
-            vec![(group.to_string(), format!("batch: {e}"))],
-            String::new(),
-        ));
-    }
-    let mut bad: Vec<Option<String>> = vec![None; owned.len()];
-    for ((k, bit), o) in whose.iter().zip(&out) {
-        let why = match (bit, o, &want[*k]) {
-            (0, Outcome::Verified(v), Some(w)) if v.arpc() == w => None,
-            (0, Outcome::Verified(v), w) => Some(format!(
+    let ids: Vec<&str> = owned.iter().map(|o| o.id.as_str()).collect();
+    run_batch_and_judge(
+        group,
+        &items,
+        &whose,
+        &ids,
+        |k, v| match want.get(k) {
+            Some(Some(w)) if v.arpc() == w => None,
+            w => Some(format!(
                 "batch: ARPC {} (single-item path {:?})",
                 crate::hex::encode(v.arpc().as_bytes()),
-                w
+                w.and_then(|w| w.as_ref())
             )),
-            (0, o, _) => Some(format!("batch: genuine ARQC not verified: {o:?}")),
-            (_, Outcome::Rejected(_), _) => None,
-            (b, o, _) => Some(format!(
-                "batch: ARQC with bit {b} flipped not rejected: {o:?}"
-            )),
-        };
-        if let (Some(w), None) = (why, &bad[*k]) {
-            bad[*k] = Some(w);
-        }
-    }
-    for (o, b) in owned.iter().zip(bad) {
-        if let Some(w) = b {
-            failed.push((o.id.clone(), w));
-        }
-    }
-    let note = format!(
-        "batch: {} genuine + {} one-bit flips in one verify_batch call",
-        owned.len(),
-        64 * owned.len()
-    );
-    Some((failed, note))
+        },
+        failed,
+    )
 }
