@@ -369,13 +369,8 @@ fn prepare(a: &Authorisation<'_>, s: &Shape, c: &mut Chunk, l: usize) {
         BatchKey::Issuer { imk, pan, psn } => {
             imk_of = imk;
             put(&mut c.key, l, imk.0.bytes());
-            // Option C's Y: BCD of PAN ‖ PSN left-padded to 32 digits (as
-            // `emv::derive::option_c`).
-            let mut digits = crate::digits::pan_psn_right::<32>(pan, psn);
-            let mut y = [0u8; 16];
-            crate::digits::pack_bcd(&digits, &mut y);
+            let mut y = crate::emv::derive::option_c_y(pan, psn);
             put(&mut c.y, l, &y);
-            digits.zeroize();
             y.zeroize();
         }
         BatchKey::Card(mk) => put(&mut c.key, l, mk.0.bytes()),

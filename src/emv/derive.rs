@@ -253,13 +253,21 @@ fn option_c_m(imk: &KeyMaterial, pan: &Pan, psn: Psn, k: usize) -> Result<KeyMat
     let alg = Algorithm::aes_for_len(k).ok_or(Error::Parameter {
         what: "Option C key length must be 16, 24 or 32 bytes",
     })?;
+    let mut y = option_c_y(pan, psn);
+    let out = aes_pair(&imk.block_key(), &y, &y, true, k);
+    y.zeroize();
+    Ok(KeyMaterial::from_array(alg, out).truncated(alg))
+}
+
+/// Option C's input Y: the BCD of PAN ‖ PSN, left-padded with zeros to 32
+/// digits. Secret (it holds the PAN): the caller wipes it.
+#[cfg(feature = "aes")]
+pub(crate) fn option_c_y(pan: &Pan, psn: Psn) -> [u8; 16] {
     let mut digits = pan_psn_right::<32>(pan, psn);
     let mut y = [0u8; 16];
     pack_bcd(&digits, &mut y);
     digits.zeroize();
-    let out = aes_pair(&imk.block_key(), &y, &y, true, k);
-    y.zeroize();
-    Ok(KeyMaterial::from_array(alg, out).truncated(alg))
+    y
 }
 
 #[cfg(feature = "aes")]
