@@ -1,5 +1,5 @@
 //! The provisioning envelope the Cortex-M firmware opens in its KAT and bench
-//! (`no_std-check/fixtures/`). The host builds it once with a seeded RNG
+//! (`tests/fixtures/`). The host builds it once with a seeded RNG
 //! (`cargo test --all-features --test firmware_fixture -- --ignored` rewrites
 //! it); this test checks the committed bytes still open on the host to the
 //! keys and DPANs that were put in, so the firmware KAT compares against
@@ -28,7 +28,7 @@ const DPANS: [&str; 3] = ["4895370012345671", "4895370012345689", "4895370012345
 /// does not sign a request of its own).
 const FIXTURE_REQUEST_HASH: [u8; 32] = [0x52; 32];
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/no_std-check/fixtures/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
 
 #[test]
 fn committed_fixture_opens_to_what_was_put_in() {
@@ -52,7 +52,7 @@ fn committed_fixture_opens_to_what_was_put_in() {
 }
 
 #[test]
-#[ignore = "rewrites no_std-check/fixtures/"]
+#[ignore = "rewrites tests/fixtures/"]
 fn regenerate_fixture() {
     let device = DeviceKeyPair::from_secret_bytes(&DEVICE_SECRET).unwrap();
     let tsp = EcdsaSigningKey::from_secret_bytes(&TSP_SECRET).unwrap();

@@ -799,11 +799,15 @@ fn corrupt_credential_state_is_refused() {
 /// the documented layout rather than by `to_bytes`.
 #[test]
 fn fuzz_seed_credential_state_is_canonical() {
-    let seed = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fuzz/corpus/provision/credentials_v3"
-    ))
-    .unwrap();
+    // The fuzz corpus is in the repository, not in the published package
+    // (fuzz/ is its own crate): there the seed must exist; in the package
+    // there is none to check.
+    let root = env!("CARGO_MANIFEST_DIR");
+    if !std::path::Path::new(&format!("{root}/fuzz/Cargo.toml")).exists() {
+        eprintln!("no fuzz/ beside the crate (published package): seed not checked");
+        return;
+    }
+    let seed = std::fs::read(format!("{root}/fuzz/corpus/provision/credentials_v3")).unwrap();
     let creds = Credentials::<2, 4>::from_bytes(&seed).unwrap();
     assert_eq!(creds.counter(), 5);
     assert_eq!(creds.dpans_left(), 2);

@@ -398,11 +398,15 @@ fn wallet_state_v3_layout_and_refusals() {
     let mut ex = DpanWallet::<4>::from_bytes(&b).unwrap();
     assert!(ex.reserve().is_err(), "exhausted ATC");
     // The fuzz seed is a version-3 state (written by hand from the layout).
-    let seed = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fuzz/corpus/dpan/wallet4"
-    ))
-    .unwrap();
+    // The fuzz corpus is in the repository, not in the published package
+    // (fuzz/ is its own crate): there the seed must exist; in the package
+    // there is none to check.
+    let root = env!("CARGO_MANIFEST_DIR");
+    if !std::path::Path::new(&format!("{root}/fuzz/Cargo.toml")).exists() {
+        eprintln!("no fuzz/ beside the crate (published package): seed not checked");
+        return;
+    }
+    let seed = std::fs::read(format!("{root}/fuzz/corpus/dpan/wallet4")).unwrap();
     let mut s = DpanWallet::<4>::from_bytes(&seed).unwrap();
     assert_eq!(s.remaining(), 2);
     let res = s.reserve().unwrap();

@@ -662,7 +662,7 @@ fn offline_payment_code() {
 }
 
 /// `envelope open` on the firmware's committed fixture
-/// (`no_std-check/fixtures/`, see `tests/firmware_fixture.rs`): an envelope
+/// (`tests/fixtures/`, see `tests/firmware_fixture.rs`): an envelope
 /// built once from chosen inputs — device key 4D×32, token-service key 75×32,
 /// request hash 52×32, counter 1, one AES-128 ICC MK (usage E0) of 11×16 and
 /// three DPANs. The expected output is those inputs, not anything the open
@@ -676,7 +676,7 @@ mod envelope_fixture {
 
     pub fn file(name: &str) -> String {
         let p = format!(
-            "{}/../no_std-check/fixtures/{name}",
+            "{}/../tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(p)

@@ -840,11 +840,11 @@ pub mod p256 {
     pub const HEDGED_SAMPLE_LOW_S: [u8; 64] = h(
         "b92601e20f912692b33fded199933cf6c5f052727e8795aee6faa07a2183790a27c6eaf5d52ab1bea2b44cbbdae7ac7344515d7a840c14c8c5e4ceadd26063b3",
     );
-    // The device key of the envelope fixture (no_std-check/fixtures).
+    // The device key of the envelope fixture (tests/fixtures).
     secret!(CT_DEVICE_KEY, 32, [0x4D; 32]);
-    const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../../no_std-check/fixtures/envelope.bin");
+    const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../../tests/fixtures/envelope.bin");
     const FIXTURE_TSP_PUBLIC: &[u8; 65] =
-        include_bytes!("../../no_std-check/fixtures/tsp_public.bin");
+        include_bytes!("../../tests/fixtures/tsp_public.bin");
     const ATT_DEVICE_PUB: [u8; 65] = ECDH_PUB;
 
     pub extern "C" fn ecdh() {

@@ -43,7 +43,7 @@ fn world() -> &'static World {
         let device = DeviceKeyPair::from_secret_bytes(&[0x4D; 32]).unwrap();
         let tsp = EcdsaSigningKey::from_secret_bytes(&[0x75; 32]).unwrap();
         let pinned = EcdsaVerifyingKey::from_sec1(include_bytes!(
-            "../../no_std-check/fixtures/tsp_public.bin"
+            "../../tests/fixtures/tsp_public.bin"
         ))
         .unwrap();
         // The fixture answers the request with hash 52…52
@@ -53,7 +53,7 @@ fn world() -> &'static World {
             &pinned,
             0,
             Some(&[0x52; 32]),
-            include_bytes!("../../no_std-check/fixtures/envelope.bin"),
+            include_bytes!("../../tests/fixtures/envelope.bin"),
         )
         .unwrap();
         let mut store = CredentialStore::new(device, pinned, installed);

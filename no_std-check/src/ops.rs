@@ -731,9 +731,9 @@ fn p256_request_bench() {
 /// pinned from `tsp_public.bin`, one AES-128 MK-AC 11…11, three DPANs,
 /// answering the outstanding request whose hash is 52…52.
 #[cfg(feature = "ops-p256")]
-const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../fixtures/envelope.bin");
+const FIXTURE_ENVELOPE: &[u8] = include_bytes!("../../tests/fixtures/envelope.bin");
 #[cfg(feature = "ops-p256")]
-const FIXTURE_TSP_PUBLIC: &[u8; 65] = include_bytes!("../fixtures/tsp_public.bin");
+const FIXTURE_TSP_PUBLIC: &[u8; 65] = include_bytes!("../../tests/fixtures/tsp_public.bin");
 
 /// The device's state at boot: its key pair (restoring it from the stored
 /// scalar costs one scalar multiplication, for the public key) and the

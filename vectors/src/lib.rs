@@ -396,13 +396,14 @@ fn flip_last_digit(s: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// Reads and parses a vector file from this crate's `data/` folder.
+/// Reads and parses a vector file from the repository's `test-vectors/data/`
+/// folder (data only, beside this crate, so the `tapcrypt` package can ship it).
 ///
 /// # Panics
 /// If the file is missing or not JSON (test helper).
 pub fn load_data(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
+        .join("../test-vectors/data")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
