@@ -133,9 +133,9 @@ fn every_cvn_vector_verifies_from_tlv() {
             let (msg, scheme) = message(group, v);
             let want = pinned(group, v);
             let req = AuthorisationRequest::parse(&msg, want).unwrap();
-            assert_eq!(req.cvn, want, "{group}");
+            assert_eq!(req.cvn(), want, "{group}");
             // The diagnostic detection agrees with the pinned CVN.
-            assert_eq!(tlv::detect_cvn(scheme, req.iad).unwrap(), want, "{group}");
+            assert_eq!(tlv::detect_cvn(scheme, req.iad()).unwrap(), want, "{group}");
             let aid = match scheme {
                 Scheme::Visa => "A0000000031010",
                 Scheme::Mastercard => "A0000000041010",
@@ -149,17 +149,17 @@ fn every_cvn_vector_verifies_from_tlv() {
                 .get("psn")
                 .map(|p| Psn::parse(p.as_str().unwrap()).unwrap())
                 .unwrap_or(Psn::ABSENT);
-            let mk = req.cvn.derive_card_key(&imk, &pan, psn).unwrap();
+            let mk = req.cvn().derive_card_key(&imk, &pan, psn).unwrap();
             let keys = req.transaction_keys(&mk).unwrap();
             let verified = req
                 .verify(&keys)
                 .unwrap_or_else(|_| panic!("{group} {}", v["id"]));
-            assert_eq!(verified.atc(), req.transaction.atc);
-            assert_eq!(verified.arqc(), &req.ac);
+            assert_eq!(verified.atc(), req.transaction().atc);
+            assert_eq!(verified.arqc(), req.ac());
             // The same cryptogram labelled TC (CID 40) is no ARQC: refused.
             let tc_msg = relabel_cid(&msg, 0x40);
             let tc = AuthorisationRequest::parse(&tc_msg, want).unwrap();
-            assert_eq!(tc.cryptogram_type, tlv::CryptogramType::Tc);
+            assert_eq!(tc.cryptogram_type(), tlv::CryptogramType::Tc);
             assert!(tc.verify(&keys).is_err(), "a TC must not verify as an ARQC");
             // ... but it does verify through the explicit TC/AAC call.
             assert!(tc.verify_tc_or_aac(&keys).is_ok());

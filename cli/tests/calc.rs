@@ -675,10 +675,7 @@ mod envelope_fixture {
     pub const DPANS: [&str; 3] = ["4895370012345671", "4895370012345689", "4895370012345697"];
 
     pub fn file(name: &str) -> String {
-        let p = format!(
-            "{}/../tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let p = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(p)
             .unwrap()
             .iter()

@@ -799,7 +799,7 @@ fn tlv_verify() {
     let req = tapcrypt::emv::tlv::AuthorisationRequest::parse(&msg, &VISA_CVN_18).unwrap();
     let pan = secret_pan("1234567890123456");
     let imk = tdes_imk();
-    let mk = req.cvn.derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
+    let mk = req.cvn().derive_card_key(&imk, &pan, Psn::ABSENT).unwrap();
     let keys = req.transaction_keys(&mk).unwrap();
     let verified = req.verify(&keys);
     assert!(declassify(verified.is_ok()), "pyemv's ARQC must verify");

@@ -43,8 +43,14 @@ fuzz_target!(|data: &[u8]| {
             c.encrypt_block((&mut rb).into());
         }
     }
-    assert_eq!(a, ra, "block A differs from the aes crate (key {klen} B, paired {paired})");
-    assert_eq!(b, rb, "block B differs from the aes crate (key {klen} B, paired {paired})");
+    assert_eq!(
+        a, ra,
+        "block A differs from the aes crate (key {klen} B, paired {paired})"
+    );
+    assert_eq!(
+        b, rb,
+        "block B differs from the aes crate (key {klen} B, paired {paired})"
+    );
 
     // A wrong key length is refused, not a panic.
     let (mut x, mut y) = (a0, b0);

@@ -147,23 +147,22 @@ fuzz_target!(|input: &[u8]| {
     assert!(matches!(out[items.len()], Outcome::Pending));
     for (i, (a, o)) in items.iter().zip(&out).enumerate() {
         // The single path.
-        let want =
-            match a.cvn.transaction_keys(&raws[i].key, a.txn.atc, a.txn.un) {
+        let want = match a.cvn.transaction_keys(&raws[i].key, a.txn.atc, a.txn.un) {
+            Err(_) => None,
+            Ok(keys) => match arpc_unverified(&keys, &a.arqc, &a.response) {
                 Err(_) => None,
-                Ok(keys) => match arpc_unverified(&keys, &a.arqc, &a.response) {
-                    Err(_) => None,
-                    // Only an ARQC (by its CID) verifies.
-                    Ok(arpc) => Some(
-                        keys.verify_arqc(&a.txn, &a.card_data, &a.arqc)
-                            .ok()
-                            .filter(|_| a.cryptogram_type == CryptogramType::Arqc)
-                            .map(|v| {
-                                assert_eq!(v.arpc(&a.response).expect("checked"), arpc);
-                                arpc
-                            }),
-                    ),
-                },
-            };
+                // Only an ARQC (by its CID) verifies.
+                Ok(arpc) => Some(
+                    keys.verify_arqc(&a.txn, &a.card_data, &a.arqc)
+                        .ok()
+                        .filter(|_| a.cryptogram_type == CryptogramType::Arqc)
+                        .map(|v| {
+                            assert_eq!(v.arpc(&a.response).expect("checked"), arpc);
+                            arpc
+                        }),
+                ),
+            },
+        };
         match (&want, o) {
             (None, Outcome::Malformed(_)) | (Some(None), Outcome::Rejected(_)) => {}
             (Some(Some(arpc)), Outcome::Verified(v)) => {

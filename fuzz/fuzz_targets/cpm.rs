@@ -33,15 +33,15 @@ fn check(tlv: &[u8]) {
     ] {
         // The harness resolves the token to the payload's own DPAN.
         if let Ok(req) = p.authorisation(cvn, p.dpan()) {
-            assert_eq!(req.cvn.id, cvn.id);
+            assert_eq!(req.cvn().id, cvn.id);
             // Re-building from the parsed fields gives the same bytes.
             let c = cpm::CpmContents {
                 aid: p.aid(),
                 dpan: p.dpan(),
-                transaction: &req.transaction,
-                iad: req.iad,
+                transaction: req.transaction(),
+                iad: req.iad(),
                 cid: 0x80,
-                ac: &req.ac,
+                ac: req.ac(),
             };
             let mut out = [0u8; cpm::MAX_PAYLOAD];
             assert_eq!(cpm::build(&c, &mut out).ok(), Some(tlv));

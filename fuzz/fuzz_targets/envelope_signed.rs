@@ -19,8 +19,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex, OnceLock};
-use tapcrypt::provision::envelope::SIGNATURE_DOMAIN;
 use tapcrypt::__internal::TestRng;
+use tapcrypt::provision::envelope::SIGNATURE_DOMAIN;
 use tapcrypt::provision::request::MAX_REQUEST_LEN;
 use tapcrypt::provision::{
     CredentialStore, Credentials, DeviceKeyPair, EcdsaSigningKey, EcdsaVerifyingKey, open_envelope,
@@ -42,10 +42,9 @@ fn world() -> &'static World {
         // The firmware fixture's keys (no_std-check/src/ops.rs).
         let device = DeviceKeyPair::from_secret_bytes(&[0x4D; 32]).unwrap();
         let tsp = EcdsaSigningKey::from_secret_bytes(&[0x75; 32]).unwrap();
-        let pinned = EcdsaVerifyingKey::from_sec1(include_bytes!(
-            "../../tests/fixtures/tsp_public.bin"
-        ))
-        .unwrap();
+        let pinned =
+            EcdsaVerifyingKey::from_sec1(include_bytes!("../../tests/fixtures/tsp_public.bin"))
+                .unwrap();
         // The fixture answers the request with hash 52…52
         // (tests/firmware_fixture.rs).
         let installed = open_envelope::<2, 4>(
@@ -60,7 +59,13 @@ fn world() -> &'static World {
         let attestation = EcdsaSigningKey::from_secret_bytes(&[0x33; 32]).unwrap();
         let mut req = [0u8; MAX_REQUEST_LEN];
         store
-            .begin_request(&[0xC7; 32], b"", &attestation, &mut TestRng::new(1), &mut req)
+            .begin_request(
+                &[0xC7; 32],
+                b"",
+                &attestation,
+                &mut TestRng::new(1),
+                &mut req,
+            )
             .unwrap();
         let outstanding = *store.credentials().outstanding_request().unwrap();
         let mut before = [0u8; STATE];

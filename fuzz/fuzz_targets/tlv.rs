@@ -19,8 +19,8 @@ fuzz_target!(|data: &[u8]| {
     // (where the layout declares one).
     for cvn in tapcrypt::emv::cryptogram::ALL_CVNS {
         if let Ok(req) = AuthorisationRequest::parse(data, cvn) {
-            assert_eq!(req.cvn.id, cvn.id);
-            if let Ok(Some(declared)) = cvn.iad_layout.declared_cvn(req.iad) {
+            assert_eq!(req.cvn().id, cvn.id);
+            if let Ok(Some(declared)) = cvn.iad_layout.declared_cvn(req.iad()) {
                 assert_eq!(declared, cvn.id);
             }
             let _ = req.card_data();
@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let allowed = [&tapcrypt::emv::VISA_CVN_18, &tapcrypt::emv::VISA_CVN_22];
     if let Ok(req) = AuthorisationRequest::parse_allowed(data, &allowed) {
-        assert!(allowed.iter().any(|c| c.id == req.cvn.id));
+        assert!(allowed.iter().any(|c| c.id == req.cvn().id));
     }
     // Use the input as a DOL against itself as the tag source.
     let mut out = [0u8; 256];

@@ -104,10 +104,10 @@ pub fn decide(keys: &dyn KeyStore, card: &CardRecord, tap: &Tap<'_>) -> Result<D
         (false, _) => AuthorisationRequest::parse(tap.icc, cvn),
     }
     .map_err(|e| Refusal::IccData(e.to_string()))?;
-    if req.cryptogram_type != CryptogramType::Arqc {
+    if req.cryptogram_type() != CryptogramType::Arqc {
         return Err(Refusal::NotAnArqc);
     }
-    let t = &req.transaction;
+    let t = req.transaction();
     if amount_from_bcd(&t.amount_authorised).ok() != Some(tap.amount) {
         return Err(Refusal::AmountMismatch(
             "amount differs from the amount authorised in the ICC data (9F02)",

@@ -488,17 +488,22 @@ impl CryptogramType {
 /// assert!(AuthorisationRequest::parse(&field55, &tapcrypt::emv::VISA_CVN_10).is_err());
 /// # Ok(()) }
 /// ```
+///
+/// The parsed fields are read through methods, not public fields: a field
+/// that could be reassigned after parsing (the CVN, the IAD) would undo the
+/// checks `parse` made between them.
+///
+/// ```compile_fail,E0616
+/// # fn relabel(req: &mut tapcrypt::emv::tlv::AuthorisationRequest<'_>) {
+/// req.cvn = &tapcrypt::emv::VISA_CVN_10; // private: does not compile
+/// # }
+/// ```
 pub struct AuthorisationRequest<'m> {
-    /// The pinned CVN (checked against the IAD's CVN byte where it has one).
-    pub cvn: &'static Cvn,
-    /// What the CID (9F27) says the cryptogram is.
-    pub cryptogram_type: CryptogramType,
-    /// The 33-byte minimum data.
-    pub transaction: TransactionData,
-    /// The IAD (9F10).
-    pub iad: &'m [u8],
-    /// The cryptogram (9F26): an ARQC, TC or AAC as `cryptogram_type` says.
-    pub ac: Cryptogram,
+    pub(crate) cvn: &'static Cvn,
+    pub(crate) cryptogram_type: CryptogramType,
+    pub(crate) transaction: TransactionData,
+    pub(crate) iad: &'m [u8],
+    pub(crate) ac: Cryptogram,
     card_data: [u8; BOUND_CARD_DATA_MAX],
     card_data_len: usize,
 }
@@ -524,6 +529,38 @@ impl Drop for AuthorisationRequest<'_> {
 }
 
 impl<'m> AuthorisationRequest<'m> {
+    /// The pinned CVN (checked against the IAD's CVN byte where it has one).
+    #[must_use]
+    pub fn cvn(&self) -> &'static Cvn {
+        self.cvn
+    }
+
+    /// What the CID (9F27) says the cryptogram is.
+    #[must_use]
+    pub fn cryptogram_type(&self) -> CryptogramType {
+        self.cryptogram_type
+    }
+
+    /// The 33-byte minimum data (amounts, country, TVR, currency, date,
+    /// type, UN, AIP, ATC).
+    #[must_use]
+    pub fn transaction(&self) -> &TransactionData {
+        &self.transaction
+    }
+
+    /// The IAD (9F10), borrowed from the message.
+    #[must_use]
+    pub fn iad(&self) -> &'m [u8] {
+        self.iad
+    }
+
+    /// The cryptogram (9F26): an ARQC, TC or AAC as
+    /// [`cryptogram_type`](Self::cryptogram_type) says.
+    #[must_use]
+    pub fn ac(&self) -> &Cryptogram {
+        &self.ac
+    }
+
     /// Parses `msg` for the CVN the issuer pinned for this card.
     ///
     /// # Errors
@@ -702,7 +739,7 @@ impl<'m> AuthorisationRequest<'m> {
 
     /// The keys of this transaction (its ATC and UN) under the pinned CVN,
     /// from the card's ICC master key (derive it with
-    /// `req.cvn.derive_card_key(imk, pan, psn)`; the PAN and PSN come from
+    /// `req.cvn().derive_card_key(imk, pan, psn)`; the PAN and PSN come from
     /// the issuer's records or the authenticated message fields, not from
     /// ICC data).
     ///
