@@ -27,16 +27,12 @@ build_set aes "ops-aes"
 build_set aes_tdes "ops-aes ops-tdes"
 build_set aes_ff1 "ops-aes ops-ff1"
 build_set all "ops-aes ops-tdes ops-ff1"
-# The same "everything" image at LLVM's default inline threshold (links only
-# with the locating panic handler: see README).
-RUSTFLAGS="-C link-arg=-Tlink.x" cargo build -q --release --target $T --no-default-features --features "ops-aes ops-tdes ops-ff1 allow-panic" --target-dir target/size-default-inline
-text[all_default_inline]=$(size_of "target/size-default-inline/$T/release/no_std-check")
 
 text[p256]=$(size_of "target/p256/$T/release/no_std-check")
 
-python3 - "$log" "$p256log" "${text[p256]}" "${text[empty]}" "${text[aes]}" "${text[aes_tdes]}" "${text[aes_ff1]}" "${text[all]}" "${text[all_default_inline]}" <<'PY'
+python3 - "$log" "$p256log" "${text[p256]}" "${text[empty]}" "${text[aes]}" "${text[aes_tdes]}" "${text[aes_ff1]}"  "${text[all]}" <<'PY'
 import re, sys
-log, p256log, p256text, empty, aes, aes_tdes, aes_ff1, allf, all_def = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+log, p256log, p256text, empty, aes, aes_tdes, aes_ff1, allf = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
 lines = open(log).read().splitlines()
 p256lines = open(p256log).read().splitlines()
 cal = [tuple(map(int, re.findall(r'\d+', l))) for l in lines if l.startswith('CAL')]
@@ -63,6 +59,6 @@ table(p256lines, skip=set(base), unit="ms", div=1000)
 print("| feature set (`no_std-check` features) | .text | delta over empty harness |")
 print("|---|---:|---:|")
 for name, v in [("empty harness", empty), ("tap-only AES (`ops-aes`)", aes), ("tap with TDES (`ops-aes ops-tdes`)", aes_tdes),
-                ("with FF1 (`ops-aes ops-ff1`)", aes_ff1), ("everything", allf), ("everything, default inline threshold", all_def)]:
+                ("with FF1 (`ops-aes ops-ff1`)", aes_ff1), ("everything", allf)]:
     print(f"| {name} | {v:,} B | {v-empty:,} B ({(v-empty)/1024:.1f} KiB) |")
 PY
