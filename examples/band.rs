@@ -59,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dpan_pan = dpan.to_pan()?;
     let mut buf = [0u8; BOUND_CARD_DATA_MAX];
     let card_data = TAPCRYPT_DPAN_AES.card_data_bound(&dpan_pan, &iad, &mut buf)?;
-    let keys = TAPCRYPT_DPAN_AES.transaction_keys_with(&card, atc, txn.un)?;
+    // The keys are built in a slot in this frame: the session key is
+    // expanded in place, no schedule is copied (the smallest tap stack).
+    let mut slot = None;
+    let keys = TAPCRYPT_DPAN_AES.transaction_keys_in(&card, atc, txn.un, &mut slot)?;
     let arqc = keys.generate_ac(&txn, &card_data)?;
     println!(
         "tap: ATC {:04X}, ARQC {:02X?}, {} DPANs left",

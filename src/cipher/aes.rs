@@ -12,7 +12,7 @@ use backend::Aes192;
 #[cfg(feature = "aes256")]
 use backend::Aes256;
 use backend::Encrypt as _;
-use backend::{Aes128, expand};
+use backend::{Aes128, blank, expand, rekey};
 
 /// Our core.
 #[cfg(any(
@@ -47,6 +47,16 @@ mod backend {
     /// Expands a key (slice length checked by the caller).
     pub(super) fn expand<const R: usize>(src: &[u8]) -> FixsliceKey<R> {
         FixsliceKey::new(src)
+    }
+
+    /// An all-zero schedule to expand into in place ([`rekey`]).
+    pub(super) fn blank<const R: usize>() -> Option<FixsliceKey<R>> {
+        Some(FixsliceKey::zeroed())
+    }
+
+    /// Re-expands `k` in place: no schedule-sized temporary or copy.
+    pub(super) fn rekey<const R: usize>(k: &mut FixsliceKey<R>, src: &[u8]) {
+        k.expand(src);
     }
 }
 
@@ -100,6 +110,16 @@ mod backend {
         zeroize::Zeroize::zeroize(k.as_mut_slice());
         c
     }
+
+    /// The `aes` crate has no keyless schedule: callers build a new one.
+    pub(super) fn blank<C>() -> Option<C> {
+        None
+    }
+
+    /// Re-expands `k` (a new schedule, moved into place).
+    pub(super) fn rekey<C: KeyInit>(k: &mut C, src: &[u8]) {
+        *k = expand(src);
+    }
 }
 
 /// An expanded AES key of any of the three sizes. Zeroized on drop (by the
@@ -134,6 +154,53 @@ impl AesKey {
             _ => AesKey::Aes192(expand(key)),
             #[cfg(not(any(feature = "aes192", feature = "aes256")))]
             _ => AesKey::Aes128(expand(key)),
+        }
+    }
+
+    /// Whether this key has the size of a `len`-byte key (so
+    /// [`rekey`](Self::rekey) can reuse it).
+    #[inline(always)]
+    pub(crate) fn fits(&self, len: usize) -> bool {
+        match self {
+            AesKey::Aes128(_) => len == 16,
+            #[cfg(feature = "aes192")]
+            AesKey::Aes192(_) => len == 24,
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(_) => len == 32,
+        }
+    }
+
+    /// Expands `key` into this key's storage, keeping its size (a slice of
+    /// another length is zero-padded or truncated, as in
+    /// [`from_slice`](Self::from_slice); callers check [`fits`](Self::fits)
+    /// or start from [`blank`](Self::blank)). With our core this is in
+    /// place: no schedule-sized temporary or copy (352 bytes for AES-128:
+    /// a tap's peak stack).
+    pub(crate) fn rekey(&mut self, key: &[u8]) {
+        match self {
+            AesKey::Aes128(k) => rekey(k, key),
+            #[cfg(feature = "aes192")]
+            AesKey::Aes192(k) => rekey(k, key),
+            #[cfg(feature = "aes256")]
+            AesKey::Aes256(k) => rekey(k, key),
+        }
+    }
+
+    /// An all-zero (keyless) schedule of the size
+    /// [`from_slice`](Self::from_slice) picks for a `len`-byte key, to
+    /// [`rekey`](Self::rekey) into; `None` with the `aes` crate (it has no
+    /// keyless schedule).
+    pub(crate) fn blank(len: usize) -> Option<AesKey> {
+        match len {
+            16 => blank().map(AesKey::Aes128),
+            #[cfg(feature = "aes192")]
+            24 => blank().map(AesKey::Aes192),
+            #[cfg(feature = "aes256")]
+            _ => blank().map(AesKey::Aes256),
+            #[cfg(all(feature = "aes192", not(feature = "aes256")))]
+            _ => blank().map(AesKey::Aes192),
+            #[cfg(not(any(feature = "aes192", feature = "aes256")))]
+            _ => blank().map(AesKey::Aes128),
         }
     }
 

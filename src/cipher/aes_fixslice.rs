@@ -105,16 +105,29 @@ impl<const R: usize> FixsliceKey<R> {
     /// Expands a key of `KEY_LEN` bytes. A shorter slice is zero-padded and
     /// a longer one truncated: the key types rule both out (no panic).
     pub(crate) fn new(key: &[u8]) -> Self {
-        let nk = Self::KEY_LEN / 4;
+        let mut out = Self::zeroed();
+        out.expand(key);
+        out
+    }
+
+    /// An all-zero schedule (no key), to [`expand`](Self::expand) into.
+    pub(crate) fn zeroed() -> Self {
         let nr = match R {
             13 => Rounds::Twelve,
             15 => Rounds::Fourteen,
             _ => Rounds::Ten,
         };
-        let mut out = FixsliceKey {
+        FixsliceKey {
             rk: [[0u32; 8]; R],
             nr,
-        };
+        }
+    }
+
+    /// Expands `key` into this schedule's storage, overwriting it (as
+    /// [`new`](Self::new)): a caller that already holds a key slot re-keys
+    /// it without a 352-byte (AES-128) temporary or copy.
+    pub(crate) fn expand(&mut self, key: &[u8]) {
+        let nk = Self::KEY_LEN / 4;
         // The textbook schedule, streamed: `win` holds the last `nk` words
         // (word i at i mod nk), `cols` the words of the round key being
         // built; each round key is packed as soon as its 4 words exist.
@@ -151,14 +164,13 @@ impl<const R: usize> FixsliceKey<R> {
             }
             if i % 4 == 3 {
                 let r = i / 4;
-                if let Some(k) = out.rk.get_mut(r) {
-                    *k = round_key(&cols, r, r + 1 == R);
+                if let Some(k) = self.rk.get_mut(r) {
+                    round_key(k, &cols, r, r + 1 == R);
                 }
             }
         }
         win.zeroize();
         cols.zeroize();
-        out
     }
 
     /// Encrypts two independent blocks in place, for the price of one.
@@ -210,19 +222,18 @@ impl<const R: usize> FixsliceKey<R> {
 /// mod 4)` applied (none for the last round: the final correction is
 /// applied to the state instead), both lanes, and the S-box's missing 0x63
 /// (planes 0, 1, 5, 6) from round 1 on.
-fn round_key(cols: &[u32; 4], r: usize, last: bool) -> State {
+fn round_key(k: &mut State, cols: &[u32; 4], r: usize, last: bool) {
     let shift = if last { 0 } else { r % 4 };
     let mut shifted = inv_shift_rows_cols(cols, shift);
-    let mut k = pack_cols(&shifted, &shifted);
+    *k = pack_cols(&shifted, &shifted);
     shifted.zeroize();
     if r > 0 {
-        let [k0, k1, _, _, _, k5, k6, _] = &mut k;
+        let [k0, k1, _, _, _, k5, k6, _] = k;
         *k0 = !*k0;
         *k1 = !*k1;
         *k5 = !*k5;
         *k6 = !*k6;
     }
-    k
 }
 
 #[inline(always)]

@@ -64,6 +64,44 @@ impl BlockKey {
         }
     }
 
+    /// Expands `bytes` into `slot`. An AES key is expanded in place (into
+    /// the slot's key if it has the same size, else into a blank schedule
+    /// written straight into the slot) where the backend allows, so no
+    /// schedule-sized temporary is built and copied: with our core that is
+    /// 352 bytes of a tap's peak stack for AES-128. Otherwise as [`new`](Self::new).
+    pub(crate) fn expand_into(slot: &mut Option<BlockKey>, alg: Algorithm, bytes: &[u8]) {
+        #[cfg(feature = "aes")]
+        if !alg.is_tdes() {
+            #[allow(irrefutable_let_patterns)] // AES-only builds: one variant
+            if let Some(BlockKey::Aes(k)) = slot.as_mut()
+                && k.fits(bytes.len())
+            {
+                k.rekey(bytes);
+                return;
+            }
+            if let Some(b) = AesKey::blank(bytes.len()) {
+                // `Option::insert`: at opt-level 3 and "s" the blank is
+                // zeroed in the slot itself (at "z" in a temporary and
+                // copied; an assignment `*slot = Some(..)` copies at "s"
+                // too: measured, BENCHMARKS.md).
+                #[allow(irrefutable_let_patterns)]
+                if let BlockKey::Aes(k) = slot.insert(BlockKey::Aes(b)) {
+                    k.rekey(bytes);
+                }
+                return;
+            }
+        }
+        Self::replace(slot, alg, bytes);
+    }
+
+    /// [`expand_into`](Self::expand_into)'s fallback (TDES, the `aes`
+    /// crate): a new schedule moved into the slot. Out of line, so its
+    /// schedule-sized temporaries are not in the frame of the in-place path.
+    #[inline(never)]
+    fn replace(slot: &mut Option<BlockKey>, alg: Algorithm, bytes: &[u8]) {
+        *slot = Some(BlockKey::new(alg, bytes));
+    }
+
     /// Encrypts one block of zeros into the first `block_len` bytes of `out`.
     pub(crate) fn encrypt_zero_block(&self, out: &mut [u8; 16]) {
         *out = [0u8; 16];

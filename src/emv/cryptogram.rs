@@ -14,7 +14,7 @@ use super::types::{Atc, Cryptogram, TransactionData, UnpredictableNumber};
 use crate::cipher::BlockKey;
 use crate::keys::KeyMaterial;
 use crate::mac::{EmvMac, Padding};
-use crate::{CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey, VerifyError};
+use crate::{Algorithm, CardMasterKey, Error, IssuerMasterKey, Pan, Psn, SessionKey, VerifyError};
 
 #[cfg(feature = "aes")]
 mod engine_tap;
@@ -676,8 +676,7 @@ impl Cvn {
         un: UnpredictableNumber,
     ) -> Result<TransactionKeys<'k>, Error> {
         self.check_key(&card_key.0, "this CVN's card master key")?;
-        let card = Sched::Owned(card_key.0.block_key());
-        self.build(card_key, card, atc, un)
+        self.build(card_key, None, atc, un)
     }
 
     /// As [`transaction_keys`](Self::transaction_keys), with the card key's
@@ -693,7 +692,7 @@ impl Cvn {
         un: UnpredictableNumber,
     ) -> Result<TransactionKeys<'k>, Error> {
         self.check_key(&card.key.0, "this CVN's card master key")?;
-        self.build(&card.key, Sched::Borrowed(&card.schedule), atc, un)
+        self.build(&card.key, Some(&card.schedule), atc, un)
     }
 
     /// Device side, **ahead of the tap**: the keys for the next transaction,
@@ -723,42 +722,172 @@ impl Cvn {
         self.transaction_keys_with(card, atc, UnpredictableNumber::default())
     }
 
+    /// As [`transaction_keys_with`](Self::transaction_keys_with), building
+    /// the keys in the caller's `slot` (overwriting what it held) and
+    /// returning them borrowed: the device path for the smallest stack.
+    /// The session key is expanded straight into the slot, so no expanded
+    /// schedule is moved or copied, and it is the only one alive beside the
+    /// card's. On error the slot is left empty.
+    ///
+    /// ```
+    /// # use tapcrypt::emv::{Atc, CardKeySchedule, UnpredictableNumber, EMV_COMMON_AES};
+    /// # use tapcrypt::{Algorithm, CardMasterKey};
+    /// # let card = CardKeySchedule::new(CardMasterKey::new(Algorithm::Aes128, &[7; 16])?);
+    /// let mut slot = None; // e.g. in the tap handler's frame, reused tap after tap
+    /// let keys = EMV_COMMON_AES.transaction_keys_in(&card, Atc::from_u16(1), UnpredictableNumber([0; 4]), &mut slot)?;
+    /// # let _ = keys;
+    /// # Ok::<(), tapcrypt::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`transaction_keys_with`](Self::transaction_keys_with).
+    pub fn transaction_keys_in<'k, 's>(
+        &'k self,
+        card: &'k CardKeySchedule,
+        atc: Atc,
+        un: UnpredictableNumber,
+        slot: &'s mut Option<TransactionKeys<'k>>,
+    ) -> Result<&'s TransactionKeys<'k>, Error> {
+        if let Err(e) = self.check_key(&card.key.0, "this CVN's card master key") {
+            *slot = None;
+            return Err(e);
+        }
+        self.build_in(&card.key, Some(&card.schedule), atc, un, slot)
+    }
+
+    /// As [`transaction_keys_ahead`](Self::transaction_keys_ahead), building
+    /// the keys in the caller's `slot` (see
+    /// [`transaction_keys_in`](Self::transaction_keys_in)).
+    ///
+    /// # Errors
+    /// As [`transaction_keys_ahead`](Self::transaction_keys_ahead).
+    pub fn transaction_keys_ahead_in<'k, 's>(
+        &'k self,
+        card: &'k CardKeySchedule,
+        atc: Atc,
+        slot: &'s mut Option<TransactionKeys<'k>>,
+    ) -> Result<&'s TransactionKeys<'k>, Error> {
+        if matches!(self.ac_key, AcKeyMethod::MastercardSkd) {
+            *slot = None;
+            return Err(Error::Parameter {
+                what: "this CVN's session key depends on the unpredictable number",
+            });
+        }
+        self.transaction_keys_in(card, atc, UnpredictableNumber::default(), slot)
+    }
+
+    /// [`build_in`](Self::build_in) into a fresh slot, returned by value
+    /// (one move of the keys).
     fn build<'k>(
         &'k self,
         card_key: &'k CardMasterKey,
-        card: Sched<'k>,
+        card: Option<&'k BlockKey>,
         atc: Atc,
         un: UnpredictableNumber,
     ) -> Result<TransactionKeys<'k>, Error> {
+        let mut slot = None;
+        self.build_in(card_key, card, atc, un, &mut slot)?;
+        slot.ok_or(Error::Parameter {
+            what: "transaction keys",
+        })
+    }
+
+    /// Builds the keys in `slot`. `card`: the card key's schedule when the
+    /// caller keeps it expanded. Without it the card schedule is expanded
+    /// here, used for the session key and dropped before the session key is
+    /// expanded, so at most one expanded key is alive at a time and
+    /// [`TransactionKeys`] holds one. On error the slot is left empty.
+    fn build_in<'k, 's>(
+        &'k self,
+        card_key: &'k CardMasterKey,
+        card: Option<&'k BlockKey>,
+        atc: Atc,
+        un: UnpredictableNumber,
+        slot: &'s mut Option<TransactionKeys<'k>>,
+    ) -> Result<&'s TransactionKeys<'k>, Error> {
         let alg = card_key.algorithm();
-        let (session_key, bound_un) = match self.ac_key {
-            AcKeyMethod::CardKey => (None, None),
-            AcKeyMethod::CommonSessionKey => {
-                (Some(derive::session_key_ac_with(&card, alg, atc)?), None)
-            }
-            #[cfg(feature = "tdes")]
-            AcKeyMethod::MastercardSkd => (
-                Some(derive::mastercard_skd_with(&card, alg, atc, un)?),
-                Some(un),
-            ),
-            #[cfg(not(feature = "tdes"))]
-            AcKeyMethod::MastercardSkd => {
-                return Err(Error::KeyAlgorithm {
-                    operation: "the Mastercard SKD",
-                    needs: "two-key TDES (tapcrypt's `tdes` feature is off)",
-                });
+        // The session key first (the slot's previous keys are still there
+        // to be re-keyed in place), then the slot's fields.
+        let sk = match (&self.ac_key, card) {
+            (AcKeyMethod::CardKey, _) => None,
+            (_, Some(c)) => Some(self.session_key_with(c, alg, atc, un)),
+            (_, None) => Some(self.session_key_expanding(card_key, atc, un)),
+        };
+        let sk = match sk.transpose() {
+            Ok(sk) => sk,
+            Err(e) => {
+                *slot = None;
+                return Err(e);
             }
         };
-        let session = session_key.as_ref().map(|sk| sk.0.block_key());
-        Ok(TransactionKeys {
-            cvn: self,
-            card_key,
-            card,
-            session_key,
-            session,
-            atc,
-            un: bound_un,
-        })
+        // Every field is set in place: the slot's AC schedule (if any) is
+        // the storage the new AC key is expanded into.
+        if slot.is_none() {
+            *slot = Some(TransactionKeys {
+                cvn: self,
+                card_key,
+                card,
+                session_key: None,
+                ac: None,
+                atc,
+                un: None,
+            });
+        }
+        let Some(keys) = slot.as_mut() else {
+            return Err(Error::Parameter {
+                what: "transaction keys",
+            });
+        };
+        keys.cvn = self;
+        keys.card_key = card_key;
+        keys.card = card;
+        keys.atc = atc;
+        keys.un = matches!(self.ac_key, AcKeyMethod::MastercardSkd).then_some(un);
+        match &sk {
+            Some(sk) => BlockKey::expand_into(&mut keys.ac, alg, sk.0.bytes()),
+            None if card.is_none() => {
+                BlockKey::expand_into(&mut keys.ac, alg, card_key.0.bytes());
+            }
+            None => keys.ac = None,
+        }
+        keys.session_key = sk;
+        Ok(keys)
+    }
+
+    /// The AC session key from the card key's schedule (CVNs with one).
+    fn session_key_with(
+        &self,
+        card: &BlockKey,
+        alg: Algorithm,
+        atc: Atc,
+        un: UnpredictableNumber,
+    ) -> Result<SessionKey, Error> {
+        match self.ac_key {
+            #[cfg(feature = "tdes")]
+            AcKeyMethod::MastercardSkd => derive::mastercard_skd_with(card, alg, atc, un),
+            #[cfg(not(feature = "tdes"))]
+            AcKeyMethod::MastercardSkd => {
+                let _ = (card, alg, atc, un);
+                Err(Error::KeyAlgorithm {
+                    operation: "the Mastercard SKD",
+                    needs: "two-key TDES (tapcrypt's `tdes` feature is off)",
+                })
+            }
+            _ => derive::session_key_ac_with(card, alg, atc),
+        }
+    }
+
+    /// [`session_key_with`](Self::session_key_with) from a card key not kept
+    /// expanded: the schedule lives only in this call. Out of line, so it
+    /// is not in the frame of the device path (card schedule borrowed).
+    #[inline(never)]
+    fn session_key_expanding(
+        &self,
+        card_key: &CardMasterKey,
+        atc: Atc,
+        un: UnpredictableNumber,
+    ) -> Result<SessionKey, Error> {
+        self.session_key_with(&card_key.0.block_key(), card_key.algorithm(), atc, un)
     }
 
     /// Looks a shipped CVN up by its IAD byte.
@@ -805,24 +934,6 @@ impl core::fmt::Debug for CardKeySchedule {
 
 impl zeroize::ZeroizeOnDrop for CardKeySchedule {}
 
-/// An expanded key schedule, owned or borrowed from a [`CardKeySchedule`].
-// No heap to box into; the owned variant is the point of the type.
-#[allow(clippy::large_enum_variant)]
-enum Sched<'k> {
-    Owned(BlockKey),
-    Borrowed(&'k BlockKey),
-}
-
-impl core::ops::Deref for Sched<'_> {
-    type Target = BlockKey;
-    fn deref(&self) -> &BlockKey {
-        match self {
-            Sched::Owned(k) => k,
-            Sched::Borrowed(k) => k,
-        }
-    }
-}
-
 /// The keys of one transaction under one CVN, with their schedules expanded.
 ///
 /// The card computes its cryptogram with them; the issuer derives the same
@@ -863,10 +974,16 @@ impl core::ops::Deref for Sched<'_> {
 pub struct TransactionKeys<'k> {
     cvn: &'k Cvn,
     card_key: &'k CardMasterKey,
-    card: Sched<'k>,
+    /// The card key's schedule, borrowed from a [`CardKeySchedule`]; `None`
+    /// for [`Cvn::transaction_keys`], which expands it only when needed.
+    card: Option<&'k BlockKey>,
     /// `None` when the CVN computes the AC with the card key itself.
     session_key: Option<SessionKey>,
-    session: Option<BlockKey>,
+    /// The AC key's schedule: the session key's, or the card key's when
+    /// the CVN MACs with the card key and `card` is `None`. The only
+    /// expanded key these keys own (stack: one schedule, 352 bytes for
+    /// AES-128 with our core, not two).
+    ac: Option<BlockKey>,
     /// The ATC the keys were derived for (public).
     atc: Atc,
     /// The UN the session key was derived with, for UN-dependent CVNs.
@@ -882,17 +999,25 @@ impl core::fmt::Debug for TransactionKeys<'_> {
 }
 
 impl TransactionKeys<'_> {
-    fn ac_key(&self) -> &BlockKey {
-        match &self.session {
-            Some(sk) => sk,
-            None => &self.card,
-        }
+    /// The AC key's schedule (`build` always sets one of the two; `None`
+    /// is unreachable and reported as an error by the callers, not a panic).
+    fn ac_key(&self) -> Option<&BlockKey> {
+        self.ac.as_ref().or(self.card)
     }
 
-    fn arpc_key(&self) -> &BlockKey {
+    /// Runs `f` with the ARPC key's schedule. The card key is expanded here
+    /// only for a CVN that MACs the AC with a session key and answers with
+    /// the card key (Mastercard CVN 16/17) on keys from
+    /// [`Cvn::transaction_keys`]: the one case where holding both schedules
+    /// would be needed.
+    fn with_arpc_key<R>(&self, f: impl FnOnce(&BlockKey) -> R) -> Option<R> {
         match self.cvn.arpc_key {
-            ArpcKeySource::CardKey => &self.card,
-            ArpcKeySource::SessionKey => self.ac_key(),
+            ArpcKeySource::SessionKey => self.ac_key().map(f),
+            ArpcKeySource::CardKey => match (self.card, &self.session_key) {
+                (Some(c), _) => Some(f(c)),
+                (None, None) => self.ac.as_ref().map(f),
+                (None, Some(_)) => Some(f(&self.card_key.0.block_key())),
+            },
         }
     }
 
@@ -921,8 +1046,11 @@ impl TransactionKeys<'_> {
                 what: "transaction ATC or UN differs from the one the keys were derived for",
             });
         }
+        let key = self.ac_key().ok_or(Error::Parameter {
+            what: "no AC key schedule",
+        })?;
         let mut min = txn.to_bytes();
-        let mut m = EmvMac::new(self.ac_key(), self.cvn.padding);
+        let mut m = EmvMac::new(key, self.cvn.padding);
         m.update(&min);
         m.update(card_data.bytes);
         min.zeroize();
@@ -1021,7 +1149,10 @@ impl TransactionKeys<'_> {
         response: &ArpcResponse<'_>,
     ) -> Result<Arpc, Error> {
         self.check_method(response)?;
-        arpc::generate_with(self.arpc_key(), arqc, response)
+        self.with_arpc_key(|k| arpc::generate_with(k, arqc, response))
+            .unwrap_or(Err(Error::Parameter {
+                what: "no ARPC key schedule",
+            }))
     }
 
     /// Device side: checks the issuer's ARPC in constant time.
@@ -1035,7 +1166,8 @@ impl TransactionKeys<'_> {
         arpc: &Arpc,
     ) -> Result<(), VerifyError> {
         self.check_method(response).map_err(|_| VerifyError)?;
-        arpc::verify_with(self.arpc_key(), arqc, response, arpc)
+        self.with_arpc_key(|k| arpc::verify_with(k, arqc, response, arpc))
+            .unwrap_or(Err(VerifyError))
     }
 
     fn check_method(&self, response: &ArpcResponse<'_>) -> Result<(), Error> {
