@@ -13,9 +13,9 @@ use subtle::Choice;
 /// Everything else in the crate keeps secrets out of branches; this function
 /// is where the crate *decides* to branch, on purpose, on a value that is
 /// public by design. It is `#[inline(never)]` so the constant-time harness
-/// (valgrind, see `ctgrind/`) can name it: a finding whose innermost frame is
-/// `ct::public_verdict` is this documented declassification, anything else
-/// is a bug.
+/// (valgrind with secrets marked undefined, in the source repository) can
+/// name it: a finding whose innermost frame is `ct::public_verdict` is this
+/// documented declassification, anything else is a bug.
 ///
 /// The branch is taken *here* and each arm returns its own opaque constant,
 /// so the bool handed back carries no secret dependence for the caller.

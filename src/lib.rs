@@ -1,5 +1,5 @@
 #![no_std]
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("lib.md")]
 // docs.rs (`--cfg docsrs`, nightly): a badge on every item a feature gates.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]

@@ -169,7 +169,7 @@ fn bad_limits_are_refused() {
 
 #[test]
 fn bcd_helpers() {
-    // 9F02 "000000004000" is 40.00 in minor units (the README's tap).
+    // 9F02 "000000004000" is 40.00 in minor units (the crate documentation's tap, src/lib.md).
     assert_eq!(amount_from_bcd(&[0, 0, 0, 0, 0x40, 0x00]), Ok(4_000));
     assert_eq!(
         amount_from_bcd(&[0x99, 0x99, 0x99, 0x99, 0x99, 0x99]),

@@ -377,7 +377,7 @@ fn max_jump_zero_is_refused() {
     assert_eq!(w.with_max_jump(9).unwrap().max_jump(), 9);
 }
 
-/// The public path with a real proof: the README's Visa CVN 18 tap (ARQC
+/// The public path with a real proof: the crate documentation's Visa CVN 18 tap (src/lib.md) (ARQC
 /// 7A788EA6B8A3E733 from pyemv's HSM tests, ATC 001C). A verified ARQC is
 /// consumed once; a recorded copy verifies again but is a replay; an ARQC
 /// with one bit flipped yields no proof, so it cannot touch the window.
