@@ -287,3 +287,17 @@ pub fn aes_fixslice_encrypt(
     }
     Ok(())
 }
+
+/// `batch::verify_batch` with the AES lanes kept on the safe
+/// (`cipher_round_par`) path even with the `batch-aesni` feature: the
+/// tests and benches compare the two paths in one build.
+///
+/// # Errors
+/// As `batch::verify_batch`.
+#[cfg(feature = "batch-aes")]
+pub fn verify_batch_safe_lanes(
+    items: &[crate::batch::Authorisation<'_>],
+    out: &mut [crate::batch::Outcome],
+) -> Result<(), Error> {
+    crate::batch::verify_batch_with(items, out, false)
+}

@@ -51,7 +51,12 @@
 //! comparison and the ARPC (when a batch has at least six such items:
 //! below that the single-item path is faster). Other items (AES-192/256
 //! keys, TDES card data over 94 bytes, malformed items) take the
-//! single-item path, one by one.
+//! single-item path, one by one. With the non-default `batch-aesni`
+//! feature the eight AES lanes run on AES-NI when the CPU has it (detected
+//! at run time) through the workspace crate `tapcrypt-aes-lanes`, which
+//! keeps the eight states in registers for all ten rounds and expands the
+//! keys with `AESKEYGENASSIST`; that crate holds the `unsafe` this one
+//! forbids, and without AES-NI the safe path above runs.
 //! The verdicts, ARPCs and errors are those of the single-item path
 //! (`tests/batch.rs` and `tests/batch_aes.rs` check this item by item).
 //!
@@ -232,6 +237,18 @@ impl Outcome {
 /// `items`; nothing is verified then. Every per-item failure is reported in
 /// that item's [`Outcome`], never here.
 pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<(), Error> {
+    verify_batch_with(items, out, true)
+}
+
+/// [`verify_batch`]; `aesni: false` keeps the AES lanes on the safe path
+/// even with the `batch-aesni` feature (tests and benches compare the two).
+pub(crate) fn verify_batch_with(
+    items: &[Authorisation<'_>],
+    out: &mut [Outcome],
+    aesni: bool,
+) -> Result<(), Error> {
+    #[cfg(not(feature = "batch-aes"))]
+    let _ = aesni;
     if out.len() < items.len() {
         return Err(Error::Length {
             field: "batch outcomes",
@@ -269,7 +286,7 @@ pub fn verify_batch(items: &[Authorisation<'_>], out: &mut [Outcome]) -> Result<
     #[cfg(feature = "tdes")]
     tdes::verify_pending(items, out);
     #[cfg(feature = "batch-aes")]
-    aes_lanes::verify_pending(items, out);
+    aes_lanes::verify_pending(items, out, aesni);
     Ok(())
 }
 

@@ -7,6 +7,8 @@
 //! single-item path across every shape (card data length, ARPC method,
 //! proprietary length, key given or derived, AES-256 items that take the
 //! single path) and run boundaries; and the CID (9F27) rule of review M1.
+//! With `batch-aesni` (CI's `--all-features`) the lanes run on AES-NI and
+//! are also compared with the safe lanes item by item.
 #![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use cmac::{KeyInit, Mac};
@@ -294,6 +296,21 @@ fn aes_lanes_match_the_single_item_path_across_shapes_and_runs() {
         verified > 140 && rejected > 35 && malformed > 10,
         "{verified} / {rejected} / {malformed}"
     );
+    // With `batch-aesni` the lanes above ran on AES-NI (if this CPU has
+    // it): the safe lanes give the same outcome for every item.
+    #[cfg(all(feature = "batch-aesni", feature = "__internal"))]
+    {
+        let mut safe: Vec<Outcome> = (0..items.len()).map(|_| Outcome::Pending).collect();
+        tapcrypt::__internal::verify_batch_safe_lanes(&items, &mut safe).unwrap();
+        for (i, (x, y)) in safe.iter().zip(&out).enumerate() {
+            match (x, y) {
+                (Outcome::Verified(x), Outcome::Verified(y)) => assert_eq!(x.arpc(), y.arpc()),
+                (Outcome::Rejected(_), Outcome::Rejected(_))
+                | (Outcome::Malformed(_), Outcome::Malformed(_)) => {}
+                (x, y) => panic!("item {i}: safe lanes {x:?}, AES-NI lanes {y:?}"),
+            }
+        }
+    }
     // Each item alone: the same outcome (no item depends on its run-mates).
     for (i, a) in items.iter().enumerate().step_by(3) {
         let mut one: [Outcome; 1] = Default::default();

@@ -18,6 +18,12 @@
 //!                 ARPC: CMAC_SK(ARQC ‖ CSU ‖ prop)[..4]  (Method 2)
 //! ```
 //!
+//! With the `batch-aesni` feature and a CPU with AES-NI (detected at run
+//! time), the same steps run through `tapcrypt_aes_lanes` instead: eight
+//! states in registers for all ten rounds, keys expanded with
+//! `AESKEYGENASSIST` (that crate holds the `unsafe`; this module stays
+//! safe). The lane buffers are the same; only the cipher calls differ.
+//!
 //! The `aes` crate expands no key through its `hazmat` API, so the key
 //! schedule is computed here (FIPS-197 §5.2), eight keys per step. Its
 //! `SubWord(RotWord(w))` is one [`cipher_round_par`] with a zero round key
@@ -238,7 +244,7 @@ fn dbl(v: u128) -> u128 {
 /// AES-CMAC (RFC 4493) of every lane: `msg` is the padded input (10* for a
 /// last block that is not full), `k` the subkey for the last block (K1 if
 /// it is full, K2 if not). The tag is left in `x`.
-fn cmac(sched: &Sched, msg: &[B8], k: &B8, x: &mut B8) {
+fn cmac(enc: &mut impl FnMut(&mut B8), msg: &[B8], k: &B8, x: &mut B8) {
     for b in x.iter_mut() {
         set(b, 0);
     }
@@ -248,7 +254,16 @@ fn cmac(sched: &Sched, msg: &[B8], k: &B8, x: &mut B8) {
         if i + 1 == n {
             xor_into(x, k);
         }
-        encrypt(sched, x);
+        enc(x);
+    }
+}
+
+/// K1 = 2L, K2 = 4L (big-endian values) from `L` in `k1`.
+fn subkeys(k1: &mut B8, k2: &mut B8) {
+    for (a, b) in k1.iter_mut().zip(k2.iter_mut()) {
+        let d1 = dbl(get(a).swap_bytes());
+        set(a, d1.swap_bytes());
+        set(b, dbl(d1).swap_bytes());
     }
 }
 
@@ -274,6 +289,15 @@ pub(super) struct Chunk {
     arpc_in: [B8; MAX_ARPC_BLOCKS],
     imk_sched: Sched,
     sched: Sched,
+    /// AES-NI, if the feature is on, the CPU has it and the caller did not
+    /// ask for the safe path; then the two schedules below are used instead
+    /// of `imk_sched` and `sched`.
+    #[cfg(feature = "batch-aesni")]
+    ni: Option<tapcrypt_aes_lanes::AesNi>,
+    #[cfg(feature = "batch-aesni")]
+    ni_imk: tapcrypt_aes_lanes::Schedules,
+    #[cfg(feature = "batch-aesni")]
+    ni_sk: tapcrypt_aes_lanes::Schedules,
     /// Card key, session key, CMAC subkeys, AC, ARPC.
     mk: B8,
     sk: B8,
@@ -284,7 +308,11 @@ pub(super) struct Chunk {
 }
 
 impl Chunk {
-    pub(super) fn new() -> Self {
+    /// `aesni`: use AES-NI if the `batch-aesni` feature is on and the CPU
+    /// has it (ignored without the feature).
+    pub(super) fn new(aesni: bool) -> Self {
+        #[cfg(not(feature = "batch-aesni"))]
+        let _ = aesni;
         let b = B8::default;
         Chunk {
             n: 0,
@@ -300,6 +328,16 @@ impl Chunk {
             arpc_in: core::array::from_fn(|_| b()),
             imk_sched: core::array::from_fn(|_| b()),
             sched: core::array::from_fn(|_| b()),
+            #[cfg(feature = "batch-aesni")]
+            ni: if aesni {
+                tapcrypt_aes_lanes::AesNi::detect()
+            } else {
+                None
+            },
+            #[cfg(feature = "batch-aesni")]
+            ni_imk: tapcrypt_aes_lanes::Schedules::new(),
+            #[cfg(feature = "batch-aesni")]
+            ni_sk: tapcrypt_aes_lanes::Schedules::new(),
             mk: b(),
             sk: b(),
             k1: b(),
@@ -403,18 +441,27 @@ fn prepare(a: &Authorisation<'_>, s: &Shape, c: &mut Chunk, l: usize) {
     }
 }
 
-/// Runs the chunk's lanes and writes their outcomes.
-fn run(s: &Shape, c: &mut Chunk, items: &[Authorisation<'_>], out: &mut [Outcome]) {
-    let n = c.n.min(LANES);
+/// Whether the IMK schedule must be (re)expanded for this run: not if
+/// every lane shares the IMK whose schedule is cached. Updates the cache
+/// record (the IMK objects' addresses are public: the issuer's selection).
+fn imk_stale(c: &mut Chunk, n: usize) -> bool {
+    let first = c.imk_of.first().copied().unwrap_or(core::ptr::null());
+    let shared = c.imk_of.iter().take(n).all(|&p| core::ptr::eq(p, first));
+    let stale = !(shared && c.imk_cached.is_some_and(|p| core::ptr::eq(p, first)));
+    if stale {
+        c.imk_cached = shared.then_some(first);
+    }
+    stale
+}
 
+/// The cipher work of a run on the safe path (`cipher_round_par`): card
+/// key, session key, CMAC subkeys, the AC in `c.ac` and the ARPC in `c.ar`.
+fn keys_and_macs(s: &Shape, c: &mut Chunk, n: usize) {
     // Card key: AES_IMK(Y) (Option C, AES-128), or the given card key. An
     // IMK that every lane of the run shares is expanded once per batch.
     if s.derive {
-        let first = c.imk_of.first().copied().unwrap_or(core::ptr::null());
-        let shared = c.imk_of.iter().take(n).all(|&p| core::ptr::eq(p, first));
-        if !(shared && c.imk_cached.is_some_and(|p| core::ptr::eq(p, first))) {
+        if imk_stale(c, n) {
             expand(&c.key, &mut c.imk_sched);
-            c.imk_cached = shared.then_some(first);
         }
         c.mk.clone_from(&c.y);
         encrypt(&c.imk_sched, &mut c.mk);
@@ -431,26 +478,91 @@ fn run(s: &Shape, c: &mut Chunk, items: &[Authorisation<'_>], out: &mut [Outcome
         set(b, 0);
     }
     encrypt(&c.sched, &mut c.k1);
-    for (a, b) in c.k1.iter_mut().zip(c.k2.iter_mut()) {
-        let d1 = dbl(get(a).swap_bytes());
-        set(a, d1.swap_bytes());
-        set(b, dbl(d1).swap_bytes());
-    }
+    subkeys(&mut c.k1, &mut c.k2);
     // The AC and the ARPC, every lane.
+    let sched = &c.sched;
+    let mut enc = |x: &mut B8| encrypt(sched, x);
     let msg = c.msg.get(..s.mac_blocks).unwrap_or(&[]);
-    cmac(
-        &c.sched,
-        msg,
-        if s.mac_full { &c.k1 } else { &c.k2 },
-        &mut c.ac,
-    );
+    let k = if s.mac_full { &c.k1 } else { &c.k2 };
+    cmac(&mut enc, msg, k, &mut c.ac);
     let ain = c.arpc_in.get(..s.arpc_blocks).unwrap_or(&[]);
-    cmac(
-        &c.sched,
-        ain,
-        if s.arpc_full { &c.k1 } else { &c.k2 },
-        &mut c.ar,
-    );
+    let k = if s.arpc_full { &c.k1 } else { &c.k2 };
+    cmac(&mut enc, ain, k, &mut c.ar);
+}
+
+/// The lane blocks as the plain arrays `tapcrypt_aes_lanes` takes (the
+/// same memory: `Block8` is eight 16-byte arrays).
+#[cfg(feature = "batch-aesni")]
+fn lanes(b: &B8) -> Option<&[[u8; 16]; LANES]> {
+    ::aes::cipher::array::Array::cast_slice_to_core(b.as_slice())
+        .try_into()
+        .ok()
+}
+
+#[cfg(feature = "batch-aesni")]
+fn lanes_mut(b: &mut B8) -> Option<&mut [[u8; 16]; LANES]> {
+    ::aes::cipher::array::Array::cast_slice_to_core_mut(b.as_mut_slice())
+        .try_into()
+        .ok()
+}
+
+/// [`keys_and_macs`] on AES-NI: the same steps and buffers, each step one
+/// call that keeps the eight states (and, where the key is fresh, the
+/// eight round keys) in registers.
+#[cfg(feature = "batch-aesni")]
+fn keys_and_macs_ni(ni: tapcrypt_aes_lanes::AesNi, s: &Shape, c: &mut Chunk, n: usize) {
+    // The conversions cannot fail (eight lanes of 16 bytes each way); if
+    // one did, the lanes would keep their inputs and every verdict fail.
+    if s.derive {
+        c.mk.clone_from(&c.y);
+        if imk_stale(c, n) {
+            if let (Some(k), Some(x)) = (lanes(&c.key), lanes_mut(&mut c.mk)) {
+                ni.expand_encrypt(k, x, &mut c.ni_imk);
+            }
+        } else if let Some(x) = lanes_mut(&mut c.mk) {
+            ni.encrypt(&c.ni_imk, x);
+        }
+    } else {
+        c.mk.clone_from(&c.key);
+    }
+    // Session key AES_MK(ATC ‖ 00…00): the card key is used once, its
+    // round keys never leave the registers.
+    c.sk.clone_from(&c.r);
+    if let (Some(k), Some(x)) = (lanes(&c.mk), lanes_mut(&mut c.sk)) {
+        ni.encrypt_with_keys(k, x);
+    }
+    // L = AES_SK(0) while the session key is expanded.
+    for b in c.k1.iter_mut() {
+        set(b, 0);
+    }
+    if let (Some(k), Some(x)) = (lanes(&c.sk), lanes_mut(&mut c.k1)) {
+        ni.expand_encrypt(k, x, &mut c.ni_sk);
+    }
+    subkeys(&mut c.k1, &mut c.k2);
+    let sched = &c.ni_sk;
+    let mut enc = |x: &mut B8| {
+        if let Some(x) = lanes_mut(x) {
+            ni.encrypt(sched, x);
+        }
+    };
+    let msg = c.msg.get(..s.mac_blocks).unwrap_or(&[]);
+    let k = if s.mac_full { &c.k1 } else { &c.k2 };
+    cmac(&mut enc, msg, k, &mut c.ac);
+    let ain = c.arpc_in.get(..s.arpc_blocks).unwrap_or(&[]);
+    let k = if s.arpc_full { &c.k1 } else { &c.k2 };
+    cmac(&mut enc, ain, k, &mut c.ar);
+}
+
+/// Runs the chunk's lanes and writes their outcomes.
+fn run(s: &Shape, c: &mut Chunk, items: &[Authorisation<'_>], out: &mut [Outcome]) {
+    let n = c.n.min(LANES);
+    #[cfg(feature = "batch-aesni")]
+    match c.ni {
+        Some(ni) => keys_and_macs_ni(ni, s, c, n),
+        None => keys_and_macs(s, c, n),
+    }
+    #[cfg(not(feature = "batch-aesni"))]
+    keys_and_macs(s, c, n);
 
     for l in 0..n {
         let (Some(&i), Some(t), Some(a), Some(want), Some(&cid)) = (
@@ -485,7 +597,9 @@ fn run(s: &Shape, c: &mut Chunk, items: &[Authorisation<'_>], out: &mut [Outcome
 
 /// Verifies every item whose slot is [`Outcome::Pending`] and that
 /// [`shape`] accepts, one shape at a time, [`LANES`] items per run.
-pub(super) fn verify_pending(items: &[Authorisation<'_>], out: &mut [Outcome]) {
+/// `aesni`: allow the AES-NI lanes (feature `batch-aesni`); `false` forces
+/// the safe path (to compare the two).
+pub(super) fn verify_pending(items: &[Authorisation<'_>], out: &mut [Outcome], aesni: bool) {
     // Built (and wiped on drop) only if an AES item is pending.
     let mut chunk: Option<Chunk> = None;
     let pending = |o: Option<&Outcome>| matches!(o, Some(Outcome::Pending));
@@ -496,7 +610,7 @@ pub(super) fn verify_pending(items: &[Authorisation<'_>], out: &mut [Outcome]) {
             start += 1;
             continue;
         };
-        let c = chunk.get_or_insert_with(Chunk::new);
+        let c = chunk.get_or_insert_with(|| Chunk::new(aesni));
         for (j, item) in items.iter().enumerate().skip(first) {
             if !pending(out.get(j)) || shape(item) != Some(s) {
                 continue;
@@ -610,7 +724,8 @@ mod tests {
             core::array::from_fn::<_, 8, _>(|_| h16("6bc1bee22e409f96e93d7e117393172a").into())
                 .into();
         let mut t = B8::default();
-        cmac(&sched, core::slice::from_ref(&m), &k1, &mut t);
+        let mut enc = |x: &mut B8| encrypt(&sched, x);
+        cmac(&mut enc, core::slice::from_ref(&m), &k1, &mut t);
         assert_eq!(
             AsRef::<[u8; 16]>::as_ref(&t[3]),
             &h16("070a16b46b4d4144f79bdd9dd04a287c")
@@ -619,7 +734,7 @@ mod tests {
         let mut p = [0u8; 16];
         p[0] = 0x80;
         let m: B8 = core::array::from_fn::<_, 8, _>(|_| p.into()).into();
-        cmac(&sched, core::slice::from_ref(&m), &k2, &mut t);
+        cmac(&mut enc, core::slice::from_ref(&m), &k2, &mut t);
         assert_eq!(
             AsRef::<[u8; 16]>::as_ref(&t[7]),
             &h16("bb1d6929e95937287fa37d129b756746")
