@@ -1593,6 +1593,102 @@ fn batch_verify() {
     }
 }
 
+/// `batch::verify_batch` over eight EMV common AES items (at least
+/// `aes_lanes::MIN_ITEMS`, so they take the multi-key lanes; `batch_verify`'s
+/// four AES items take the single-item path): secret AES-128 IMK, PAN
+/// digits and card keys, genuine and one-bit-flipped ARQCs. With the
+/// `aesni` feature (run.sh's default build) the lanes run on AES-NI through
+/// `tapcrypt-aes-lanes`; without it (the soft build) on the safe
+/// `cipher_round_par` path. Only verdicts and ARPCs are declassified.
+fn batch_verify_aes_lanes() {
+    use tapcrypt::batch::{Authorisation, BatchKey, Outcome, verify_batch};
+    let t = txn();
+    let pan = secret_pan("5413330089010010");
+    let imk = IssuerMasterKey::new(Algorithm::Aes128, &secret(K16)).unwrap();
+    let card = aes_mk();
+    let cda = card_data_for(&EMV_COMMON_AES);
+    let ca = EMV_COMMON_AES.card_data(&cda).unwrap();
+    let ac_of = |mk: &CardMasterKey| {
+        declassify(
+            EMV_COMMON_AES
+                .transaction_keys(mk, t.atc, t.un)
+                .unwrap()
+                .generate_ac(&t, &ca)
+                .unwrap(),
+        )
+    };
+    let derived = EMV_COMMON_AES
+        .derive_card_key(&imk, &pan, Psn::ABSENT)
+        .unwrap();
+    let (acd, acc) = (ac_of(&derived), ac_of(&card));
+    let issuer = BatchKey::Issuer {
+        imk: &imk,
+        pan: &pan,
+        psn: Psn::ABSENT,
+    };
+    let items: Vec<Authorisation<'_>> = (0..8)
+        .map(|i| {
+            let (key, mut ac) = if i < 4 {
+                (issuer, acd)
+            } else {
+                (BatchKey::Card(&card), acc)
+            };
+            if i % 2 == 1 {
+                ac.0[i] ^= 1;
+            }
+            Authorisation {
+                cvn: &EMV_COMMON_AES,
+                key,
+                txn: t,
+                card_data: ca,
+                cryptogram_type: tapcrypt::emv::tlv::CryptogramType::Arqc,
+                arqc: Cryptogram(secret(ac.0)),
+                response: response_for(&EMV_COMMON_AES),
+            }
+        })
+        .collect();
+    let mut outs: [Outcome; 8] = Default::default();
+    verify_batch(&items, &mut outs).unwrap();
+    for (i, o) in outs.iter().enumerate() {
+        let ok = o.verified().map(|v| *v.arpc());
+        assert_eq!(ok.is_some(), i % 2 == 0, "item {i}");
+        if let Some(arpc) = ok {
+            out(arpc);
+        }
+    }
+}
+
+/// `tapcrypt-aes-lanes` directly (feature `aesni`): eight secret AES-128
+/// keys and eight secret blocks through every entry point (expand, encrypt,
+/// encrypt_with_keys, expand_encrypt); only the ciphertexts are
+/// declassified. Skipped (nothing checked) if the virtual CPU has no AES-NI;
+/// run.sh's default build reports the aesenc count.
+#[cfg(feature = "aesni")]
+fn aes_lanes_x8() {
+    use tapcrypt_aes_lanes::{AesNi, LANES, Schedules};
+    let Some(ni) = AesNi::detect() else {
+        eprintln!("aes_lanes_x8: no AES-NI on this (virtual) CPU");
+        return;
+    };
+    let keys: [[u8; 16]; LANES] =
+        core::array::from_fn(|l| secret(core::array::from_fn(|i| (i * 31 + l * 7) as u8)));
+    let pt: [[u8; 16]; LANES] =
+        core::array::from_fn(|l| secret(core::array::from_fn(|i| (i ^ (l * 17)) as u8)));
+    let mut s = Schedules::new();
+    ni.expand(&keys, &mut s);
+    let mut a = pt;
+    ni.encrypt(&s, &mut a);
+    let mut b = pt;
+    ni.encrypt_with_keys(&keys, &mut b);
+    let mut s2 = Schedules::new();
+    let mut c = pt;
+    ni.expand_encrypt(&keys, &mut c, &mut s2);
+    ni.encrypt(&s2, &mut c);
+    for x in a.iter().chain(&b).chain(&c) {
+        out(*x);
+    }
+}
+
 const CASES: &[(&str, fn())] = &[
     ("parity", parity),
     ("hex_key", hex_key),
@@ -1659,6 +1755,9 @@ const CASES: &[(&str, fn())] = &[
     ("mcbp_pin_unlock_and_dual_ac", mcbp_pin_unlock_and_dual_ac),
     ("mcbp_verify", mcbp_verify),
     ("batch_verify", batch_verify),
+    ("batch_verify_aes_lanes", batch_verify_aes_lanes),
+    #[cfg(feature = "aesni")]
+    ("aes_lanes_x8", aes_lanes_x8),
 ];
 
 const CONTROLS: &[(&str, fn())] = &[
