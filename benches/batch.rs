@@ -4,7 +4,10 @@
 //! session key → verify → ARPC), and the AES-unit lever: eight blocks under
 //! eight keys through the `aes` crate's hazmat `cipher_round_par` vs eight
 //! separate `encrypt_block` calls.
-//! Run: `cargo bench --bench batch --features hazmat`.
+//! Run: `cargo bench --bench batch --features hazmat`. With
+//! `--features hazmat,batch-aesni,__internal` the batch runs its AES lanes
+//! on AES-NI (`tapcrypt-aes-lanes`) and the same run also measures the safe
+//! lanes ("batch (safe lanes)") and the AES-NI primitive itself.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use aes::cipher::{BlockCipherEncrypt, KeyInit};
@@ -129,6 +132,14 @@ fn bench_batch(c: &mut Criterion) {
                 black_box(&out);
             })
         });
+        // The safe cipher_round_par lanes in the same run, for the ratio.
+        #[cfg(all(feature = "batch-aesni", feature = "__internal"))]
+        g.bench_function("batch (safe lanes)", |b| {
+            b.iter(|| {
+                tapcrypt::__internal::verify_batch_safe_lanes(black_box(&items), &mut out).unwrap();
+                black_box(&out);
+            })
+        });
         g.finish();
         // The latency of a batch of one (an issuer that does not queue).
         let mut g = c.benchmark_group(format!("batch/{name} verify+ARPC, one item"));
@@ -186,6 +197,36 @@ fn bench_aes_lanes(c: &mut Criterion) {
             black_box(&blk);
         })
     });
+    #[cfg(feature = "batch-aesni")]
+    if let Some(ni) = tapcrypt_aes_lanes::AesNi::detect() {
+        let keys: [[u8; 16]; 8] = core::array::from_fn(|i| [i as u8; 16]);
+        let mut sched = tapcrypt_aes_lanes::Schedules::new();
+        ni.expand(&keys, &mut sched);
+        g.bench_function("aes-lanes (AES-NI) expand x8", |b| {
+            let mut s = tapcrypt_aes_lanes::Schedules::new();
+            b.iter(|| {
+                ni.expand(black_box(&keys), &mut s);
+                black_box(&s);
+            })
+        });
+        g.bench_function("aes-lanes (AES-NI) encrypt x8 (stored schedules)", |b| {
+            let mut blk = [[0u8; 16]; 8];
+            b.iter(|| {
+                ni.encrypt(&sched, &mut blk);
+                black_box(&blk);
+            })
+        });
+        g.bench_function(
+            "aes-lanes (AES-NI) encrypt_with_keys x8 (keys expanded on the fly)",
+            |b| {
+                let mut blk = [[0u8; 16]; 8];
+                b.iter(|| {
+                    ni.encrypt_with_keys(black_box(&keys), &mut blk);
+                    black_box(&blk);
+                })
+            },
+        );
+    }
     g.finish();
 }
 
