@@ -289,6 +289,38 @@ fn crosscheck_reused_schedule() {
     }
 }
 
+/// One schedule re-keyed in place (`Tdes::rekey`, the device's session-key
+/// slot) with two- and three-key keys in turn, starting from a blank and
+/// from a used schedule: each key gives the oracle's TDES, and the key
+/// length reported is the new key's.
+#[test]
+fn crosscheck_rekeyed_in_place() {
+    let mut rng = SplitMix(0x0072_656b_6579);
+    let mut ours = Tdes::zeroed();
+    for i in 0..2000 {
+        let p = rng.bytes::<8>();
+        let mut a = p;
+        let mut b = Array::from(p);
+        if i % 3 == 2 {
+            let k = rng.bytes::<24>();
+            ours.rekey(&k);
+            assert!(ours.is_three_key());
+            des::TdesEde3::new_from_slice(&k)
+                .unwrap()
+                .encrypt_block(&mut b);
+        } else {
+            let k = rng.bytes::<16>();
+            ours.rekey(&k);
+            assert!(!ours.is_three_key());
+            des::TdesEde2::new_from_slice(&k)
+                .unwrap()
+                .encrypt_block(&mut b);
+        }
+        ours.encrypt_block(&mut a);
+        assert_eq!(a, <[u8; 8]>::from(b), "key {i}");
+    }
+}
+
 // ----------------------------------------------------------------------------
 // Key handling.
 

@@ -506,6 +506,32 @@ fn store(block: &mut [u8; 8], l: u32, r: u32) {
 
 // ---------------------------------------------------------------------------
 
+/// The DES key schedule of an 8-byte key, written into `sk` in the form
+/// [`Des`] stores (see there). Parity bits (the low bit of each byte) are
+/// ignored, as in FIPS 46-3.
+#[inline(always)]
+fn schedule(key: &[u8; 8], sk: &mut [[u32; 3]; 16]) {
+    const MASK28: u32 = 0x0fff_ffff;
+    let (hi, lo) = load(key);
+    let mut c = gather(hi, &PC1_HI_C) | gather(lo, &PC1_LO_C);
+    let mut d = gather(hi, &PC1_HI_D) | gather(lo, &PC1_LO_D);
+    for (rk, &s) in sk.iter_mut().zip(SHIFTS.iter()) {
+        // 28-bit left rotations by a public amount (1 or 2).
+        let s = u32::from(s);
+        c = ((c << s) | (c >> (28 - s))) & MASK28;
+        d = ((d << s) | (d >> (28 - s))) & MASK28;
+        let kc = gather(c, &PC2_C_INNER) | gather(d, &PC2_D_INNER);
+        let outer = gather(c, &PC2_C_OUTER) | gather(d, &PC2_D_OUTER);
+        // Key bits for b1 / b6, corrected for the kc bits that the
+        // rotated b5 / b2 words carry into those lanes (see `feistel`).
+        let k1 = spread(((outer >> 3) ^ kc.rotate_right(4)) & NIB_LSB);
+        let k6 = spread((outer ^ (kc >> 3).rotate_left(4)) & NIB_LSB);
+        *rk = [kc, k1, k6];
+    }
+    c.zeroize();
+    d.zeroize();
+}
+
 /// Single DES with an expanded key schedule.
 ///
 /// Per round three words `[kc, k1, k6]`, where, writing `Kb_i` for the word
@@ -525,27 +551,24 @@ impl Des {
     /// Expands an 8-byte key. Parity bits (the low bit of each byte) are
     /// ignored, as in FIPS 46-3; weak keys are not rejected.
     pub(crate) fn new(key: &[u8; 8]) -> Self {
-        const MASK28: u32 = 0x0fff_ffff;
-        let (hi, lo) = load(key);
-        let mut c = gather(hi, &PC1_HI_C) | gather(lo, &PC1_LO_C);
-        let mut d = gather(hi, &PC1_HI_D) | gather(lo, &PC1_LO_D);
         let mut sk = [[0u32; 3]; 16];
-        for (rk, &s) in sk.iter_mut().zip(SHIFTS.iter()) {
-            // 28-bit left rotations by a public amount (1 or 2).
-            let s = u32::from(s);
-            c = ((c << s) | (c >> (28 - s))) & MASK28;
-            d = ((d << s) | (d >> (28 - s))) & MASK28;
-            let kc = gather(c, &PC2_C_INNER) | gather(d, &PC2_D_INNER);
-            let outer = gather(c, &PC2_C_OUTER) | gather(d, &PC2_D_OUTER);
-            // Key bits for b1 / b6, corrected for the kc bits that the
-            // rotated b5 / b2 words carry into those lanes (see `feistel`).
-            let k1 = spread(((outer >> 3) ^ kc.rotate_right(4)) & NIB_LSB);
-            let k6 = spread((outer ^ (kc >> 3).rotate_left(4)) & NIB_LSB);
-            *rk = [kc, k1, k6];
-        }
-        c.zeroize();
-        d.zeroize();
+        schedule(key, &mut sk);
         Des { sk }
+    }
+
+    /// An all-zero schedule (no key), to [`expand`](Self::expand) into.
+    pub(crate) const fn zeroed() -> Self {
+        Des {
+            sk: [[0u32; 3]; 16],
+        }
+    }
+
+    /// Expands `key` into this schedule's storage, overwriting it (as
+    /// [`new`](Self::new)): each round key is written where it stays, so a
+    /// caller that holds a key slot re-keys it without a 192-byte temporary
+    /// or copy (issue 17: a tap's peak stack).
+    pub(crate) fn expand(&mut self, key: &[u8; 8]) {
+        schedule(key, &mut self.sk);
     }
 
     /// A second copy of this key schedule (two-key TDES reuses K1 as K3).
@@ -638,6 +661,38 @@ impl Tdes {
             k3,
             three_key: key.len() != 16,
         }
+    }
+
+    /// An all-zero (keyless) schedule, to [`rekey`](Self::rekey) into.
+    pub(crate) const fn zeroed() -> Self {
+        Tdes {
+            k1: Des::zeroed(),
+            k2: Des::zeroed(),
+            k3: Des::zeroed(),
+            three_key: false,
+        }
+    }
+
+    /// Expands `key` into this schedule's storage, overwriting it, with
+    /// the rules of [`from_slice`](Self::from_slice). In place: each of the
+    /// three DES schedules is written where it stays (K3 of a two-key key
+    /// is copied from K1 in place), so no 576-byte temporary is built and
+    /// moved (issue 17: a TDES tap's peak stack).
+    pub(crate) fn rekey(&mut self, key: &[u8]) {
+        let mut k = [[0u8; 8]; 3];
+        for (d, s) in k.iter_mut().flatten().zip(key) {
+            *d = *s;
+        }
+        let [a, b, c] = &k;
+        self.k1.expand(a);
+        self.k2.expand(b);
+        if key.len() == 16 {
+            self.k3.sk = self.k1.sk;
+        } else {
+            self.k3.expand(c);
+        }
+        k.zeroize();
+        self.three_key = key.len() != 16;
     }
 
     /// Whether this is a three-key TDES key (24 bytes). The retail MAC uses

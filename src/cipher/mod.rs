@@ -64,12 +64,28 @@ impl BlockKey {
         }
     }
 
-    /// Expands `bytes` into `slot`. An AES key is expanded in place (into
+    /// Expands `bytes` into `slot`. A TDES key is expanded in place (into
+    /// the slot's TDES schedule, else into a blank one written straight
+    /// into the slot). An AES key is expanded in place (into
     /// the slot's key if it has the same size, else into a blank schedule
     /// written straight into the slot) where the backend allows, so no
     /// schedule-sized temporary is built and copied: with our core that is
     /// 352 bytes of a tap's peak stack for AES-128. Otherwise as [`new`](Self::new).
     pub(crate) fn expand_into(slot: &mut Option<BlockKey>, alg: Algorithm, bytes: &[u8]) {
+        // TDES: always in place (576 bytes: three DES schedules).
+        #[cfg(feature = "tdes")]
+        if alg.is_tdes() {
+            #[allow(irrefutable_let_patterns)] // TDES-only builds: one variant
+            if let Some(BlockKey::Tdes(t)) = slot.as_mut() {
+                t.rekey(bytes);
+                return;
+            }
+            #[allow(irrefutable_let_patterns)]
+            if let BlockKey::Tdes(t) = slot.insert(BlockKey::Tdes(Tdes::zeroed())) {
+                t.rekey(bytes);
+            }
+            return;
+        }
         #[cfg(feature = "aes")]
         if !alg.is_tdes() {
             #[allow(irrefutable_let_patterns)] // AES-only builds: one variant
@@ -94,8 +110,7 @@ impl BlockKey {
         Self::replace(slot, alg, bytes);
     }
 
-    /// [`expand_into`](Self::expand_into)'s fallback (TDES, the `aes`
-    /// crate): a new schedule moved into the slot. Out of line, so its
+    /// [`expand_into`](Self::expand_into)'s fallback (the `aes` crate): a new schedule moved into the slot. Out of line, so its
     /// schedule-sized temporaries are not in the frame of the in-place path.
     #[inline(never)]
     fn replace(slot: &mut Option<BlockKey>, alg: Algorithm, bytes: &[u8]) {
