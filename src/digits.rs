@@ -307,6 +307,61 @@ impl Psn {
     }
 }
 
+/// The decimal digit values of `c < 10^m` into `out` (m = `out.len()` ≤ 19),
+/// most significant first — FF1's STR^m_10, a DPAN's account digits, a
+/// public number's digits. Masked conditional subtraction of 8·10^j,
+/// 4·10^j, 2·10^j and 10^j for each digit: no division (none is linked on
+/// Cortex-M0+), no branch or index on `c`, which may be secret.
+///
+/// Up to nine digits run in 32-bit arithmetic (c < 10^9 < 2^32 and
+/// 8·10^8 < 2^32): half the instructions of the 64-bit path on 32-bit cores
+/// (issue 17, the FF1 DPAN row). The choice depends on the length alone.
+pub(crate) fn decimal_digits(c: u64, out: &mut [u8]) {
+    // Compile-time only: an index out of range would be a compile error.
+    #[allow(clippy::indexing_slicing)]
+    const POW10: [u64; 19] = {
+        let mut t = [1u64; 19];
+        let mut k = 1;
+        while k < 19 {
+            t[k] = t[k - 1] * 10;
+            k += 1;
+        }
+        t
+    };
+    let m = out.len();
+    if m <= 9 {
+        // The precondition c < 10^m ≤ 10^9 makes the truncation exact.
+        let mut c = c as u32;
+        for (k, o) in out.iter_mut().enumerate() {
+            let p = POW10.get(m - 1 - k).copied().unwrap_or(1) as u32;
+            let mut d = 0u32;
+            for bit in (0..4).rev() {
+                let t = p << bit;
+                // ct::lt_u32 hides the operands too: a barrier on the result
+                // alone let LLVM compare (and branch) first on Cortex-M0+.
+                let take = 1 ^ crate::ct::lt_u32(c, t);
+                c = c.wrapping_sub(t & take.wrapping_neg());
+                d |= take << bit;
+            }
+            *o = d as u8;
+        }
+        return;
+    }
+    let mut c = c;
+    for (k, o) in out.iter_mut().enumerate() {
+        let p = POW10.get(m - 1 - k).copied().unwrap_or(1);
+        let mut d = 0u64;
+        for bit in (0..4).rev() {
+            // 8·10^18 < 2^63: the shift cannot overflow.
+            let t = p << bit;
+            let take = 1 ^ crate::ct::lt_u64(c, t);
+            c = c.wrapping_sub(t & take.wrapping_neg());
+            d |= take << bit;
+        }
+        *o = d as u8;
+    }
+}
+
 /// Packs digit values (0–15 each) two per byte, first digit in the high
 /// nibble. `digits.len()` must be `2 * out.len()`; extra digits are ignored.
 pub(crate) fn pack_bcd(digits: &[u8], out: &mut [u8]) {

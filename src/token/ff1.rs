@@ -67,7 +67,7 @@ const POW10: [u64; 20] = [
 // Comparisons of secret values go through `ct::lt_u64` / `ct::lt_u128`
 // (operands hidden from the optimiser, not only the result: on Cortex-M0+
 // LLVM turned the old `lt128` into `subs/sbcs; bhs` in every round, issue 20).
-use crate::ct::{lt_u64, lt_u128};
+use crate::ct::{lt_u32, lt_u64, lt_u128};
 
 /// 10^m with its Barrett reciprocal.
 #[derive(Clone, Copy)]
@@ -134,6 +134,72 @@ fn reduce(t: u128, md: Modulus) -> u64 {
     csub(csub(r, p), p) as u64
 }
 
+/// 10^m for m ≤ 9 (below 2^30) with its reciprocal for 16-bit steps: the
+/// reduction of the round function's output for the half-lengths of a DPAN
+/// (and any FF1 string of up to 19 digits) in 32-bit arithmetic, where a
+/// `u128` Barrett step is several multi-word multiplications on Cortex-M
+/// (issue 17, the FF1 row).
+#[derive(Clone, Copy)]
+struct Modulus16 {
+    /// 10^m.
+    p: u32,
+    /// ⌊2^(L+18) / p⌋ where L is the bit length of p; below 2^19.
+    mu: u32,
+    /// L − 4 (0 for m = 0, which FF1 never uses: u ≥ 3).
+    shift: u32,
+}
+
+/// Largest m with a [`Modulus16`]: 10^9 < 2^30.
+const MAX_M16: usize = 9;
+
+// Compile-time only (for `MODULI16`), like `modulus`.
+#[allow(clippy::indexing_slicing)]
+const fn modulus16(m: usize) -> Modulus16 {
+    let p = POW10[m];
+    let bits = 64 - p.leading_zeros();
+    Modulus16 {
+        p: p as u32,
+        // Evaluated by the compiler (a `const` table): no runtime division.
+        mu: ((1u64 << (bits + 18)) / p) as u32,
+        shift: bits.saturating_sub(4),
+    }
+}
+
+#[allow(clippy::indexing_slicing)] // const evaluation, as above
+const MODULI16: [Modulus16; MAX_M16 + 1] = {
+    let mut t = [Modulus16 {
+        p: 1,
+        mu: 0,
+        shift: 0,
+    }; MAX_M16 + 1];
+    let mut m = 0;
+    while m <= MAX_M16 {
+        t[m] = modulus16(m);
+        m += 1;
+    }
+    t
+};
+
+/// `(acc · 2^16 + c) mod p` for `acc < p < 2^30`, `c < 2^16`, constant time.
+///
+/// Barrett (HAC 14.42) with more precision than [`reduce`], so that one
+/// conditional subtraction finishes: `t = acc·2^16 + c < 2^16·p`,
+/// `hi = ⌊t / 2^(L−4)⌋ < 2^20`, `q = ⌊hi·mu / 2^22⌋`. Then `q ≤ ⌊t/p⌋` and
+/// `hi·mu / 2^22 > t/p − t/2^(L+18) − 2^(L−4)/p > t/p − 1/4 − 1/8`, so
+/// `q ≥ ⌊t/p⌋ − 1` and `t − q·p < 2p < 2^31`. Every product is of two
+/// values below 2^32 (one `UMULL` on Cortex-M3/M4/M33).
+/// `tests::barrett16_matches_division` checks it against `%` for every
+/// modulus at the edges and at random.
+#[inline(always)]
+fn reduce16(acc: u32, c: u32, md: Modulus16) -> u32 {
+    let t = (u64::from(acc) << 16) | u64::from(c & 0xFFFF);
+    let hi = (t >> md.shift) as u32;
+    let q = ((u64::from(hi) * u64::from(md.mu)) >> 22) as u32;
+    let r = t.wrapping_sub(u64::from(q) * u64::from(md.p)) as u32;
+    // Through ct::lt_u32, as csub goes through lt_u128.
+    r.wrapping_sub(md.p & lt_u32(r, md.p).wrapping_sub(1))
+}
+
 /// An FF1 instance: an expanded AES key.
 pub struct Ff1 {
     aes: AesKey,
@@ -148,10 +214,16 @@ impl core::fmt::Debug for Ff1 {
     }
 }
 
-/// Per-call constants: lengths and the PRF prefix state. The state is the
-/// CBC-MAC of public bytes under the key (a known plaintext/ciphertext pair,
-/// not a secret as such); it is wiped anyway, like everything key-derived.
-struct Setup {
+/// Per-length-and-tweak constants: lengths and the PRF prefix state. The
+/// state is the CBC-MAC of public bytes under the key (a known
+/// plaintext/ciphertext pair, not a secret as such); it is wiped anyway, like
+/// everything key-derived.
+///
+/// It depends only on the key, the digit count and the tweak, so a caller
+/// that encrypts many strings of one length under one tweak (a DPAN range)
+/// builds it once with [`Ff1::prepare`] and saves the AES block of `P` (and
+/// of any full tweak blocks) at every call.
+pub(crate) struct Setup {
     n: usize,
     u: usize,
     v: usize,
@@ -166,6 +238,13 @@ struct Setup {
 impl Drop for Setup {
     fn drop(&mut self) {
         self.prefix_state.zeroize();
+        self.last_head.zeroize();
+    }
+}
+
+impl core::fmt::Debug for Setup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Setup").field("n", &self.n).finish_non_exhaustive()
     }
 }
 
@@ -190,7 +269,11 @@ impl Ff1 {
         }
     }
 
-    fn setup(&self, n: usize, tweak: &[u8]) -> Result<Setup, Error> {
+    /// The constants of every call with `n` digits under `tweak`.
+    ///
+    /// # Errors
+    /// As [`encrypt_digits`](Self::encrypt_digits) for `n` and the tweak.
+    pub(crate) fn prepare(&self, n: usize, tweak: &[u8]) -> Result<Setup, Error> {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&n) {
             return Err(Error::DigitCount {
                 field: "FF1 numeral string",
@@ -277,12 +360,24 @@ impl Ff1 {
         self.aes.encrypt_block(&mut r);
         last.zeroize();
         // d ∈ {4, 8, 12} ≤ 16: S is a prefix of R, d/4 big-endian limbs.
-        let md = MODULI.get(m).copied().unwrap_or(MODULI[1]);
         let mut acc: u64 = 0;
-        for limb in r.chunks_exact(4).take(s.d / 4) {
-            let l = u32::from_be_bytes(limb.try_into().unwrap_or([0; 4]));
-            // acc < 10^m, so acc·2^32 + l < 2^32·10^m: reduce's precondition.
-            acc = reduce((u128::from(acc) << 32) | u128::from(l), md);
+        // m is public (a length): the choice of arithmetic reveals nothing.
+        if let Some(md) = MODULI16.get(m).copied() {
+            let mut a: u32 = 0;
+            for limb in r.chunks_exact(4).take(s.d / 4) {
+                let l = u32::from_be_bytes(limb.try_into().unwrap_or([0; 4]));
+                // a < 10^m throughout: reduce16's precondition.
+                a = reduce16(a, l >> 16, md);
+                a = reduce16(a, l, md);
+            }
+            acc = u64::from(a);
+        } else {
+            let md = MODULI.get(m).copied().unwrap_or(MODULI[1]);
+            for limb in r.chunks_exact(4).take(s.d / 4) {
+                let l = u32::from_be_bytes(limb.try_into().unwrap_or([0; 4]));
+                // acc < 10^m, so acc·2^32 + l < 2^32·10^m: reduce's precondition.
+                acc = reduce((u128::from(acc) << 32) | u128::from(l), md);
+            }
         }
         r.zeroize();
         acc
@@ -371,7 +466,32 @@ impl Ff1 {
     }
 
     fn crypt(&self, tweak: &[u8], x: &[u8], out: &mut [u8], enc: bool) -> Result<(), Error> {
-        let s = self.setup(x.len(), tweak)?;
+        let s = self.prepare(x.len(), tweak)?;
+        self.crypt_prepared(&s, x, out, enc)
+    }
+
+    /// Encrypts (`enc`) or decrypts `x` with constants from
+    /// [`prepare`](Self::prepare) for `x.len()` digits under this key.
+    ///
+    /// # Errors
+    /// [`Error::DigitCount`] if `x` is not the prepared length,
+    /// [`Error::Length`] for an `out` of another length,
+    /// [`Error::NotDigits`] for a value over 9.
+    pub(crate) fn crypt_prepared(
+        &self,
+        s: &Setup,
+        x: &[u8],
+        out: &mut [u8],
+        enc: bool,
+    ) -> Result<(), Error> {
+        if x.len() != s.n {
+            return Err(Error::DigitCount {
+                field: "FF1 numeral string",
+                min: s.n,
+                max: s.n,
+                got: x.len(),
+            });
+        }
         if out.len() != s.n {
             return Err(Error::Length {
                 field: "FF1 output buffer",
@@ -380,23 +500,32 @@ impl Ff1 {
             });
         }
         // Values over 9 are rejected without branching on each digit.
-        let mut bad = 0u64;
+        let mut bad = 0u32;
         for d in x {
-            bad |= 1 ^ lt_u64(u64::from(*d), 10);
+            bad |= 1 ^ lt_u32(u32::from(*d), 10);
         }
         if ct::public_verdict(subtle::ConstantTimeEq::ct_eq(&bad, &1)) {
             return Err(Error::NotDigits {
                 field: "FF1 numeral string",
             });
         }
-        let (xa, xb) = x.split_at(s.u);
+        // Checked split: s.u <= s.n == x.len() holds (`prepare`, and the
+        // length check above), but LLVM cannot see it through `&Setup`.
+        let Some((xa, xb)) = x.split_at_checked(s.u) else {
+            return Err(Error::DigitCount {
+                field: "FF1 numeral string",
+                min: s.n,
+                max: s.n,
+                got: x.len(),
+            });
+        };
         let mut a = num(xa);
         let mut b = num(xb);
         let pow = |m: usize| POW10.get(m).copied().unwrap_or(1);
         if enc {
             for i in 0..10u8 {
                 let m = if i % 2 == 0 { s.u } else { s.v };
-                let mut y = self.round(&s, i, b, m);
+                let mut y = self.round(s, i, b, m);
                 let mut c = add_mod(a, y, pow(m));
                 a = b;
                 b = c;
@@ -406,7 +535,7 @@ impl Ff1 {
         } else {
             for i in (0..10u8).rev() {
                 let m = if i % 2 == 0 { s.u } else { s.v };
-                let mut y = self.round(&s, i, a, m);
+                let mut y = self.round(s, i, a, m);
                 let mut c = sub_mod(b, y, pow(m));
                 b = a;
                 a = c;
@@ -427,8 +556,8 @@ impl Ff1 {
                 got: out.len(),
             });
         };
-        str_digits(a, oa);
-        str_digits(b, ob);
+        crate::digits::decimal_digits(a, oa);
+        crate::digits::decimal_digits(b, ob);
         a.zeroize();
         b.zeroize();
         Ok(())
@@ -442,9 +571,21 @@ fn num(d: &[u8]) -> u64 {
     })
 }
 
-/// (a + y) mod p for a, y < p ≤ 10^19: one masked subtraction (the sum is
-/// computed in u128 so it cannot wrap).
+/// (a + y) mod p for a, y < p ≤ 10^19: one masked subtraction. For p < 2^31
+/// the sum fits a u32, for p < 2^62 a u64 (the `lt_*` helpers take their
+/// whole word); for 10^19 it is computed in u128 so it cannot wrap. Which one depends on p, a public
+/// power of ten.
 fn add_mod(a: u64, y: u64, p: u64) -> u64 {
+    // A DPAN's halves (p ≤ 10^5) and every p up to 10^9 in 32-bit words.
+    if p < 1 << 31 {
+        let (a, y, p) = (a as u32, y as u32, p as u32);
+        let s = a.wrapping_add(y);
+        return u64::from(s.wrapping_sub(p & lt_u32(s, p).wrapping_sub(1)));
+    }
+    if p < 1 << 62 {
+        let s = a.wrapping_add(y);
+        return s.wrapping_sub(p & lt_u64(s, p).wrapping_sub(1));
+    }
     let s = u128::from(a) + u128::from(y);
     let p = u128::from(p);
     let keep = lt_u128(s, p);
@@ -456,27 +597,52 @@ fn sub_mod(b: u64, y: u64, p: u64) -> u64 {
     add_mod(b, p - y, p)
 }
 
-/// STR^m_10(c) into `out` (m = out.len() ≤ 19 digits, c < 10^m), by masked
-/// conditional subtraction of 8·10^j, 4·10^j, 2·10^j, 10^j for each digit.
-fn str_digits(mut c: u64, out: &mut [u8]) {
-    let m = out.len();
-    for (k, o) in out.iter_mut().enumerate() {
-        let p = POW10.get(m - 1 - k).copied().unwrap_or(1);
-        let mut d = 0u64;
-        for bit in (0..4).rev() {
-            // 8·10^18 < 2^63: the shift cannot overflow.
-            let t = p << bit;
-            let take = 1 ^ lt_u64(c, t);
-            c = c.wrapping_sub(t & take.wrapping_neg());
-            d |= take << bit;
-        }
-        *o = d as u8;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 16-bit Barrett step against `%` (test code only) for every
+    /// modulus up to 10^9, at the edges of its domain (acc < p, c < 2^16)
+    /// and at pseudo-random points.
+    #[test]
+    fn barrett16_matches_division() {
+        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
+        for (m, md) in MODULI16.iter().enumerate().skip(1) {
+            let p = u64::from(md.p);
+            assert_eq!(p, POW10[m]);
+            let check = |acc: u64, c: u64| {
+                let want = ((acc << 16) | c) % p;
+                let got = reduce16(acc as u32, c as u32, *md);
+                assert_eq!(u64::from(got), want, "acc={acc} c={c} p={p}");
+            };
+            for acc in [0, 1, p / 2, p - 2, p - 1] {
+                for c in [0, 1, 0x7FFF, 0xFFFE, 0xFFFF] {
+                    check(acc, c);
+                }
+            }
+            for _ in 0..20_000 {
+                // xorshift64*
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                check((r >> 16) % p, r & 0xFFFF);
+            }
+        }
+    }
+
+    /// add_mod and sub_mod against `%` on both sides of the u64/u128 split.
+    #[test]
+    fn add_sub_mod_match_division() {
+        for &p in &POW10[1..] {
+            for (a, y) in [(0, 0), (p - 1, p - 1), (p - 1, 1), (1, p - 1), (p / 2, p / 2 + 1)] {
+                let want = ((u128::from(a) + u128::from(y)) % u128::from(p)) as u64;
+                assert_eq!(add_mod(a, y, p), want, "a={a} y={y} p={p}");
+                let want = ((u128::from(a) + u128::from(p) - u128::from(y)) % u128::from(p)) as u64;
+                assert_eq!(sub_mod(a, y, p), want, "a={a} y={y} p={p}");
+            }
+        }
+    }
 
     /// Barrett against `%` (test code only) for every modulus, at the edges
     /// of reduce's domain and at pseudo-random points.
@@ -516,15 +682,40 @@ mod tests {
         }
     }
 
+    /// decimal_digits against `format!` (std, test code only) for every
+    /// length on both sides of the 32/64-bit split, at the edges and at
+    /// pseudo-random values.
+    #[test]
+    fn decimal_digits_match_format() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for m in 1..=19usize {
+            let top = 10u128.pow(m as u32);
+            let mut vals = std::vec![0u64, 1, (top - 1) as u64, (top / 2) as u64];
+            for _ in 0..2_000 {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                vals.push((u128::from(x.wrapping_mul(0x2545_F491_4F6C_DD1D)) % top) as u64);
+            }
+            for v in vals {
+                let mut out = [0u8; 19];
+                crate::digits::decimal_digits(v, &mut out[..m]);
+                let want = std::format!("{v:0m$}");
+                let got: std::string::String = out[..m].iter().map(|d| char::from(b'0' + d)).collect();
+                assert_eq!(got, want, "m={m}");
+            }
+        }
+    }
+
     #[test]
     fn digit_helpers() {
         let mut out = [0u8; 19];
-        str_digits(9_999_999_999_999_999_999, &mut out);
+        crate::digits::decimal_digits(9_999_999_999_999_999_999, &mut out);
         assert_eq!(out, [9; 19]);
-        str_digits(1_234_567_890_123_456_789, &mut out);
+        crate::digits::decimal_digits(1_234_567_890_123_456_789, &mut out);
         assert_eq!(num(&out), 1_234_567_890_123_456_789);
         let mut o6 = [0u8; 6];
-        str_digits(42, &mut o6);
+        crate::digits::decimal_digits(42, &mut o6);
         assert_eq!(o6, [0, 0, 0, 0, 4, 2]);
         assert_eq!(add_mod(999_999, 1, 1_000_000), 0);
         assert_eq!(sub_mod(0, 1, 1_000_000), 999_999);
