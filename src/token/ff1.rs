@@ -244,7 +244,9 @@ impl Drop for Setup {
 
 impl core::fmt::Debug for Setup {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Setup").field("n", &self.n).finish_non_exhaustive()
+        f.debug_struct("Setup")
+            .field("n", &self.n)
+            .finish_non_exhaustive()
     }
 }
 
@@ -635,7 +637,13 @@ mod tests {
     #[test]
     fn add_sub_mod_match_division() {
         for &p in &POW10[1..] {
-            for (a, y) in [(0, 0), (p - 1, p - 1), (p - 1, 1), (1, p - 1), (p / 2, p / 2 + 1)] {
+            for (a, y) in [
+                (0, 0),
+                (p - 1, p - 1),
+                (p - 1, 1),
+                (1, p - 1),
+                (p / 2, p / 2 + 1),
+            ] {
                 let want = ((u128::from(a) + u128::from(y)) % u128::from(p)) as u64;
                 assert_eq!(add_mod(a, y, p), want, "a={a} y={y} p={p}");
                 let want = ((u128::from(a) + u128::from(p) - u128::from(y)) % u128::from(p)) as u64;
@@ -701,7 +709,8 @@ mod tests {
                 let mut out = [0u8; 19];
                 crate::digits::decimal_digits(v, &mut out[..m]);
                 let want = std::format!("{v:0m$}");
-                let got: std::string::String = out[..m].iter().map(|d| char::from(b'0' + d)).collect();
+                let got: std::string::String =
+                    out[..m].iter().map(|d| char::from(b'0' + d)).collect();
                 assert_eq!(got, want, "m={m}");
             }
         }

@@ -421,12 +421,9 @@ impl DpanRange {
         let k = self.account_digits();
         let mut p = [0u8; 9];
         let dst = p.get_mut(..k).unwrap_or(&mut []);
-        let r = self.ff1.crypt_prepared(
-            &self.setup,
-            v.get(bl..bl + k).unwrap_or(&[]),
-            dst,
-            false,
-        );
+        let r = self
+            .ff1
+            .crypt_prepared(&self.setup, v.get(bl..bl + k).unwrap_or(&[]), dst, false);
         if let Err(e) = r {
             p.zeroize();
             return Err(e);
