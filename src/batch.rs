@@ -55,7 +55,7 @@
 //! feature the eight AES lanes run on AES-NI when the CPU has it (detected
 //! at run time) through the workspace crate `tapcrypt-aes-lanes`, which
 //! keeps the eight states in registers for all ten rounds and expands the
-//! keys with `AESKEYGENASSIST`; that crate holds the `unsafe` this one
+//! keys with AES-NI (`AESENCLAST`); that crate holds the `unsafe` this one
 //! forbids, and without AES-NI the safe path above runs.
 //! The verdicts, ARPCs and errors are those of the single-item path
 //! (`tests/batch.rs` and `tests/batch_aes.rs` check this item by item).

@@ -8,8 +8,8 @@
 //! path loads and stores the eight states and eight round keys around
 //! every round and its schedule costs more than the rounds. This crate
 //! keeps the eight states in registers for all ten rounds and expands the
-//! eight keys with `AESKEYGENASSIST`, which needs the `core::arch`
-//! intrinsics, which need `unsafe`. It is used only through tapcrypt's
+//! eight keys with AES-NI too (one `AESENCLAST` per round key); that needs
+//! the `core::arch` intrinsics, which need `unsafe`. It is used only through tapcrypt's
 //! non-default `batch-aesni` feature; without it, and on a CPU without
 //! AES-NI ([`AesNi::detect`] returns `None`), tapcrypt takes the safe path.
 //!
@@ -35,7 +35,7 @@
 //!
 //! # Constant time
 //!
-//! `AESENC`, `AESENCLAST` and `AESKEYGENASSIST` run in a fixed number of
+//! `AESENC` and `AESENCLAST` run in a fixed number of
 //! cycles whatever their operands (no table, no secret-dependent branch or
 //! memory index); the code around them has no branch and no index that
 //! depends on a key or a block: every call does the same operations on all
@@ -55,17 +55,15 @@
 //! Known answers (FIPS-197 Appendix A.1 key expansion and C.1, SP 800-38A
 //! F.1.1 ECB-AES128) and a differential test against the `aes` crate on
 //! pseudo-random keys and blocks, eight lanes each under its own key.
-//! Miri (nightly 2026-05-19) interprets `aesenc`, `aesenclast` and the
-//! SSE2 loads, stores and shuffles, but not `aeskeygenassist` ("can't call
-//! foreign function `llvm.x86.aesni.aeskeygenassist`"): under `cfg(miri)`
-//! only, that one instruction is replaced by a plain-Rust emulation, so Miri
-//! checks every load, store and call around it. Under Miri the
-//! `cpufeatures` detection answers only from the compile-time target
-//! features, so the AES-NI path runs under Miri only when built with
-//! `-C target-feature=+aes` (and the `aes` crate, the tests' oracle, on its
-//! soft backend, since Miri cannot run its AES-NI key expansion either;
-//! `README.md` has the command): 5 tests pass, ~2 min. Without the flag
-//! Miri checks that [`AesNi::detect`] declines.
+//! Miri (nightly 2026-05-19) interprets every intrinsic this crate uses
+//! (`aesenc`, `aesenclast` and the SSE2 loads, stores, shifts and
+//! shuffles; it does not implement `aeskeygenassist`, one more reason the
+//! key schedule does without it). Under Miri the `cpufeatures` detection
+//! answers only from the compile-time target features, so the AES-NI path
+//! runs under Miri only when built with `-C target-feature=+aes` (and the
+//! `aes` crate, the tests' oracle, on its soft backend, since Miri cannot
+//! run its AES-NI key expansion; `README.md` has the command). Without the
+//! flag Miri checks that [`AesNi::detect`] declines.
 //!
 //! Only x86-64 has an implementation; elsewhere [`AesNi::detect`] returns
 //! `None` (an ARMv8 `vaeseq_u8`/`vaesmcq_u8` version is the next step).
@@ -187,10 +185,10 @@ mod ni {
     //! crate documentation lists.
 
     use super::{AesNi, Block, LANES, ROUNDS};
-    #[cfg_attr(miri, allow(unused_imports))]
     use core::arch::x86_64::{
-        __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_aeskeygenassist_si128,
-        _mm_loadu_si128, _mm_shuffle_epi32, _mm_slli_si128, _mm_storeu_si128, _mm_xor_si128,
+        __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_loadu_si128, _mm_or_si128,
+        _mm_set1_epi32, _mm_shuffle_epi32, _mm_slli_epi32, _mm_slli_si128, _mm_srli_epi32,
+        _mm_storeu_si128, _mm_xor_si128,
     };
 
     type Rk = [[Block; LANES]; ROUNDS + 1];
@@ -221,111 +219,44 @@ mod ni {
         }
     }
 
-    /// The next round key from the previous one `k` and
-    /// `t = AESKEYGENASSIST(k, rcon)` (FIPS-197 §5.2: `w'0 = w0 ⊕
-    /// SubWord(RotWord(w3)) ⊕ rcon`, `w'i = wi ⊕ w'(i-1)`).
+    /// The next round key from the previous one `k` (FIPS-197 §5.2:
+    /// `w'0 = w0 ⊕ SubWord(RotWord(w3)) ⊕ rcon`, `w'i = wi ⊕ w'(i-1)`).
+    ///
+    /// `SubWord` is one `AESENCLAST` on `w3` copied into all four columns:
+    /// every row then holds one byte four times, so ShiftRows changes
+    /// nothing and the result is `SubWord(w3) ⊕ K` in every column. K is
+    /// `rcon << 8` in every word so that the rotation after it (RotWord and
+    /// SubWord commute; RotWord is a right rotation by 8 of the
+    /// little-endian word) leaves `SubWord(RotWord(w3)) ⊕ rcon`. Used
+    /// instead of `AESKEYGENASSIST` (the two measured the same here,
+    /// BENCHMARKS.md) because Miri implements `aesenclast` but not
+    /// `aeskeygenassist`, so the whole path runs under Miri as it runs on
+    /// hardware. Needs only SSE2 besides AES-NI.
     #[target_feature(enable = "aes,sse2")]
-    fn next_key(k: __m128i, t: __m128i) -> __m128i {
-        let t = _mm_shuffle_epi32::<0xFF>(t);
+    fn next_key(k: __m128i, rcon: i32) -> __m128i {
+        let w3 = _mm_shuffle_epi32::<0xFF>(k);
+        let s = _mm_aesenclast_si128(w3, _mm_set1_epi32(rcon << 8));
+        let t = _mm_or_si128(_mm_srli_epi32::<8>(s), _mm_slli_epi32::<24>(s));
         let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
         let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
         let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
         _mm_xor_si128(k, t)
     }
 
-    /// `AESKEYGENASSIST`: the instruction on hardware. Miri does not
-    /// implement `llvm.x86.aesni.aeskeygenassist` (nightly 2026-05-19:
-    /// "can't call foreign function"), so under Miri only, this one
-    /// instruction is emulated (Intel SDM: `SubWord(X1)`,
-    /// `RotWord(SubWord(X1)) ^ rcon`, the same for `X3`) and Miri checks
-    /// everything around it: the loads, stores and every other intrinsic.
-    #[cfg(not(miri))]
-    macro_rules! keygenassist {
-        ($k:expr, $rcon:expr) => {
-            _mm_aeskeygenassist_si128::<$rcon>($k)
-        };
-    }
-    #[cfg(miri)]
-    macro_rules! keygenassist {
-        ($k:expr, $rcon:expr) => {
-            miri_keygenassist($k, $rcon)
-        };
-    }
+    /// AES-128 round constants (FIPS-197 §5.2).
+    const RCON: [i32; ROUNDS] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1B, 0x36];
 
-    #[cfg(miri)]
-    fn miri_keygenassist(k: __m128i, rcon: u32) -> __m128i {
-        /// The AES S-box, computed at compile time: x^254 in GF(2^8),
-        /// then the affine map.
-        const SBOX: [u8; 256] = {
-            const fn mul(mut a: u8, mut b: u8) -> u8 {
-                let mut p = 0u8;
-                while b != 0 {
-                    if b & 1 != 0 {
-                        p ^= a;
-                    }
-                    a = (a << 1) ^ if a & 0x80 != 0 { 0x1B } else { 0 };
-                    b >>= 1;
-                }
-                p
+    /// Round keys 1..=10 of eight lanes, one round at a time: `each(r,
+    /// &keys)` runs after round key `r` of every lane is in `keys`.
+    #[target_feature(enable = "aes,sse2")]
+    #[inline]
+    fn schedule(k: &mut [__m128i; LANES], mut each: impl FnMut(usize, &[__m128i; LANES])) {
+        for (r, &rcon) in RCON.iter().enumerate() {
+            for k in k.iter_mut() {
+                *k = next_key(*k, rcon);
             }
-            let mut t = [0u8; 256];
-            let mut x = 0;
-            while x < 256 {
-                let mut inv = 1u8;
-                let mut n = 0;
-                while n < 254 {
-                    inv = mul(inv, x as u8);
-                    n += 1;
-                }
-                t[x] = inv
-                    ^ inv.rotate_left(1)
-                    ^ inv.rotate_left(2)
-                    ^ inv.rotate_left(3)
-                    ^ inv.rotate_left(4)
-                    ^ 0x63;
-                x += 1;
-            }
-            t
-        };
-        let sbox = |x: u8| SBOX.get(usize::from(x)).copied().unwrap_or(0);
-        let mut b = [0u8; 16];
-        store(&mut b, k);
-        let w = |i: usize| {
-            let mut x = [0u8; 4];
-            x.copy_from_slice(b.get(4 * i..4 * i + 4).unwrap_or(&[0; 4]));
-            u32::from_le_bytes(x.map(sbox))
-        };
-        let (x1, x3) = (w(1), w(3));
-        let out = [x1, x1.rotate_right(8) ^ rcon, x3, x3.rotate_right(8) ^ rcon];
-        let mut o = [0u8; 16];
-        for (d, v) in o.chunks_exact_mut(4).zip(out) {
-            d.copy_from_slice(&v.to_le_bytes());
+            each(r + 1, k);
         }
-        load(&o)
-    }
-
-    /// Round keys 1..=10 of eight lanes, one round at a time: `$each(r,
-    /// &keys)` runs after round key `r` of every lane is in `keys`. The
-    /// round constants are immediates, hence a macro.
-    macro_rules! schedule {
-        ($k:ident, $each:expr) => {
-            schedule!(@r $k, $each, 1, 0x01);
-            schedule!(@r $k, $each, 2, 0x02);
-            schedule!(@r $k, $each, 3, 0x04);
-            schedule!(@r $k, $each, 4, 0x08);
-            schedule!(@r $k, $each, 5, 0x10);
-            schedule!(@r $k, $each, 6, 0x20);
-            schedule!(@r $k, $each, 7, 0x40);
-            schedule!(@r $k, $each, 8, 0x80);
-            schedule!(@r $k, $each, 9, 0x1B);
-            schedule!(@r $k, $each, 10, 0x36);
-        };
-        (@r $k:ident, $each:expr, $r:expr, $rcon:expr) => {
-            for k in $k.iter_mut() {
-                *k = next_key(*k, keygenassist!(*k, $rcon));
-            }
-            $each($r, &$k);
-        };
     }
 
     #[target_feature(enable = "aes,sse2")]
@@ -333,12 +264,12 @@ mod ni {
         let mut k = load8(keys);
         let [first, rest @ ..] = out;
         store8(first, &k);
-        let mut put = |r: usize, k: &[__m128i; LANES]| {
+        let put = |r: usize, k: &[__m128i; LANES]| {
             if let Some(o) = rest.get_mut(r - 1) {
                 store8(o, k);
             }
         };
-        schedule!(k, put);
+        schedule(&mut k, put);
     }
 
     #[target_feature(enable = "aes,sse2")]
@@ -374,7 +305,7 @@ mod ni {
             store8(o, &k);
         }
         // Whether to store is public (which method was called).
-        let mut round = |r: usize, k: &[__m128i; LANES]| {
+        let round = |r: usize, k: &[__m128i; LANES]| {
             for (x, k) in x.iter_mut().zip(k.iter()) {
                 *x = if r == ROUNDS {
                     _mm_aesenclast_si128(*x, *k)
@@ -386,7 +317,7 @@ mod ni {
                 store8(o, k);
             }
         };
-        schedule!(k, round);
+        schedule(&mut k, round);
         store8(blocks, &x);
     }
 

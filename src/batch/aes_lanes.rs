@@ -21,7 +21,7 @@
 //! With the `batch-aesni` feature and a CPU with AES-NI (detected at run
 //! time), the same steps run through `tapcrypt_aes_lanes` instead: eight
 //! states in registers for all ten rounds, keys expanded with
-//! `AESKEYGENASSIST` (that crate holds the `unsafe`; this module stays
+//! `AESENCLAST` (that crate holds the `unsafe`; this module stays
 //! safe). The lane buffers are the same; only the cipher calls differ.
 //!
 //! The `aes` crate expands no key through its `hazmat` API, so the key
