@@ -8,7 +8,9 @@
 # single on as many EMV common AES authorisations (pyemv has no AES CVN).
 #
 #   benches/side_by_side.sh [ITEMS]      # default 20000
-# Env: SIDE_BY_SIDE_VENV (default target/side_by_side-venv).
+# Env: SIDE_BY_SIDE_VENV (default target/side_by_side-venv);
+# SIDE_BY_SIDE_FEATURES: tapcrypt features for the build, e.g. batch-aesni
+# (the AES lanes on AES-NI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20000}
@@ -21,7 +23,8 @@ export PYTHONWARNINGS=ignore  # pyemv via cryptography warns on every 8-byte TDE
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ITEMS=$(mktemp --suffix=.json)
 trap 'rm -f "$ITEMS"' EXIT
-cargo build -q --release --example side_by_side
+cargo build -q --release --example side_by_side ${SIDE_BY_SIDE_FEATURES:+--features "$SIDE_BY_SIDE_FEATURES"}
+echo "features: ${SIDE_BY_SIDE_FEATURES:-default}"
 "$VENV/bin/python" benches/side_by_side.py "$N" "$ITEMS"
 ./target/release/examples/side_by_side "$ITEMS"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
