@@ -126,38 +126,70 @@ impl<const R: usize> FixsliceKey<R> {
     /// Expands `key` into this schedule's storage, overwriting it (as
     /// [`new`](Self::new)): a caller that already holds a key slot re-keys
     /// it without a 352-byte (AES-128) temporary or copy.
+    ///
+    /// The textbook word recurrence, a whole group of `Nk` words at a time
+    /// (straight-line for AES-128 and AES-256; AES-192's groups straddle
+    /// round keys and go word by word), each round key packed into the
+    /// fixsliced layout as soon as its four words exist. The word window is
+    /// wiped once at the end; the scalars in between live in registers (a
+    /// volatile wipe of each would only force it out to the stack to wipe
+    /// that copy: it cost a tenth of the expansion).
     pub(crate) fn expand(&mut self, key: &[u8]) {
         let nk = Self::KEY_LEN / 4;
-        // The textbook schedule, streamed: `win` holds the last `nk` words
-        // (word i at i mod nk), `cols` the words of the round key being
-        // built; each round key is packed as soon as its 4 words exist.
-        let mut win = [0u32; 8];
-        for (i, wi) in win.iter_mut().take(nk).enumerate() {
+        let mut w = [0u32; 8];
+        for (i, wi) in w.iter_mut().take(nk).enumerate() {
             let mut b = [0u8; 4];
             for (j, bj) in b.iter_mut().enumerate() {
                 *bj = key.get(4 * i + j).copied().unwrap_or(0);
             }
             *wi = u32::from_le_bytes(b);
-            b.zeroize();
         }
-        let mut cols = [0u32; 4];
         let mut rcon: u32 = 1;
+        match nk {
+            4 | 8 => {
+                // Round keys 2g (w[0..4]) and, for AES-256, 2g+1 (w[4..8])
+                // of group g.
+                let per_group = nk / 4;
+                let mut r = 0;
+                while r < R {
+                    if r > 0 {
+                        next_group(&mut w, nk, &mut rcon);
+                    }
+                    let [w0, w1, w2, w3, w4, w5, w6, w7] = w;
+                    if let Some(k) = self.rk.get_mut(r) {
+                        round_key(k, &[w0, w1, w2, w3], r, r + 1 == R);
+                    }
+                    if per_group == 2
+                        && let Some(k) = self.rk.get_mut(r + 1)
+                    {
+                        round_key(k, &[w4, w5, w6, w7], r + 1, r + 2 == R);
+                    }
+                    r += per_group;
+                }
+            }
+            _ => self.expand_by_word(&mut w, nk, &mut rcon),
+        }
+        w.zeroize();
+    }
+
+    /// The word-by-word schedule (AES-192, whose 6-word groups straddle
+    /// round keys): `win` holds the last `nk` words (word i at i mod nk),
+    /// `cols` the words of the round key being built.
+    fn expand_by_word(&mut self, win: &mut [u32; 8], nk: usize, rcon: &mut u32) {
+        let mut cols = [0u32; 4];
         for i in 0..4 * R {
             let slot = i % nk;
             if i >= nk {
                 let mut t = win.get((i + nk - 1) % nk).copied().unwrap_or(0);
                 if slot == 0 {
-                    // RotWord (little-endian word: bytes 1,2,3,0), SubWord.
-                    t = sub_word(t.rotate_right(8)) ^ rcon;
-                    // xtime on the public round constant.
-                    rcon = (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7));
+                    t = sub_word(t.rotate_right(8)) ^ *rcon;
+                    *rcon = xtime_public(*rcon);
                 } else if nk > 6 && slot == 4 {
                     t = sub_word(t);
                 }
                 if let Some(w) = win.get_mut(slot) {
                     *w ^= t;
                 }
-                t.zeroize();
             }
             if let Some(c) = cols.get_mut(i % 4) {
                 *c = win.get(slot).copied().unwrap_or(0);
@@ -169,7 +201,6 @@ impl<const R: usize> FixsliceKey<R> {
                 }
             }
         }
-        win.zeroize();
         cols.zeroize();
     }
 
@@ -177,18 +208,17 @@ impl<const R: usize> FixsliceKey<R> {
     pub(crate) fn encrypt_pair(&self, a: &mut [u8; 16], b: &mut [u8; 16]) {
         let mut s = pack(a, b);
         self.rounds(&mut s);
-        unpack(&s, a, b);
+        unpack_in_place(&mut s, a, Some(b));
         s.zeroize();
     }
 
-    /// Encrypts one block in place (costs what a pair costs).
+    /// Encrypts one block in place (costs what a pair costs; the second
+    /// lane's copy is never written out).
     pub(crate) fn encrypt_block(&self, a: &mut [u8; 16]) {
         let mut s = pack(a, a);
         self.rounds(&mut s);
-        let mut other = [0u8; 16];
-        unpack(&s, a, &mut other);
+        unpack_in_place(&mut s, a, None);
         s.zeroize();
-        other.zeroize();
     }
 
     fn rounds(&self, s: &mut State) {
@@ -224,9 +254,10 @@ impl<const R: usize> FixsliceKey<R> {
 /// (planes 0, 1, 5, 6) from round 1 on.
 fn round_key(k: &mut State, cols: &[u32; 4], r: usize, last: bool) {
     let shift = if last { 0 } else { r % 4 };
-    let mut shifted = inv_shift_rows_cols(cols, shift);
+    // In registers, like the schedule's other scalars: not wiped (see
+    // `expand`); the round key is stored once, where it stays.
+    let shifted = inv_shift_rows_cols(cols, shift);
     *k = pack_cols(&shifted, &shifted);
-    shifted.zeroize();
     if r > 0 {
         let [k0, k1, _, _, _, k5, k6, _] = k;
         *k0 = !*k0;
@@ -234,6 +265,33 @@ fn round_key(k: &mut State, cols: &[u32; 4], r: usize, last: bool) {
         *k5 = !*k5;
         *k6 = !*k6;
     }
+}
+
+/// The next `nk` words of the schedule (`nk` = 4 or 8) from the previous
+/// `nk`: RotWord, SubWord and the round constant on the first word, SubWord
+/// alone on the fifth for AES-256.
+#[inline(always)]
+fn next_group(w: &mut [u32; 8], nk: usize, rcon: &mut u32) {
+    let [w0, w1, w2, w3, w4, w5, w6, w7] = w;
+    let last = if nk == 8 { *w7 } else { *w3 };
+    // RotWord (little-endian word: bytes 1,2,3,0), SubWord, Rcon.
+    *w0 ^= sub_word(last.rotate_right(8)) ^ *rcon;
+    *rcon = xtime_public(*rcon);
+    *w1 ^= *w0;
+    *w2 ^= *w1;
+    *w3 ^= *w2;
+    if nk == 8 {
+        *w4 ^= sub_word(*w3);
+        *w5 ^= *w4;
+        *w6 ^= *w5;
+        *w7 ^= *w6;
+    }
+}
+
+/// `xtime` on the public round constant.
+#[inline(always)]
+fn xtime_public(rcon: u32) -> u32 {
+    (rcon << 1) ^ (0x11b & 0u32.wrapping_sub(rcon >> 7))
 }
 
 #[inline(always)]
@@ -352,18 +410,27 @@ fn inv_shift_rows_cols(k: &[u32; 4], s: usize) -> [u32; 4] {
     }
 }
 
+/// The two blocks out of the planes: the transpose is done in `s` itself
+/// (the caller wipes it once), lane 1 only if asked for.
 #[inline(always)]
-fn unpack(s: &State, a: &mut [u8; 16], b: &mut [u8; 16]) {
-    let mut x = *s;
-    transpose(&mut x);
-    let [a0, b0, a1, b1, a2, b2, a3, b3] = x;
+fn unpack_in_place(s: &mut State, a: &mut [u8; 16], b: Option<&mut [u8; 16]>) {
+    transpose(s);
+    let [a0, b0, a1, b1, a2, b2, a3, b3] = *s;
     for (dst, w) in a.chunks_exact_mut(4).zip([a0, a1, a2, a3]) {
         dst.copy_from_slice(&w.to_le_bytes());
     }
-    for (dst, w) in b.chunks_exact_mut(4).zip([b0, b1, b2, b3]) {
-        dst.copy_from_slice(&w.to_le_bytes());
+    if let Some(b) = b {
+        for (dst, w) in b.chunks_exact_mut(4).zip([b0, b1, b2, b3]) {
+            dst.copy_from_slice(&w.to_le_bytes());
+        }
     }
-    x.zeroize();
+}
+
+/// [`unpack_in_place`] on a copy (tests).
+#[cfg(test)]
+fn unpack(s: &State, a: &mut [u8; 16], b: &mut [u8; 16]) {
+    let mut x = *s;
+    unpack_in_place(&mut x, a, Some(b));
 }
 
 /// `ρ_j`: byte (r, c) takes byte (r+1, c+j) of the same lane. A rotation by
@@ -441,7 +508,7 @@ fn sub_word(w: u32) -> u32 {
     for (i, pi) in p.iter().enumerate() {
         out |= (*pi & 0x0101_0101) << i;
     }
-    p.zeroize();
+    // `p` stays in registers (not wiped, see `FixsliceKey::expand`).
     out ^ 0x6363_6363
 }
 
