@@ -17,26 +17,8 @@ use des_ct::{Des, Tdes};
 /// Number of random key/block pairs per direction and variant.
 const N: usize = 100_000;
 
-/// splitmix64 (Steele, Lea, Flood 2014): deterministic, no dependency.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn bytes<const L: usize>(&mut self) -> [u8; L] {
-        let mut out = [0u8; L];
-        for chunk in out.chunks_mut(8) {
-            let v = self.next().to_be_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
-        }
-        out
-    }
-}
+mod splitmix;
+use splitmix::SplitMix;
 
 fn hex<const L: usize>(s: &str) -> [u8; L] {
     let s: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();

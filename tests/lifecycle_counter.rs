@@ -7,16 +7,8 @@ use tapcrypt::Error;
 use tapcrypt::emv::Atc;
 use tapcrypt::lifecycle::AtcCounter;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+mod splitmix;
+use splitmix::SplitMix as Rng;
 
 /// A device that loses power at random points of the tap sequence. The
 /// flash holds the last durable state; RAM is rebuilt from it after every

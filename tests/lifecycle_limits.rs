@@ -304,16 +304,8 @@ fn from_bytes_refuses_what_to_bytes_cannot_write() {
     assert_eq!(DeviceUsage::from_bytes(&b).unwrap().to_bytes(), b);
 }
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+mod splitmix;
+use splitmix::SplitMix as Rng;
 
 /// Random taps against a model kept in u128 (no overflow to worry about):
 /// the device and the backend agree with it and with each other.

@@ -11,20 +11,8 @@ use tapcrypt::lifecycle::{AtcVerdict, AtcWindow};
 
 mod common;
 
-struct Rng(u64);
-impl Rng {
-    /// splitmix64: deterministic, no dependency.
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+mod splitmix;
+use splitmix::SplitMix as Rng;
 
 /// The rules of the module docs restated over the set of every ATC ever
 /// accepted (no bitmap, no shifting): the window must agree with it.
