@@ -141,12 +141,10 @@ impl KeyMaterial {
         let mut bytes = [0u8; 32];
         match bytes.get_mut(..alg.key_len()) {
             Some(dst) if key.len() == alg.key_len() => {
-                // A zip, not `copy_from_slice`: with the struct word-aligned,
-                // LLVM at opt-level "s" no longer proved the two lengths
-                // equal and kept `copy_from_slice`'s panic path.
-                for (d, k) in dst.iter_mut().zip(key) {
-                    *d = *k;
-                }
+                // `ct::copy`, not `copy_from_slice`: with the struct
+                // word-aligned, LLVM at opt-level "s" no longer proved the two
+                // lengths equal and kept `copy_from_slice`'s panic path.
+                crate::ct::copy(dst, key);
             }
             _ => {
                 return Err(Error::KeyLength {
