@@ -209,6 +209,15 @@ impl Pan {
         self.digits.get(..self.len).unwrap_or(&[])
     }
 
+    /// The whole fixed-size digit buffer and the (public) length: the digits
+    /// are `buf[..len]`; what follows them is unspecified (callers mask it).
+    /// For code that wants a loop of fixed length, which the compiler can
+    /// unroll into independent steps.
+    #[cfg(feature = "aes")]
+    pub(crate) fn digit_buffer(&self) -> (&[u8; 19], usize) {
+        (&self.digits, self.len)
+    }
+
     /// Writes the ASCII digits into `out` and returns them. (Bytes, not
     /// `&str`: UTF-8 validation would branch on the secret digits.)
     ///
