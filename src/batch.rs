@@ -268,15 +268,20 @@ pub(crate) fn verify_batch_with(
         .take(aes_lanes::MIN_ITEMS)
         .count()
         >= aes_lanes::MIN_ITEMS;
+    // Which lanes have work (public counts): a lane kind with none skips
+    // its scan over the batch.
+    let (mut tdes_any, mut aes_any) = (false, false);
     for (item, slot) in items.iter().zip(out.iter_mut()) {
         #[cfg(feature = "tdes")]
         let tdes_lanes = tdes::shape(item).is_some();
         #[cfg(not(feature = "tdes"))]
         let tdes_lanes = false;
         #[cfg(feature = "batch-aes")]
-        let aes_lanes = aes_many && aes_lanes::shape(item).is_some();
+        let aes_lanes = !tdes_lanes && aes_many && aes_lanes::shape(item).is_some();
         #[cfg(not(feature = "batch-aes"))]
         let aes_lanes = false;
+        tdes_any |= tdes_lanes;
+        aes_any |= aes_lanes;
         *slot = if tdes_lanes || aes_lanes {
             Outcome::Pending
         } else {
@@ -284,9 +289,14 @@ pub(crate) fn verify_batch_with(
         };
     }
     #[cfg(feature = "tdes")]
-    tdes::verify_pending(items, out);
+    if tdes_any {
+        tdes::verify_pending(items, out);
+    }
     #[cfg(feature = "batch-aes")]
-    aes_lanes::verify_pending(items, out, aesni);
+    if aes_any {
+        aes_lanes::verify_pending(items, out, aesni);
+    }
+    let _ = (tdes_any, aes_any);
     Ok(())
 }
 
