@@ -237,9 +237,10 @@ mod ni {
         let w3 = _mm_shuffle_epi32::<0xFF>(k);
         let s = _mm_aesenclast_si128(w3, _mm_set1_epi32(rcon << 8));
         let t = _mm_or_si128(_mm_srli_epi32::<8>(s), _mm_slli_epi32::<24>(s));
+        // w'i = w0 ⊕ … ⊕ wi ⊕ t: the prefix XOR of the four words in two
+        // shift-and-XOR steps (by one word, then by two), not three.
         let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
-        let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
-        let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
+        let k = _mm_xor_si128(k, _mm_slli_si128::<8>(k));
         _mm_xor_si128(k, t)
     }
 
