@@ -612,12 +612,6 @@ impl Des {
         schedule(key, &mut self.sk);
     }
 
-    /// A second copy of this key schedule (two-key TDES reuses K1 as K3).
-    /// Deliberately not `Clone`, so that copies of key material are explicit.
-    fn duplicate(&self) -> Self {
-        Des { sk: self.sk }
-    }
-
     /// Encrypts one block in place.
     pub(crate) fn encrypt_block(&self, block: &mut [u8; 8]) {
         let (l, r) = load(block);
@@ -669,9 +663,10 @@ impl core::fmt::Debug for Des {
 pub(crate) struct Tdes {
     k1: Des,
     k2: Des,
-    k3: Des,
-    /// Built from a 24-byte (three-key) key. Public: the key length is.
-    three_key: bool,
+    /// K3 of a three-key (24-byte) key; `None` for a two-key key, whose K3
+    /// is K1 (so K1's schedule is neither copied nor wiped twice: issue 17).
+    /// Whether it is there is public: the key length is.
+    k3: Option<Des>,
 }
 
 impl Tdes {
@@ -691,17 +686,12 @@ impl Tdes {
         let k1 = Des::new(a);
         let k2 = Des::new(b);
         let k3 = if key.len() == 16 {
-            k1.duplicate()
+            None
         } else {
-            Des::new(c)
+            Some(Des::new(c))
         };
         k.zeroize();
-        Tdes {
-            k1,
-            k2,
-            k3,
-            three_key: key.len() != 16,
-        }
+        Tdes { k1, k2, k3 }
     }
 
     /// An all-zero (keyless) schedule, to [`rekey`](Self::rekey) into.
@@ -709,16 +699,16 @@ impl Tdes {
         Tdes {
             k1: Des::zeroed(),
             k2: Des::zeroed(),
-            k3: Des::zeroed(),
-            three_key: false,
+            k3: None,
         }
     }
 
     /// Expands `key` into this schedule's storage, overwriting it, with
-    /// the rules of [`from_slice`](Self::from_slice). In place: each of the
-    /// three DES schedules is written where it stays (K3 of a two-key key
-    /// is copied from K1 in place), so no 576-byte temporary is built and
-    /// moved (issue 17: a TDES tap's peak stack).
+    /// the rules of [`from_slice`](Self::from_slice). In place: each DES
+    /// schedule is written where it stays (a two-key key has no K3 of its
+    /// own; a three-key slot's old K3 is wiped by its `Drop` when a two-key
+    /// key replaces it), so no 576-byte temporary is built and moved
+    /// (issue 17: a TDES tap's peak stack).
     pub(crate) fn rekey(&mut self, key: &[u8]) {
         let mut k = [[0u8; 8]; 3];
         for (d, s) in k.iter_mut().flatten().zip(key) {
@@ -728,19 +718,24 @@ impl Tdes {
         self.k1.expand(a);
         self.k2.expand(b);
         if key.len() == 16 {
-            self.k3.sk = self.k1.sk;
+            self.k3 = None;
         } else {
-            self.k3.expand(c);
+            self.k3.get_or_insert_with(Des::zeroed).expand(c);
         }
         k.zeroize();
-        self.three_key = key.len() != 16;
     }
 
     /// Whether this is a three-key TDES key (24 bytes). The retail MAC uses
     /// K1 and K2 only, so its callers refuse such a key rather than
     /// silently drop K3.
     pub(crate) fn is_three_key(&self) -> bool {
-        self.three_key
+        self.k3.is_some()
+    }
+
+    /// K3: its own schedule for a three-key key, K1 for a two-key key (a
+    /// branch on the key length, which is public).
+    fn k3(&self) -> &Des {
+        self.k3.as_ref().unwrap_or(&self.k1)
     }
 
     /// Encrypts one block in place: `E_K3(D_K2(E_K1(x)))`.
@@ -749,7 +744,7 @@ impl Tdes {
         let (l, r) = ip(l, r);
         let (l, r) = self.k1.encrypt_rounds(l, r);
         let (l, r) = self.k2.decrypt_rounds(l, r);
-        let (l, r) = self.k3.encrypt_rounds(l, r);
+        let (l, r) = self.k3().encrypt_rounds(l, r);
         let (l, r) = fp(l, r);
         store(block, l, r);
     }
@@ -762,7 +757,7 @@ impl Tdes {
     pub(crate) fn decrypt_block(&self, block: &mut [u8; 8]) {
         let (l, r) = load(block);
         let (l, r) = ip(l, r);
-        let (l, r) = self.k3.decrypt_rounds(l, r);
+        let (l, r) = self.k3().decrypt_rounds(l, r);
         let (l, r) = self.k2.encrypt_rounds(l, r);
         let (l, r) = self.k1.decrypt_rounds(l, r);
         let (l, r) = fp(l, r);
