@@ -15,7 +15,8 @@
 //!   computed at compile time from the FIPS table; E is folded into the
 //!   S-box input preparation (see below); PC-1 and PC-2 are mask-and-rotate
 //!   groups too (PC-2 reads the rotated C and D registers, whose 28-bit
-//!   rotations by 1 or 2 follow the public schedule).
+//!   rotations follow the public schedule; C and D are kept in a layout
+//!   chosen for few PC-2 groups, see `C_LAYOUT`).
 //! * **S-boxes** are evaluated *bitsliced across their 32 output bits*: each
 //!   6→4 S-box is four 6→1 boolean functions ("T-boxes"), 32 in all, one per
 //!   bit lane of a `u32`. The four lanes of nibble `j` compute the four
@@ -201,9 +202,60 @@ macro_rules! rotation_groups {
     };
 }
 
+/// Where the key schedule keeps C and D: bit `k` (1..28, FIPS order) of C
+/// at position `(C_LAYOUT.0 * (k - 1) + C_LAYOUT.1) % 28` of its register,
+/// likewise D. A multiplier that is a unit mod 28 keeps the 28-bit left
+/// rotations of FIPS 46-3 28-bit rotations (by `-mult * s` mod 28, see
+/// [`ROT_C`]); these two (found by a search over all multipliers and offsets,
+/// counting a group whose mask is no Thumb-2 immediate double) give PC-2 31
+/// rotation groups per round instead of the 40 of the FIPS order `(27, 27)`
+/// (issue 17: the session key is expanded at every tap).
+const C_LAYOUT: (u32, u32) = (19, 26);
+/// See [`C_LAYOUT`].
+const D_LAYOUT: (u32, u32) = (3, 16);
+
+/// Register position of bit `k` (1..28) of C (`d == false`) or D.
+const fn cd_pos(d: bool, k: u32) -> u32 {
+    let (mult, off) = if d { D_LAYOUT } else { C_LAYOUT };
+    (mult * (k - 1) + off) % 28
+}
+
+/// The left rotation (within 28 bits) of the C or D register that is the
+/// FIPS left rotation by `s` of C or D: `-mult * s` mod 28.
+const fn cd_rot(d: bool, s: u8) -> u32 {
+    let mult = if d { D_LAYOUT.0 } else { C_LAYOUT.0 };
+    (28 * 2 - (mult * s as u32) % 28) % 28
+}
+
+/// Per-round 28-bit rotations of the C and D registers ([`cd_rot`] of
+/// [`SHIFTS`]).
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn cd_rots(d: bool) -> [u32; 16] {
+    let mut r = [0u32; 16];
+    let mut i = 0;
+    while i < 16 {
+        r[i] = cd_rot(d, SHIFTS[i]);
+        i += 1;
+    }
+    r
+}
+
+const ROT_C: [u32; 16] = cd_rots(false);
+const ROT_D: [u32; 16] = cd_rots(true);
+
+// Every rotation is in 1..=27 (a shift by 28 - 0 would be a shift by 28).
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const _: () = {
+    let mut i = 0;
+    while i < 16 {
+        assert!(ROT_C[i] > 0 && ROT_C[i] < 28 && ROT_D[i] > 0 && ROT_D[i] < 28);
+        i += 1;
+    }
+};
+
 /// PC-1 restricted to one key half (`lo`: key bits 33..64, else 1..32) and
 /// one of C/D (`d`). Key bit `n` sits at position `32 - n` of its half
-/// (`64 - n` for the low half); C/D bit `k` (1..28) at position `28 - k`.
+/// (`64 - n` for the low half); C/D bit `k` (1..28) at [`cd_pos`].
 #[allow(clippy::indexing_slicing)] // const evaluation only
 const fn pc1_masks(lo: bool, d: bool) -> [u32; 32] {
     let mut pairs = [(0u32, 0u32); 28];
@@ -213,7 +265,7 @@ const fn pc1_masks(lo: bool, d: bool) -> [u32; 32] {
         let bit = PC1[if d { 28 + k } else { k }] as u32;
         if (bit > 32) == lo {
             let src = if lo { 64 - bit } else { 32 - bit };
-            pairs[n] = (src, 27 - k as u32);
+            pairs[n] = (src, cd_pos(d, k as u32 + 1));
             n += 1;
         }
         k += 1;
@@ -253,7 +305,7 @@ const fn pc2_masks(d: bool, outer: bool) -> [u32; 32] {
         let (j, i) = ((b / 6) as u32, (b % 6) as u32 + 1); // S-box j+1, input b_i
         let is_outer = i == 1 || i == 6;
         if (src > 28) == d && is_outer == outer {
-            let from = if d { 56 - src } else { 28 - src };
+            let from = cd_pos(d, if d { src - 28 } else { src });
             let to = if outer {
                 if i == 1 { 31 - 4 * j } else { 28 - 4 * j }
             } else {
@@ -270,6 +322,10 @@ rotation_groups!(PC2_C_INNER = pc2_masks(false, false));
 rotation_groups!(PC2_D_INNER = pc2_masks(true, false));
 rotation_groups!(PC2_C_OUTER = pc2_masks(false, true));
 rotation_groups!(PC2_D_OUTER = pc2_masks(true, true));
+
+// The group count `C_LAYOUT` documents.
+const _: () =
+    assert!(PC2_C_INNER.len() + PC2_D_INNER.len() + PC2_C_OUTER.len() + PC2_D_OUTER.len() == 31);
 
 /// Where each S-box output bit is computed: output bit `t` of S-box `j+1`
 /// (`t = 0` the most significant) in lane `28 - 4j + OUT_LANE[j][t]`. All
@@ -556,11 +612,11 @@ fn schedule(key: &[u8; 8], sk: &mut [[u32; 3]; 16]) {
     let (hi, lo) = load(key);
     let mut c = gather(hi, &PC1_HI_C) | gather(lo, &PC1_LO_C);
     let mut d = gather(hi, &PC1_HI_D) | gather(lo, &PC1_LO_D);
-    for (rk, &s) in sk.iter_mut().zip(SHIFTS.iter()) {
-        // 28-bit left rotations by a public amount (1 or 2).
-        let s = u32::from(s);
-        c = ((c << s) | (c >> (28 - s))) & MASK28;
-        d = ((d << s) | (d >> (28 - s))) & MASK28;
+    for (rk, (&sc, &sd)) in sk.iter_mut().zip(ROT_C.iter().zip(ROT_D.iter())) {
+        // 28-bit left rotations by public amounts (the FIPS rotation by 1
+        // or 2 in the registers' layout, see `C_LAYOUT`).
+        c = ((c << sc) | (c >> (28 - sc))) & MASK28;
+        d = ((d << sd) | (d >> (28 - sd))) & MASK28;
         let kc = gather(c, &PC2_C_INNER) | gather(d, &PC2_D_INNER);
         let outer = gather(c, &PC2_C_OUTER) | gather(d, &PC2_D_OUTER);
         // Key bits for b1 / b6, corrected for the kc bits that the
