@@ -52,7 +52,14 @@
 //! them (`ldm`/`ldrd`/`ldr`) instead of materialising each with a
 //! `movw`/`movt` pair, which had been a third of a round's instructions on
 //! thumbv7em (issue 17: −14 % instructions on a TDES tap at opt-level 3;
-//! the `OUT_LANE` order and the zero words: −13 % more); the 16 subkeys take 3 words each (192 bytes per single-DES
+//! the `OUT_LANE` order and the zero words: −13 % more). The pointer is made
+//! opaque once per 16 rounds and held; an empty `black_box(())` between
+//! rounds keeps LLVM from scheduling one round's table loads into the
+//! previous round (which costs spills: without it, holding the pointer is
+//! ~8 % slower than re-deriving it each round). P's group masks that are no
+//! Thumb-2 immediate are read from the same table (one load each instead of
+//! `movw`/`movt`; issue 17: −3.6 % on a TDES tap for the two together). The
+//! 16 subkeys take 3 words each (192 bytes per single-DES
 //! key, 576 per `Tdes`). On thumbv6m LLVM turns `spread` into `muls` by 15:
 //! still constant time (the M0/M0+ multiplier has a fixed latency, 1 or 32
 //! cycles depending on the part) but slow on parts with the small
@@ -390,12 +397,66 @@ const fn sbox_anf() -> [u32; 64] {
 
 const M: [u32; 64] = sbox_anf();
 
-/// `M` in memory: [`sboxes`] reads its 64 words through an opaque pointer
-/// (`black_box`), so each costs one `ldr` at a fixed address instead of a
-/// `movw`/`movt` pair that LLVM materialises for a `const` (issue 17
-/// item 4: a third of a round's instructions were those pairs). The
-/// addresses are public and the same for every key and block.
-static M_TABLE: [u32; 64] = M;
+/// `M` in memory, then P's group masks: [`sboxes`] and [`xor_perm_p`] read
+/// them through an opaque pointer (`black_box`, once per 16 rounds in
+/// [`rounds`]), so each costs one `ldr` (or half an `ldrd`/`ldm`) at a fixed
+/// address instead of a `movw`/`movt` pair that LLVM materialises for a
+/// `const` (issue 17 item 4: a third of a round's instructions were those
+/// pairs). The addresses are public and the same for every key and block.
+static M_TABLE: [u32; TABLE_LEN] = table();
+
+/// Words in [`M_TABLE`]: `M`, then P's group masks (see [`xor_perm_p`]).
+const TABLE_LEN: usize = 64 + P_GROUPS.len();
+
+/// `M` followed by the masks of P's rotation groups.
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const fn table() -> [u32; TABLE_LEN] {
+    let mut t = [0u32; TABLE_LEN];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = M[i];
+        i += 1;
+    }
+    while i < TABLE_LEN {
+        t[i] = P_GROUPS[i - 64].0;
+        i += 1;
+    }
+    t
+}
+
+/// Which of P's group masks are Thumb-2 immediates ([`t2_imm`]), or are
+/// kept as constants anyway ([`ARMV6M`]).
+#[allow(clippy::indexing_slicing)] // const evaluation only
+const P_IMM: [bool; P_GROUPS.len()] = {
+    let mut f = [false; P_GROUPS.len()];
+    let mut i = 0;
+    while i < P_GROUPS.len() {
+        f[i] = ARMV6M || t2_imm(P_GROUPS[i].0);
+        i += 1;
+    }
+    f
+};
+
+/// Whether `v` is a Thumb-2 modified immediate (an `and` can take it
+/// directly, or a `bic` its complement).
+const fn t2_imm(v: u32) -> bool {
+    const fn plain(v: u32) -> bool {
+        let b = v & 0xff;
+        if v == b || v == b * 0x0001_0001 || v == (b << 8) * 0x0001_0001 || v == b * 0x0101_0101 {
+            return true;
+        }
+        let mut r = 8;
+        while r < 32 {
+            let x = v.rotate_left(r);
+            if x < 256 && x >= 128 {
+                return true;
+            }
+            r += 1;
+        }
+        false
+    }
+    plain(v) || plain(!v)
+}
 
 /// The ANF words of monomials containing all four middle inputs b2..b5 are
 /// zero: every row of every S-box is a permutation of 0..15, so each output
@@ -476,23 +537,30 @@ fn gather(x: u32, groups: &[(u32, u32)]) -> u32 {
 
 /// `acc ^ P(y)`: P's rotation groups XORed straight into `acc` (the
 /// groups move disjoint bits to disjoint places, so XOR is OR here).
+/// `table` is [`M_TABLE`] through the opaque pointer [`sboxes`] reads.
 #[inline(always)]
-fn xor_perm_p(mut acc: u32, y: u32) -> u32 {
-    for &(m, rot) in &P_GROUPS {
-        acc ^= (y & m).rotate_left(rot);
+fn xor_perm_p(mut acc: u32, y: u32, table: &[u32; TABLE_LEN]) -> u32 {
+    for (i, (&(m, rot), &imm)) in P_GROUPS.iter().zip(P_IMM.iter()).enumerate() {
+        // A mask that is no Thumb-2 immediate is read from the table (one
+        // load from the pointer the S-boxes use, instead of movw/movt).
+        let mask = if imm {
+            m
+        } else {
+            table.get(64 + i).copied().unwrap_or(m)
+        };
+        acc ^= (y & mask).rotate_left(rot);
     }
     acc
 }
 
 /// All eight S-boxes at once. `x0..x5` are the lane input words for index
 /// bits 0..5 (b6, b5, b4, b3, b2, b1); see [`sbox_anf`]. `m` is
-/// read from [`M_TABLE`] through an opaque pointer. Its words 30, 31, 62 and 63 are
+/// [`M_TABLE`] through an opaque pointer. Its words 30, 31, 62 and 63 are
 /// zero (checked at compile time, next to [`M_TABLE`]) and are not read: the two
 /// level-0 and two level-1 steps they feed are left out (60 loads and 59
 /// steps instead of 64 and 63).
 #[inline(always)]
-fn sboxes(x0: u32, x1: u32, x2: u32, x3: u32, x4: u32, x5: u32) -> u32 {
-    let m: &[u32; 64] = core::hint::black_box(&M_TABLE);
+fn sboxes(m: &[u32; TABLE_LEN], x0: u32, x1: u32, x2: u32, x3: u32, x4: u32, x5: u32) -> u32 {
     let a0 = m[0] ^ (x0 & m[1]);
     let a1 = m[2] ^ (x0 & m[3]);
     let a2 = m[4] ^ (x0 & m[5]);
@@ -559,7 +627,7 @@ fn sboxes(x0: u32, x1: u32, x2: u32, x3: u32, x4: u32, x5: u32) -> u32 {
 /// `l ^ f(R, K)`, the round function with the subkey in the form stored by
 /// [`Des`].
 #[inline(always)]
-fn feistel(l: u32, r: u32, k: &[u32; 3]) -> u32 {
+fn feistel(m: &[u32; TABLE_LEN], l: u32, r: u32, k: &[u32; 3]) -> u32 {
     let [kc, k1, k6] = *k;
     // Nibble j of y holds b2..b5 of S-box j+1, already XORed with the key.
     let y = r ^ kc;
@@ -571,15 +639,36 @@ fn feistel(l: u32, r: u32, k: &[u32; 3]) -> u32 {
     // and k6 carry the key bits and undo the kc bits the rotation brought in.
     let x5 = x1.rotate_right(4) ^ k1; // b1
     let x0 = x4.rotate_left(4) ^ k6; // b6
-    xor_perm_p(l, sboxes(x0, x1, x2, x3, x4, x5))
+    xor_perm_p(l, sboxes(m, x0, x1, x2, x3, x4, x5), m)
 }
+
+/// Armv6-M (Cortex-M0/M0+: Thumb-1, 8 low registers, no immediate operands
+/// for `and`), told apart as the ARM target without 32-bit compare-and-swap
+/// (`target_has_atomic`): `rustc --print cfg` shows no Thumb-2 feature. There
+/// [`rounds`] makes the table pointer opaque again in every round instead of
+/// holding it (holding it costs more in spills than it saves: +2.4 % on a
+/// TDES tap; with Thumb-2's 13 registers it saves) and P's masks stay
+/// constants (a literal-pool load each either way). A public, compile-time
+/// choice.
+const ARMV6M: bool = cfg!(all(target_arch = "arm", not(target_has_atomic = "32")));
+
+/// See [`ARMV6M`].
+const TABLE_PER_ROUND: bool = ARMV6M;
 
 /// Sixteen rounds over subkeys in the given order, without the final swap:
 /// the result is the pre-output (R16, L16) that FP expects.
 #[inline(always)]
 fn rounds<'a>(mut l: u32, mut r: u32, keys: impl Iterator<Item = &'a [u32; 3]>) -> (u32, u32) {
+    let mut table: &[u32; TABLE_LEN] = core::hint::black_box(&M_TABLE);
     for k in keys {
-        let t = feistel(l, r, k);
+        if TABLE_PER_ROUND {
+            table = core::hint::black_box(&M_TABLE);
+        } else {
+            // No instruction: an optimisation barrier that keeps each
+            // round's table loads in that round (see the module's cost note).
+            core::hint::black_box(());
+        }
+        let t = feistel(table, l, r, k);
         l = r;
         r = t;
     }
