@@ -639,7 +639,8 @@ fn feistel(m: &[u32; TABLE_LEN], l: u32, r: u32, k: &[u32; 3]) -> u32 {
     // and k6 carry the key bits and undo the kc bits the rotation brought in.
     let x5 = x1.rotate_right(4) ^ k1; // b1
     let x0 = x4.rotate_left(4) ^ k6; // b6
-    xor_perm_p(l, sboxes(m, x0, x1, x2, x3, x4, x5), m)
+    let y = sboxes(m, x0, x1, x2, x3, x4, x5);
+    xor_perm_p(l, y, m)
 }
 
 /// Armv6-M (Cortex-M0/M0+: Thumb-1, 8 low registers, no immediate operands
@@ -808,10 +809,12 @@ impl core::fmt::Debug for Des {
 pub(crate) struct Tdes {
     k1: Des,
     k2: Des,
-    /// K3 of a three-key (24-byte) key; `None` for a two-key key, whose K3
-    /// is K1 (so K1's schedule is neither copied nor wiped twice: issue 17).
-    /// Whether it is there is public: the key length is.
-    k3: Option<Des>,
+    /// K3 of a three-key (24-byte) key; all zero for a two-key key, whose
+    /// K3 is K1 (read through [`k3`](Self::k3): K1's schedule is not copied,
+    /// issue 17).
+    k3: Des,
+    /// Built from a 24-byte (three-key) key. Public: the key length is.
+    three_key: bool,
 }
 
 impl Tdes {
@@ -830,13 +833,19 @@ impl Tdes {
         let [a, b, c] = &k;
         let k1 = Des::new(a);
         let k2 = Des::new(b);
-        let k3 = if key.len() == 16 {
-            None
+        let three_key = key.len() != 16;
+        let k3 = if three_key {
+            Des::new(c)
         } else {
-            Some(Des::new(c))
+            Des::zeroed()
         };
         k.zeroize();
-        Tdes { k1, k2, k3 }
+        Tdes {
+            k1,
+            k2,
+            k3,
+            three_key,
+        }
     }
 
     /// An all-zero (keyless) schedule, to [`rekey`](Self::rekey) into.
@@ -844,16 +853,18 @@ impl Tdes {
         Tdes {
             k1: Des::zeroed(),
             k2: Des::zeroed(),
-            k3: None,
+            k3: Des::zeroed(),
+            three_key: false,
         }
     }
 
     /// Expands `key` into this schedule's storage, overwriting it, with
     /// the rules of [`from_slice`](Self::from_slice). In place: each DES
     /// schedule is written where it stays (a two-key key has no K3 of its
-    /// own; a three-key slot's old K3 is wiped by its `Drop` when a two-key
-    /// key replaces it), so no 576-byte temporary is built and moved
-    /// (issue 17: a TDES tap's peak stack).
+    /// own: a three-key key's K3 is wiped in place when a two-key key
+    /// replaces it), so no temporary schedule is built and moved (issue 17:
+    /// a TDES tap's peak stack; a 192-byte `Des` built for an `Option` slot
+    /// cost 120-344 B of stack at opt-level `s`/`z`).
     pub(crate) fn rekey(&mut self, key: &[u8]) {
         let mut k = [[0u8; 8]; 3];
         for (d, s) in k.iter_mut().flatten().zip(key) {
@@ -862,11 +873,13 @@ impl Tdes {
         let [a, b, c] = &k;
         self.k1.expand(a);
         self.k2.expand(b);
-        if key.len() == 16 {
-            self.k3 = None;
-        } else {
-            self.k3.get_or_insert_with(Des::zeroed).expand(c);
+        let three_key = key.len() != 16;
+        if three_key {
+            self.k3.expand(c);
+        } else if self.three_key {
+            self.k3.sk.zeroize();
         }
+        self.three_key = three_key;
         k.zeroize();
     }
 
@@ -874,13 +887,13 @@ impl Tdes {
     /// K1 and K2 only, so its callers refuse such a key rather than
     /// silently drop K3.
     pub(crate) fn is_three_key(&self) -> bool {
-        self.k3.is_some()
+        self.three_key
     }
 
     /// K3: its own schedule for a three-key key, K1 for a two-key key (a
     /// branch on the key length, which is public).
     fn k3(&self) -> &Des {
-        self.k3.as_ref().unwrap_or(&self.k1)
+        if self.three_key { &self.k3 } else { &self.k1 }
     }
 
     /// Encrypts one block in place: `E_K3(D_K2(E_K1(x)))`.
