@@ -19,12 +19,13 @@
 //! `unsafe` is of exactly two kinds, each block carrying a `// SAFETY:`
 //! comment:
 //!
-//! 1. **Calling a `#[target_feature(enable = "aes,sse2")]` function** from
+//! 1. **Calling a `#[target_feature(enable = "aes,sse2,ssse3")]` function** from
 //!    code compiled without that feature. Sound only if the CPU executes
 //!    AES-NI; the public methods take an [`AesNi`] value, which only
 //!    [`AesNi::detect`] creates, and only after the `cpufeatures` crate
 //!    (the detection the `aes` crate itself uses; CPUID, cached, `no_std`)
-//!    reported the `aes` feature. `sse2` is part of the x86-64 baseline.
+//!    reported the `aes` and `ssse3` features (every CPU with AES-NI has
+//!    SSSE3; `sse2` is part of the x86-64 baseline).
 //! 2. **Unaligned 16-byte loads and stores** (`_mm_loadu_si128`,
 //!    `_mm_storeu_si128`) from and to `&[u8; 16]` / `&mut [u8; 16]`: the
 //!    references guarantee 16 valid, initialised bytes and the intrinsics
@@ -56,11 +57,11 @@
 //! F.1.1 ECB-AES128) and a differential test against the `aes` crate on
 //! pseudo-random keys and blocks, eight lanes each under its own key.
 //! Miri (nightly 2026-05-19) interprets every intrinsic this crate uses
-//! (`aesenc`, `aesenclast` and the SSE2 loads, stores, shifts and
-//! shuffles; it does not implement `aeskeygenassist`, one more reason the
+//! (`aesenc`, `aesenclast`, SSSE3's `pshufb` and the SSE2 loads, stores
+//! and shifts; it does not implement `aeskeygenassist`, one more reason the
 //! key schedule does without it). Under Miri the `cpufeatures` detection
 //! answers only from the compile-time target features, so the AES-NI path
-//! runs under Miri only when built with `-C target-feature=+aes` (and the
+//! runs under Miri only when built with `-C target-feature=+aes,+ssse3` (and the
 //! `aes` crate, the tests' oracle, on its soft backend, since Miri cannot
 //! run its AES-NI key expansion; `README.md` has the command). Without the
 //! flag Miri checks that [`AesNi::detect`] declines.
@@ -123,7 +124,7 @@ pub struct AesNi {
 }
 
 #[cfg(target_arch = "x86_64")]
-cpufeatures::new!(cpuid_aes, "aes", "sse2");
+cpufeatures::new!(cpuid_aes, "aes", "sse2", "ssse3");
 
 impl AesNi {
     /// `Some` if the CPU has AES-NI (detected once at run time and cached),
@@ -186,9 +187,8 @@ mod ni {
 
     use super::{AesNi, Block, LANES, ROUNDS};
     use core::arch::x86_64::{
-        __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_loadu_si128, _mm_or_si128,
-        _mm_set1_epi32, _mm_shuffle_epi32, _mm_slli_epi32, _mm_slli_si128, _mm_srli_epi32,
-        _mm_storeu_si128, _mm_xor_si128,
+        __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_loadu_si128, _mm_set1_epi32,
+        _mm_setr_epi8, _mm_shuffle_epi8, _mm_slli_si128, _mm_storeu_si128, _mm_xor_si128,
     };
 
     type Rk = [[Block; LANES]; ROUNDS + 1];
@@ -222,23 +222,26 @@ mod ni {
     /// The next round key from the previous one `k` (FIPS-197 §5.2:
     /// `w'0 = w0 ⊕ SubWord(RotWord(w3)) ⊕ rcon`, `w'i = wi ⊕ w'(i-1)`).
     ///
-    /// `SubWord` is one `AESENCLAST` on `w3` copied into all four columns:
+    /// `SubWord(RotWord(w3))` is one `AESENCLAST` on `RotWord(w3)` copied
+    /// into all four columns (one `PSHUFB` does the rotation and the copies):
     /// every row then holds one byte four times, so ShiftRows changes
-    /// nothing and the result is `SubWord(w3) ⊕ K` in every column. K is
-    /// `rcon << 8` in every word so that the rotation after it (RotWord and
-    /// SubWord commute; RotWord is a right rotation by 8 of the
-    /// little-endian word) leaves `SubWord(RotWord(w3)) ⊕ rcon`. Used
-    /// instead of `AESKEYGENASSIST` (the two measured the same here,
-    /// BENCHMARKS.md) because Miri implements `aesenclast` but not
-    /// `aeskeygenassist`, so the whole path runs under Miri as it runs on
-    /// hardware. Needs only SSE2 besides AES-NI.
-    #[target_feature(enable = "aes,sse2")]
+    /// nothing and the result is `SubWord(RotWord(w3)) ⊕ rcon` in every
+    /// column when the round key is `rcon` in every word. Then
+    /// `w'i = w0 ⊕ … ⊕ wi ⊕ that`: the prefix XOR in two shift-and-XOR steps
+    /// (by one word, then two). Six micro-ops a round key; the eight
+    /// interleaved expansions are bound by micro-ops, not by the
+    /// `AESENCLAST` latency (BENCHMARKS.md: the SSE2-only form, broadcast
+    /// with `PSHUFD` and rotated after with two shifts and an OR, took ten).
+    /// Used instead of `AESKEYGENASSIST` because Miri implements
+    /// `aesenclast` and `pshufb` but not `aeskeygenassist`, so the whole
+    /// path runs under Miri as it runs on hardware.
+    #[target_feature(enable = "aes,sse2,ssse3")]
     fn next_key(k: __m128i, rcon: i32) -> __m128i {
-        let w3 = _mm_shuffle_epi32::<0xFF>(k);
-        let s = _mm_aesenclast_si128(w3, _mm_set1_epi32(rcon << 8));
-        let t = _mm_or_si128(_mm_srli_epi32::<8>(s), _mm_slli_epi32::<24>(s));
-        // w'i = w0 ⊕ … ⊕ wi ⊕ t: the prefix XOR of the four words in two
-        // shift-and-XOR steps (by one word, then by two), not three.
+        // Bytes 13, 14, 15, 12 of the key (RotWord(w3)) into every word.
+        let rot_w3 = _mm_setr_epi8(
+            13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12, 13, 14, 15, 12,
+        );
+        let t = _mm_aesenclast_si128(_mm_shuffle_epi8(k, rot_w3), _mm_set1_epi32(rcon));
         let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
         let k = _mm_xor_si128(k, _mm_slli_si128::<8>(k));
         _mm_xor_si128(k, t)
@@ -249,7 +252,7 @@ mod ni {
 
     /// Round keys 1..=10 of eight lanes, one round at a time: `each(r,
     /// &keys)` runs after round key `r` of every lane is in `keys`.
-    #[target_feature(enable = "aes,sse2")]
+    #[target_feature(enable = "aes,sse2,ssse3")]
     #[inline]
     fn schedule(k: &mut [__m128i; LANES], mut each: impl FnMut(usize, &[__m128i; LANES])) {
         for (r, &rcon) in RCON.iter().enumerate() {
@@ -260,7 +263,7 @@ mod ni {
         }
     }
 
-    #[target_feature(enable = "aes,sse2")]
+    #[target_feature(enable = "aes,sse2,ssse3")]
     fn expand_ni(keys: &[Block; LANES], out: &mut Rk) {
         let mut k = load8(keys);
         let [first, rest @ ..] = out;
@@ -273,7 +276,7 @@ mod ni {
         schedule(&mut k, put);
     }
 
-    #[target_feature(enable = "aes,sse2")]
+    #[target_feature(enable = "aes,sse2,ssse3")]
     fn encrypt_ni(rk: &Rk, blocks: &mut [Block; LANES]) {
         let [first, inner @ .., last] = rk;
         let mut x = load8(blocks);
@@ -291,7 +294,7 @@ mod ni {
         store8(blocks, &x);
     }
 
-    #[target_feature(enable = "aes,sse2")]
+    #[target_feature(enable = "aes,sse2,ssse3")]
     fn encrypt_with_keys_ni(
         keys: &[Block; LANES],
         blocks: &mut [Block; LANES],
@@ -324,7 +327,8 @@ mod ni {
 
     pub(super) fn expand(_: AesNi, keys: &[Block; LANES], out: &mut Rk) {
         // SAFETY: an `AesNi` exists only if `cpufeatures` detected AES-NI
-        // (and SSE2) on this CPU, so the `aes,sse2` target features hold.
+        // and SSSE3 (and SSE2) on this CPU, so the `aes,sse2,ssse3` target
+        // features hold.
         unsafe { expand_ni(keys, out) }
     }
 
