@@ -210,7 +210,7 @@ impl Pan {
     }
 
     /// The whole fixed-size digit buffer and the (public) length: the digits
-    /// are `buf[..len]`; what follows them is unspecified (callers mask it).
+    /// are `buf[..len]`; what follows them is unspecified (a caller must keep it out of its result).
     /// For code that wants a loop of fixed length, which the compiler can
     /// unroll into independent steps.
     #[cfg(feature = "aes")]

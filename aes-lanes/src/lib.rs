@@ -228,7 +228,7 @@ mod ni {
     /// nothing and the result is `SubWord(RotWord(w3)) ⊕ rcon` in every
     /// column when the round key is `rcon` in every word. Then
     /// `w'i = w0 ⊕ … ⊕ wi ⊕ that`: the prefix XOR in two shift-and-XOR steps
-    /// (by one word, then two). Six micro-ops a round key; the eight
+    /// (by one word, then two). Seven micro-ops a round key; the eight
     /// interleaved expansions are bound by micro-ops, not by the
     /// `AESENCLAST` latency (BENCHMARKS.md: the SSE2-only form, broadcast
     /// with `PSHUFD` and rotated after with two shifts and an OR, took ten).
